@@ -1,0 +1,6 @@
+from fastai.basics import *
+from fastai.collab import *
+from .data import *
+from .loaders import *
+from .models import *
+from .learner import *
