@@ -4,3 +4,5 @@ from .data import *
 from .loaders import *
 from .models import *
 from .learner import *
+from .callbacks import *
+from .interpret import *
