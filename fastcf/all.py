@@ -6,3 +6,4 @@ from .models import *
 from .learner import *
 from .callbacks import *
 from .interpret import *
+from .cli import *

@@ -1,0 +1,56 @@
+"The `fastcf` command as a newcomer runs it: train on MovieLens (offline FASTAI_HOME), then recommend"
+import os, subprocess, sys
+import pandas as pd, pytest
+
+def run(*args, **kw):
+    env = dict(os.environ, MPLBACKEND='Agg')
+    return subprocess.run(['fastcf', *args], capture_output=True, text=True, env=env, timeout=600, **kw)
+
+def test_help():
+    r = run('--help')
+    assert r.returncode == 0 and 'train' in r.stdout and 'recommend' in r.stdout
+    r = run('train', '--help')
+    assert '--epochs' in r.stdout and 'untar_data' in r.stdout
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory, fastai_home):
+    out = tmp_path_factory.mktemp('run')
+    r = run('train', '--epochs', '2', '--bs', '256', '--lr', '1e-2', '--out', str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out, r.stdout
+
+def test_train_writes_outputs(trained):
+    out, stdout = trained
+    assert {p.name for p in out.iterdir()} == {'learner.pkl', 'biases.csv', 'pca.png'}
+    assert 'valid_loss' in stdout and '_rmse' in stdout          # fastai's metrics table
+    bt = pd.read_csv(out/'biases.csv')
+    assert len(bt) == 20 and bt.bias.is_monotonic_decreasing
+    assert (out/'pca.png').read_bytes()[:4] == b'\x89PNG'
+
+def test_recommend_reads_learner(trained, ml100k):
+    out, _ = trained
+    r = run('recommend', '--user', '1', '--n', '7', '--learner', str(out/'learner.pkl'))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert lines[0] == 'Top 7 for user 1:' and len(lines) == 9 and 'title' in lines[1]
+    rated = set(ml100k.title[ml100k.user == 1])
+    assert not any(t in l for l in lines[2:] for t in rated if len(t) > 12)
+
+def test_recommend_unknown_learner(tmp_path):
+    r = run('recommend', '--user', '1', '--learner', str(tmp_path/'nope.pkl'))
+    assert r.returncode == 2 and 'run `fastcf train` first' in r.stderr
+
+def test_train_csv_bad_column(tmp_path, fastai_home):
+    f = tmp_path/'r.csv'
+    pd.DataFrame({'u': [1, 2], 'i': [1, 2], 'r': [4, 5]}).to_csv(f, index=False)
+    r = run('train', '--csv', str(f), '--rating-col', 'stars', '--out', str(tmp_path/'o'))
+    assert r.returncode == 2 and "rating column 'stars' not found" in r.stderr
+
+def test_train_csv(tmp_path, fastai_home):
+    from fastcf.data import synthetic_ratings
+    df, _ = synthetic_ratings(200, 100, 5000, seed=0, discrete=True)
+    df.rename(columns={'user': 'uid', 'item': 'iid', 'rating': 'stars'}).to_csv(tmp_path/'r.csv', index=False)
+    r = run('train', '--csv', str(tmp_path/'r.csv'), '--epochs', '1', '--bs', '256', '--out', str(tmp_path/'o'))
+    assert r.returncode == 0, r.stderr[-2000:]
+    r = run('recommend', '--user', '3', '--n', '4', '--learner', str(tmp_path/'o'/'learner.pkl'))
+    assert r.returncode == 0 and len(r.stdout.strip().splitlines()) == 6, r.stdout + r.stderr
