@@ -6,4 +6,3 @@ from .models import *
 from .learner import *
 from .callbacks import *
 from .interpret import *
-from .cli import *
