@@ -6,3 +6,5 @@ from .models import *
 from .learner import *
 from .callbacks import *
 from .interpret import *
+from .optim import *
+from .recipes import *
