@@ -3,12 +3,36 @@ build time, loaders time, one training epoch's wall time, valid MSE, and peak RS
 
 Training uses the sparse path (`collab_learner(sparse=True)`: sparse embedding gradients, `SparseAdam`), large batches.
 
+With `--npy FOLDER`, the data goes through the memory-mapped path instead: a child process writes the planted ratings
+chunk by chunk to `.npy` files (`synthetic_to_npy`), then this process streams them with `ChunkedCollabDataLoaders`
+for one epoch, and reports its peak RSS against the size of the files.
+
     python bench/scale.py [--n-ratings 25000000] [--bs 32768] [--n-factors 32]
+    python bench/scale.py --npy /tmp/cf100m --n-ratings 100000000
 """
-import argparse, resource, time
+import argparse, resource, subprocess, sys, time
 from fastcf.all import *
+from fastcf.large import *
 
 def peak_rss_gb(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024**2
+
+def npy_path(a):
+    "Write the ratings in a child process, then stream one epoch from the memory-mapped files"
+    if a.write_only:
+        t = time.perf_counter()
+        synthetic_to_npy(a.npy, a.n_users, a.n_items, a.n_ratings, n_factors=8, seed=0)
+        print(f'wrote {a.n_ratings:,} ratings to {a.npy} in {time.perf_counter()-t:.1f} s (writer peak RSS {peak_rss_gb():.2f} GB)', flush=True)
+        return
+    subprocess.run([sys.executable, __file__, '--write-only', *sys.argv[1:]], check=True)
+    size = sum(f.stat().st_size for f in Path(a.npy).glob('*.npy'))/1024**3
+    dls = ChunkedCollabDataLoaders.from_folder(a.npy, bs=a.bs, chunk_rows=a.chunk_rows)
+    set_seed(0)
+    model = DotProductBias(a.n_users+1, a.n_items+1, a.n_factors, y_range=(-1,8), sparse=True)
+    learn = Learner(dls, model, loss_func=MSELossFlat(), opt_func=SparseAdam, splitter=collab_splitter, metrics=rmse)
+    t = time.perf_counter()
+    learn.fit_one_cycle(1, a.lr, wd=0.)
+    print(f'\n{a.n_ratings:,} ratings memory-mapped ({size:.2f} GB of .npy files): one epoch {time.perf_counter()-t:.1f} s, '
+          f'valid MSE {learn.recorder.values[-1][1]:.4f}, peak RSS of the training process {peak_rss_gb():.2f} GB')
 
 if __name__=='__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -18,7 +42,11 @@ if __name__=='__main__':
     p.add_argument('--bs', type=int, default=32768)
     p.add_argument('--n-factors', type=int, default=32)
     p.add_argument('--lr', type=float, default=2e-2)
+    p.add_argument('--npy', default=None, help='folder for the memory-mapped path')
+    p.add_argument('--chunk-rows', type=int, default=2_000_000)
+    p.add_argument('--write-only', action='store_true', help=argparse.SUPPRESS)
     a = p.parse_args()
+    if a.npy: sys.exit(npy_path(a))
     t = time.perf_counter()
     df,truth = synthetic_ratings(a.n_users, a.n_items, a.n_ratings, n_factors=8, seed=0)
     del truth['signal']
