@@ -8,3 +8,4 @@ from .callbacks import *
 from .interpret import *
 from .optim import *
 from .recipes import *
+from .large import *
