@@ -24,11 +24,12 @@ def npy_path(a):
         print(f'wrote {a.n_ratings:,} ratings to {a.npy} in {time.perf_counter()-t:.1f} s (writer peak RSS {peak_rss_gb():.2f} GB)', flush=True)
         return
     subprocess.run([sys.executable, __file__, '--write-only', *sys.argv[1:]], check=True)
+    print(f'training process after imports: peak RSS {peak_rss_gb():.2f} GB', flush=True)
     size = sum(f.stat().st_size for f in Path(a.npy).glob('*.npy'))/1024**3
     dls = ChunkedCollabDataLoaders.from_folder(a.npy, bs=a.bs, chunk_rows=a.chunk_rows)
     set_seed(0)
     model = DotProductBias(a.n_users+1, a.n_items+1, a.n_factors, y_range=(-1,8), sparse=True)
-    learn = Learner(dls, model, loss_func=MSELossFlat(), opt_func=SparseAdam, splitter=collab_splitter, metrics=rmse)
+    learn = CollabLearner(dls, model, loss_func=MSELossPlain(), opt_func=SparseAdam, splitter=collab_splitter, metrics=rmse)
     t = time.perf_counter()
     learn.fit_one_cycle(1, a.lr, wd=0.)
     print(f'\n{a.n_ratings:,} ratings memory-mapped ({size:.2f} GB of .npy files): one epoch {time.perf_counter()-t:.1f} s, '
