@@ -28,14 +28,17 @@ def learner_ms(dls, sparse, epochs):
     set_seed(0)
     return _ms(collab_learner(dls, n_factors=50, y_range=(0,5.5), sparse=sparse, cbs=TrainTimer()), epochs)
 
+def _model(dls):
+    "The model every column trains: `collab_learner(sparse=True)`'s, built by hand"
+    return DotProductBias(*[len(dls.classes[n]) for n in dls.cat_names], 50, y_range=(0,5.5), sparse=True)
+
 def fastai_learner_ms(dls, epochs):
     set_seed(0)
-    model = DotProductBias(*[len(dls.classes[n]) for n in dls.cat_names], 50, y_range=(0,5.5), sparse=True)
-    return _ms(Learner(dls, model, loss_func=MSELossFlat(), opt_func=SparseAdam, splitter=collab_splitter, cbs=TrainTimer()), epochs)
+    return _ms(Learner(dls, _model(dls), loss_func=MSELossFlat(), opt_func=SparseAdam, splitter=collab_splitter, cbs=TrainTimer()), epochs)
 
 def bare_ms(dls, epochs):
     set_seed(0)
-    model = DotProductBias(*[len(dls.classes[n]) for n in dls.cat_names], 50, y_range=(0,5.5), sparse=True)
+    model = _model(dls)
     opt = SparseAdam(collab_splitter(model), lr=5e-3, wd=0.1)
     x,y = dls.train.dataset.x,dls.train.dataset.y.view(-1)
     bs,n = dls.train.bs,len(x)//dls.train.bs*dls.train.bs
