@@ -62,7 +62,7 @@ class MSELossPlain(Module):
     def activation(self, x): return x
     def decodes(self, x): return x
 
-# %% ../nbs/02_models.ipynb #37b57aea
+# %% ../nbs/02_models.ipynb #6ac9d21f
 class _ImplicitSum(torch.autograd.Function):
     "`N @ Y` for a fixed sparse `N`, with `N.T @ dZ`, from a precomputed `N.T`, as the backward"
     @staticmethod
@@ -84,13 +84,48 @@ def _check_csr(indptr, cols, n_rows, n_cols, rows:str, col:str):
 def _register_sparse(m, names, indptr, cols, vals, shape):
     "Store a fixed sparse matrix (CSR of `shape`) and its transpose as buffers of `m`, under six `names`"
     t = _csr(indptr, cols, vals, shape).t().to_sparse_csr()
-    for n,b in zip(names, (indptr, cols, vals, t.crow_indices(), t.col_indices(), t.values())): m.register_buffer(n, b)
+    idx = torch.int32 if max(len(cols), *shape) < 2**31 else torch.int64  # MKL's sparse product takes int32 indices without a copy
+    for k,(n,b) in enumerate(zip(names, (indptr, cols, vals, t.crow_indices(), t.col_indices(), t.values()))):
+        m.register_buffer(n, b if k in (2,5) else b.to(idx))
+
+def _sparse_pair(m, names):
+    "The sparse `N` stored in `m` by `_register_sparse`, and its transpose"
+    ip,c,v,tip,tc,tv = [getattr(m, n) for n in names]
+    n0,n1 = len(ip)-1,len(tip)-1
+    return _csr(ip, c, v, (n0, n1)),_csr(tip, tc, tv, (n1, n0))
 
 def _sparse_product(m, names, Y):
     "`N @ Y` for the sparse `N` stored in `m` by `_register_sparse`, with the transpose as the backward"
-    ip,c,v,tip,tc,tv = [getattr(m, n) for n in names]
-    n0,n1 = len(ip)-1,len(tip)-1
-    return _ImplicitSum.apply(Y, _csr(ip, c, v, (n0, n1)), _csr(tip, tc, tv, (n1, n0)))
+    return _ImplicitSum.apply(Y, *_sparse_pair(m, names))
+
+def _row_grads(idx, v, shape, sparse):
+    "The gradient of a table of `shape` whose rows `idx` received `v`: sparse rows as a sparse `Embedding` gives, or dense"
+    return torch.sparse_coo_tensor(idx.long()[None], v, shape) if sparse else v.new_zeros(shape).index_add_(0, idx, v)
+
+class _SVDppScores(torch.autograd.Function):
+    "SVD++'s predictions for users `u` and items `i`, with the gradients of its tables written by hand"
+    @staticmethod
+    def forward(ctx, u, i, P, Q, bu, bi, Y, N, Nt, y_range, sparse):
+        pu = P.index_select(0, u).add_((N @ Y).index_select(0, u))
+        qi = Q.index_select(0, i)
+        res = (pu*qi).sum(1).add_(bu.index_select(0, u).view(-1)).add_(bi.index_select(0, i).view(-1))
+        s = None if y_range is None else torch.sigmoid(res)
+        ctx.save_for_backward(u, i, pu, qi, s)
+        ctx.Nt,ctx.y_range,ctx.sparse,ctx.shapes = Nt,y_range,sparse,(P.shape,Q.shape,bu.shape,bi.shape)
+        return res if s is None else s*(y_range[1]-y_range[0]) + y_range[0]
+
+    @staticmethod
+    def backward(ctx, g):
+        u,i,pu,qi,s = ctx.saved_tensors
+        if s is not None: g = g*s*(1-s)*(ctx.y_range[1]-ctx.y_range[0])
+        need,sp,sh = ctx.needs_input_grad,ctx.sparse,ctx.shapes
+        gp,g1 = qi*g[:,None],g[:,None]  # the gradient of p_u + z_u, and of the biases, for each rating
+        dZ = _row_grads(u, gp, sh[0], False) if need[6] or (need[2] and not sp[0]) else None
+        dP = (_row_grads(u, gp, sh[0], True) if sp[0] else dZ) if need[2] else None
+        dQ = _row_grads(i, pu*g[:,None], sh[1], sp[1]) if need[3] else None
+        dbu = _row_grads(u, g1, sh[2], sp[2]) if need[4] else None
+        dbi = _row_grads(i, g1, sh[3], sp[3]) if need[5] else None
+        return None, None, dP, dQ, dbu, dbi, (ctx.Nt @ dZ if need[6] else None), None, None, None, None
 
 _SVDPP_N = ('indptr','items','w','t_indptr','t_rows','t_w')
 
@@ -116,10 +151,9 @@ class SVDpp(Module):
 
     def forward(self, x):
         check_batch(x)
-        u,i = x[:,0],x[:,1]
-        pu = self.user_factors(u) + self.implicit_sums()[u]
-        res = (pu*self.item_factors(i)).sum(1) + self.user_bias(u)[:,0] + self.item_bias(i)[:,0]
-        return _squash(res, self.y_range)
+        tabs = (self.user_factors, self.item_factors, self.user_bias, self.item_bias)
+        return _SVDppScores.apply(x[:,0], x[:,1], *[e.weight for e in tabs], self.implicit.weight, *_sparse_pair(self, _SVDPP_N),
+                                  None if self.y_range is None else tuple(self.y_range), tuple(e.sparse for e in tabs))
 
 # %% ../nbs/02_models.ipynb #ff802789
 _AUTOREC_R = ('indptr','users','r','t_indptr','t_rows','t_r')
