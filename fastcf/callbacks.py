@@ -14,7 +14,7 @@ from .loaders import csr_of, csr_mask
 # %% auto #0
 __all__ = ['L2Reg', 'EmbeddingStats', 'rank_metrics', 'evaluate_ranking', 'RankingMetric', 'ranking_metrics']
 
-# %% ../nbs/04_callbacks.ipynb #b5a7b744
+# %% ../nbs/04_callbacks.ipynb #aeabd652
 _TABLES = {'user_factors':0, 'user_bias':0, 'item_factors':1, 'item_bias':1}
 
 def _lookup(model, name, codes):
@@ -60,13 +60,17 @@ class L2Reg(Callback):
     @torch.no_grad()
     def add_grads(self, model, x=None, plan=None):
         "Add the gradient of `penalty(model, x)` to the gradients of `model`'s parameters"
-        for p,_,wd,col in ifnone(plan, self._plan(_unwrap(model))):
+        counts = {}  # how often the batch uses each row, per column of `x`
+        for p,_,wd,col in (plan if plan is not None else self._plan(_unwrap(model))):
             if not wd: continue
             if col is None: _add_grad(p, p.data, 2*wd); continue
             c = x[:,col]
-            if p.grad is not None and p.grad.is_sparse: v = torch.sparse_coo_tensor(c[None], p.data[c], p.shape)
-            else: v = torch.bincount(c, minlength=len(p)).to(p.dtype).view(-1, *[1]*(p.dim()-1))*p.data
-            _add_grad(p, v, 2*wd/len(x))
+            if p.grad is not None and p.grad.is_sparse: _add_grad(p, torch.sparse_coo_tensor(c.long()[None], p.data[c], p.shape), 2*wd/len(x)); continue
+            n = counts.get((col,len(p),p.dtype))
+            if n is None: n = counts[(col,len(p),p.dtype)] = torch.bincount(c, minlength=len(p)).to(p.dtype)
+            n = n.view(-1, *[1]*(p.dim()-1))
+            if p.grad is None: p.grad = n*p.data*(2*wd/len(x))
+            else: p.grad.addcmul_(n, p.data, value=2*wd/len(x))
 
     def before_train(self):
         self.via_loss = isinstance(self.model, _WRAPPERS) or any(isinstance(cb, (MixedPrecision, GradientAccumulation)) for cb in self.learn.cbs)
