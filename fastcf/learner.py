@@ -16,8 +16,8 @@ from .optim import *
 from fastai.callback.core import _inner_loop
 
 # %% auto #0
-__all__ = ['collab_splitter', 'FastRecorder', 'FastCastToTensor', 'CollabLearner', 'default_y_range', 'collab_learner', 'fold_in',
-           'Blend', 'blend_learner']
+__all__ = ['collab_splitter', 'FastRecorder', 'FastCastToTensor', 'CosCycle', 'CollabLearner', 'default_y_range',
+           'collab_learner', 'fold_in', 'Blend', 'blend_learner']
 
 # %% ../nbs/03_learner.ipynb #83015b54
 def _group(name):
@@ -60,7 +60,13 @@ class FastCastToTensor(CastToTensor):
     def before_batch(self):
         if not all(type(o) is Tensor for o in self.learn.xb+self.learn.yb): super().before_batch()
 
-# %% ../nbs/03_learner.ipynb #d4f77c3e
+# %% ../nbs/03_learner.ipynb #4e61885d
+class CosCycle:
+    "fastai's `combined_cos(pct, start, middle, end)` in plain Python: cosine from `start` to `middle` over the first `pct` of training, then to `end`"
+    def __init__(self, pct, start, middle, end): self.pct,self.up,self.down = pct,SchedCos(start, middle),SchedCos(middle, end)
+    def __call__(self, pos): return self.up(pos/self.pct) if pos < self.pct else self.down((pos-self.pct)/(1-self.pct))
+
+# %% ../nbs/03_learner.ipynb #43b75997
 _INNER = frozenset(_inner_loop)
 _CANCEL = (CancelBatchException, CancelBackwardException, CancelEpochException, CancelFitException, CancelStepException,
            CancelTrainException, CancelValidException)
@@ -106,6 +112,16 @@ class CollabLearner(Learner):
         dev = next(self.model.parameters()).device
         if isinstance(b, tuple) and all(isinstance(o, Tensor) and o.device==dev for o in b): return b
         return super()._set_device(b)
+
+    def fit_one_cycle(self, n_epoch, lr_max=None, div=25., div_final=1e5, pct_start=0.25, wd=None, moms=None, cbs=None,
+                      reset_opt=False, start_epoch=0):
+        "fastai's `fit_one_cycle`: the same schedules of `lr` and `mom`, computed by `CosCycle`"
+        if self.opt is None: self.create_opt()
+        self.opt.set_hyper('lr', self.lr if lr_max is None else lr_max)
+        lr_max = np.array([h['lr'] for h in self.opt.hypers])
+        scheds = {'lr': CosCycle(pct_start, lr_max/div, lr_max, lr_max/div_final),
+                  'mom': CosCycle(pct_start, *(self.moms if moms is None else moms))}
+        self.fit(n_epoch, cbs=ParamScheduler(scheds)+L(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
 
     def __getstate__(self): return {k:v for k,v in super().__getstate__().items() if k not in ('_hcbs','_hlen','_hcache')}
 
