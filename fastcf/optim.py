@@ -72,7 +72,7 @@ def adam_fused(ps, states, lr, mom, sqr_mom, eps, wd, decouple_wd=True, do_wd=Tr
                fused=True, decoupled_weight_decay=decouple_wd, amsgrad=False, beta1=mom, beta2=sqr_mom, lr=lr,
                weight_decay=wd if do_wd else 0., eps=eps, maximize=False)
 
-# %% ../nbs/07_optim.ipynb #eaedd2cb
+# %% ../nbs/07_optim.ipynb #34db3242
 class _SparseOptimizer(Optimizer):
     "A fastai `Optimizer` whose step is one update function per parameter, lazy on sparse gradients"
     _update,_fused = None,None
@@ -80,14 +80,17 @@ class _SparseOptimizer(Optimizer):
     @torch.no_grad()
     def step(self, closure=None):
         if closure is not None: raise NotImplementedError("fastai optimizers do not use a closure")
+        dense = {}  # dense-gradient parameters by (do_wd, hypers): groups with the same hypers share one fused step
         for pg,hyper in zip(self.param_lists, self.hypers):
-            dense = {}
             for p in pg:
                 if p.grad is None: continue
                 state = self.state[p]
-                if p.grad.is_sparse or type(self)._fused is None: type(self)._update(p, state, **{**hyper, **state})
-                else: dense.setdefault(state.get('do_wd', True), []).append(p)
-            for do_wd,ps in dense.items(): type(self)._fused(ps, [self.state[p] for p in ps], **{**hyper, 'do_wd':do_wd})
+                if p.grad.is_sparse or type(self)._fused is None: type(self)._update(p, state, **{**hyper, **state}); continue
+                do_wd = state.get('do_wd', True)
+                try: key = (do_wd, *hyper.items()); hash(key)
+                except TypeError: key = (do_wd, id(hyper))
+                dense.setdefault(key, (hyper,[]))[1].append(p)
+        for (do_wd,*_),(hyper,ps) in dense.items(): type(self)._fused(ps, [self.state[p] for p in ps], **{**hyper, 'do_wd':do_wd})
     def zero_grad(self):
         for pg in self.param_lists:
             for p in pg: p.grad = None
