@@ -13,45 +13,63 @@ from .callbacks import L2Reg
 from .optim import SparseAdam
 
 # %% auto #0
-__all__ = ['FAST_RECIPE', 'SPARSE_ABOVE', 'AUTOREC_RECIPE', 'fast_learner', 'autorec_learner']
+__all__ = ['FAST_RECIPE', 'SPARSE_ABOVE', 'AUTOREC_RECIPE', 'margin_y_range', 'fast_learner', 'autorec_learner']
 
-# %% ../nbs/08_recipes.ipynb #13dc5622
-FAST_RECIPE = dict(model='svdpp', bs=1024, n_factors=30, l2=0.06, bias_l2=0., implicit_l2=3e-4, epochs=8, lr=1e-2)
+# %% ../nbs/08_recipes.ipynb #18ec1bc9
+FAST_RECIPE = dict(model='svdpp', bs=3072, val_bs=8192, n_factors=30, l2=0.07, bias_l2=0., implicit_l2=4.5e-4, y_margin=0.125,
+                   sqr_mom=0.9, epochs=8, lr=2e-2, moms=(0.5,0.1,0.5))
 SPARSE_ABOVE = 1_000_000  # user and item table weights above which `fast_learner` uses sparse gradients
 
-# %% ../nbs/08_recipes.ipynb #760d6c28
-@delegates(FastCollabDataLoaders.from_df, but=['bs'])
+# %% ../nbs/08_recipes.ipynb #1f91262b
+def margin_y_range(r, margin:float=FAST_RECIPE['y_margin']):
+    "The range of ratings `r` widened by `margin` times its width at each end"
+    lo,hi = float(r.min()),float(r.max())
+    w = margin*max(hi-lo, 1.)
+    return (lo-w, hi+w)
+
+@delegates(FastCollabDataLoaders.from_df, but=['bs', 'val_bs'])
 def fast_learner(ratings:pd.DataFrame, bs:int=FAST_RECIPE['bs'], n_factors:int=FAST_RECIPE['n_factors'],
                  l2:float=FAST_RECIPE['l2'], # Per-rating L2 penalty of the factors (`L2Reg(l2, 'used')`)
                  bias_l2:float=FAST_RECIPE['bias_l2'], # Per-rating L2 penalty of the biases
                  implicit_l2:float=FAST_RECIPE['implicit_l2'], # L2 penalty of the whole implicit table (`SVDpp`)
-                 y_range:tuple=None, # Default: `default_y_range` of the ratings
+                 y_range:tuple=None, # Default: `margin_y_range` of the ratings
+                 sqr_mom:float=FAST_RECIPE['sqr_mom'], # `SparseAdam`'s decay of the squared gradients' average
                  model:str=FAST_RECIPE['model'], # A `collab_learner` model that takes `sparse`: 'svdpp', 'dot_bias', 'dot', ...
                  sparse:bool=None, # Sparse embedding gradients (default: when the user and item tables hold over `SPARSE_ABOVE` weights)
+                 val_bs:int=None, # Validation batch size (default: `bs`, at least the recipe's `val_bs`)
                  cbs=None, **kwargs):
     "A `CollabLearner` set up with the fast recipe: SVD++, `SparseAdam`, per-rating L2, large batches"
-    dls = FastCollabDataLoaders.from_df(ratings, bs=bs, **kwargs)
-    y_range = ifnone(y_range, default_y_range(dls.train.dataset.y))
+    dls = FastCollabDataLoaders.from_df(ratings, bs=bs, val_bs=ifnone(val_bs, max(bs, FAST_RECIPE['val_bs'])), **kwargs)
+    y_range = ifnone(y_range, margin_y_range(dls.train.dataset.y))
     sparse = ifnone(sparse, sum(len(dls.classes[n]) for n in dls.cat_names)*n_factors > SPARSE_ABOVE)
     l2reg = L2Reg(l2, 'used', bias_wd=bias_l2, other_wd=implicit_l2)
-    learn = collab_learner(dls, n_factors=n_factors, y_range=y_range, model=model, sparse=sparse, opt_func=SparseAdam, cbs=L(l2reg)+L(cbs))
+    learn = collab_learner(dls, n_factors=n_factors, y_range=y_range, model=model, sparse=sparse,
+                           opt_func=partial(SparseAdam, sqr_mom=sqr_mom), cbs=L(l2reg)+L(cbs))
     learn.recipe = FAST_RECIPE
     return learn
 
 @patch
 def fit_fast(self:Learner, epochs:int=None, lr:float=None, **kwargs):
-    "`fit_one_cycle` with the epochs and learning rate of the learner's recipe (default: the fast recipe's), without decoupled weight decay"
+    "`fit_one_cycle` with the epochs, learning rate and momentums of the learner's recipe (default: the fast recipe's), without decoupled weight decay"
     recipe = getattr(self, 'recipe', FAST_RECIPE)
-    self.fit_one_cycle(ifnone(epochs, recipe['epochs']), ifnone(lr, recipe['lr']), wd=0., **kwargs)
+    self.fit_one_cycle(ifnone(epochs, recipe['epochs']), ifnone(lr, recipe['lr']), wd=0., **merge(dict(moms=recipe.get('moms')), kwargs))
 
-# %% ../nbs/08_recipes.ipynb #4606f4d6
-AUTOREC_RECIPE = dict(n_hidden=500, l2=5e-4, epochs=10, lr=1e-2)
+# %% ../nbs/08_recipes.ipynb #4236ae9a
+AUTOREC_RECIPE = dict(n_hidden=500, l2=5e-4, bs=1024, epochs=10, lr=1e-2)
+
+def _with_bs(dls:DataLoaders, bs:int):
+    "`dls` whose training loader takes batches of `bs` (the same datasets and validation loader)"
+    if bs is None or dls.train.bs==bs: return dls
+    res = copy(dls)
+    res.loaders = [dls.train.new(bs=bs)] + list(dls.loaders[1:])
+    return res
 
 @delegates(collab_learner, but=['n_factors', 'model'])
 def autorec_learner(dls:DataLoaders, n_hidden:int=AUTOREC_RECIPE['n_hidden'],
                     l2:float=AUTOREC_RECIPE['l2'], # L2 penalty of every parameter (`L2Reg(l2, 'all')`)
+                    bs:int=AUTOREC_RECIPE['bs'], # Training batch size (`None`: `dls`'s own)
                     cbs=None, **kwargs):
-    "A `CollabLearner` with an `ItemAutoRec` on `dls` and the autoencoder recipe (`fit_fast` uses its epochs and lr)"
-    learn = collab_learner(dls, n_factors=n_hidden, model='autorec', opt_func=SparseAdam, cbs=L(L2Reg(l2, 'all'))+L(cbs), **kwargs)
+    "A `CollabLearner` with an `ItemAutoRec` on `dls` (re-batched to `bs`) and the autoencoder recipe (`fit_fast` uses its epochs and lr)"
+    learn = collab_learner(_with_bs(dls, bs), n_factors=n_hidden, model='autorec', opt_func=SparseAdam, cbs=L(L2Reg(l2, 'all'))+L(cbs), **kwargs)
     learn.recipe = AUTOREC_RECIPE
     return learn
