@@ -16,7 +16,7 @@ from .optim import *
 from fastai.callback.core import _inner_loop
 
 # %% auto #0
-__all__ = ['collab_splitter', 'FastRecorder', 'FastCastToTensor', 'CosCycle', 'CollabLearner', 'default_y_range',
+__all__ = ['collab_splitter', 'FastRecorder', 'FastCastToTensor', 'FastTrainEval', 'CosCycle', 'CollabLearner', 'default_y_range',
            'collab_learner', 'fold_in', 'Blend', 'blend_learner']
 
 # %% ../nbs/03_learner.ipynb #83015b54
@@ -32,7 +32,7 @@ def collab_splitter(m):
     for n,p in m.named_parameters(): groups[_group(n)].append(p)
     return L(g for g in groups if g)
 
-# %% ../nbs/03_learner.ipynb #dee6aaec
+# %% ../nbs/03_learner.ipynb #48e44816
 class FastRecorder(Recorder):
     "fastai's `Recorder`: the same records, with less work per training batch"
     @property
@@ -60,13 +60,24 @@ class FastCastToTensor(CastToTensor):
     def before_batch(self):
         if not all(type(o) is Tensor for o in self.learn.xb+self.learn.yb): super().before_batch()
 
+class FastTrainEval(TrainEvalCallback):
+    "fastai's `TrainEvalCallback`, which counts training iterations on the learner directly"
+    @property
+    def name(self): return 'train_eval'
+    def after_batch(self):
+        learn = self.learn  # (fastai's reads `n_iter` and `n_epoch` through the callback's `GetAttr`)
+        learn.pct_train += 1./(learn.n_iter*learn.n_epoch)
+        learn.train_iter += 1
+
+_FAST_CBS = {Recorder: FastRecorder.from_recorder, CastToTensor: lambda cb: FastCastToTensor(), TrainEvalCallback: lambda cb: FastTrainEval()}
+
 # %% ../nbs/03_learner.ipynb #4e61885d
 class CosCycle:
     "fastai's `combined_cos(pct, start, middle, end)` in plain Python: cosine from `start` to `middle` over the first `pct` of training, then to `end`"
     def __init__(self, pct, start, middle, end): self.pct,self.up,self.down = pct,SchedCos(start, middle),SchedCos(middle, end)
     def __call__(self, pos): return self.up(pos/self.pct) if pos < self.pct else self.down((pos-self.pct)/(1-self.pct))
 
-# %% ../nbs/03_learner.ipynb #43b75997
+# %% ../nbs/03_learner.ipynb #9aafa5fc
 _INNER = frozenset(_inner_loop)
 _CANCEL = (CancelBatchException, CancelBackwardException, CancelEpochException, CancelFitException, CancelStepException,
            CancelTrainException, CancelValidException)
@@ -76,8 +87,9 @@ class CollabLearner(Learner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for i,cb in enumerate(self.cbs):
-            new = FastRecorder.from_recorder(cb) if type(cb) is Recorder else FastCastToTensor() if type(cb) is CastToTensor else None
-            if new is not None: cb.learn,new.learn,self.cbs[i] = None,self,new; setattr(self, new.name, new)
+            if type(cb) not in _FAST_CBS: continue
+            new = _FAST_CBS[type(cb)](cb)
+            cb.learn,new.learn,self.cbs[i] = None,self,new; setattr(self, new.name, new)
 
     def __call__(self, event_name):
         if isinstance(event_name, str): self._call_one(event_name)
@@ -109,7 +121,9 @@ class CollabLearner(Learner):
 
     def _set_device(self, b):
         "The batch on the model's device, as fastai does, without walking it when it is already there"
-        dev = next(self.model.parameters()).device
+        if self.__dict__.get('_p0_of') is not self.model: self._p0_of,self._p0 = self.model,next(self.model.parameters(), None)
+        if self._p0 is None: return super()._set_device(b)
+        dev = self._p0.device  # (`Module.to` moves parameters in place, so the first one tells the model's device)
         if isinstance(b, tuple) and all(isinstance(o, Tensor) and o.device==dev for o in b): return b
         return super()._set_device(b)
 
@@ -123,7 +137,7 @@ class CollabLearner(Learner):
                   'mom': CosCycle(pct_start, *(self.moms if moms is None else moms))}
         self.fit(n_epoch, cbs=ParamScheduler(scheds)+L(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
 
-    def __getstate__(self): return {k:v for k,v in super().__getstate__().items() if k not in ('_hcbs','_hlen','_hcache')}
+    def __getstate__(self): return {k:v for k,v in super().__getstate__().items() if k not in ('_hcbs','_hlen','_hcache','_p0_of','_p0')}
 
 # %% ../nbs/03_learner.ipynb #9bc90af3
 def _ratings_of(dls):
