@@ -1,6 +1,6 @@
 """The fast recipe on ML-100k (80/20 random split, seed 42), data-parallel through fastai's `distrib_ctx` across the
 processes of a `torchrun` launch (gloo on CPU), or in one process when run plainly. Each rank takes batches of
-1024 // world ratings, so a step of all ranks sees the single-process batch. Rank 0 prints the valid MSE and the wall time.
+`FAST_RECIPE["bs"] // world` ratings, so a step of all ranks sees the single-process batch. Rank 0 prints the valid MSE and the wall time.
 
     python bench/distributed.py                              # one process
     torchrun --standalone --nproc_per_node 2 bench/distributed.py   # two processes
