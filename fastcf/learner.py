@@ -6,7 +6,7 @@ Docs: https://fastcf.github.io/fastcf/learner.html.md"""
 
 # %% ../nbs/03_learner.ipynb #c4427bd1
 from __future__ import annotations
-import warnings
+import warnings, weakref
 from copy import deepcopy
 from fastai.tabular.all import *
 from .data import *
@@ -121,7 +121,8 @@ class CollabLearner(Learner):
 
     def _set_device(self, b):
         "The batch on the model's device, as fastai does, without walking it when it is already there"
-        if self.__dict__.get('_p0_of') is not self.model: self._p0_of,self._p0 = self.model,next(self.model.parameters(), None)
+        p0_of = self.__dict__.get('_p0_of')  # a weak reference: holding a DDP wrapper past `distrib_ctx` keeps gloo's threads alive at exit
+        if p0_of is None or p0_of() is not self.model: self._p0_of,self._p0 = weakref.ref(self.model),next(self.model.parameters(), None)
         if self._p0 is None: return super()._set_device(b)
         dev = self._p0.device  # (`Module.to` moves parameters in place, so the first one tells the model's device)
         if isinstance(b, tuple) and all(isinstance(o, Tensor) and o.device==dev for o in b): return b
