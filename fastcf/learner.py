@@ -6,7 +6,7 @@ Docs: https://fastcf.github.io/fastcf/learner.html.md"""
 
 # %% ../nbs/03_learner.ipynb #c4427bd1
 from __future__ import annotations
-import warnings, weakref
+import warnings
 from copy import deepcopy
 from fastai.tabular.all import *
 from .data import *
@@ -121,10 +121,7 @@ class CollabLearner(Learner):
 
     def _set_device(self, b):
         "The batch on the model's device, as fastai does, without walking it when it is already there"
-        p0_of = self.__dict__.get('_p0_of')  # a weak reference: holding a DDP wrapper past `distrib_ctx` keeps gloo's threads alive at exit
-        if p0_of is None or p0_of() is not self.model: self._p0_of,self._p0 = weakref.ref(self.model),next(self.model.parameters(), None)
-        if self._p0 is None: return super()._set_device(b)
-        dev = self._p0.device  # (`Module.to` moves parameters in place, so the first one tells the model's device)
+        dev = next(self.model.parameters()).device
         if isinstance(b, tuple) and all(isinstance(o, Tensor) and o.device==dev for o in b): return b
         return super()._set_device(b)
 
@@ -138,7 +135,7 @@ class CollabLearner(Learner):
                   'mom': CosCycle(pct_start, *(self.moms if moms is None else moms))}
         self.fit(n_epoch, cbs=ParamScheduler(scheds)+L(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
 
-    def __getstate__(self): return {k:v for k,v in super().__getstate__().items() if k not in ('_hcbs','_hlen','_hcache','_p0_of','_p0')}
+    def __getstate__(self): return {k:v for k,v in super().__getstate__().items() if k not in ('_hcbs','_hlen','_hcache')}
 
 # %% ../nbs/03_learner.ipynb #9bc90af3
 def _ratings_of(dls):
