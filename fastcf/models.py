@@ -119,10 +119,11 @@ class _SVDppScores(torch.autograd.Function):
         u,i,pu,qi,s = ctx.saved_tensors
         if s is not None: g = g*s*(1-s)*(ctx.y_range[1]-ctx.y_range[0])
         need,sp,sh = ctx.needs_input_grad,ctx.sparse,ctx.shapes
-        gp,g1 = qi*g[:,None],g[:,None]  # the gradient of p_u + z_u, and of the biases, for each rating
+        g1 = g[:,None]  # the gradient of the biases for each rating; times q_i, of p_u + z_u; times p_u + z_u, of q_i
+        gp = qi*g1
         dZ = _row_grads(u, gp, sh[0], False) if need[6] or (need[2] and not sp[0]) else None
         dP = (_row_grads(u, gp, sh[0], True) if sp[0] else dZ) if need[2] else None
-        dQ = _row_grads(i, pu*g[:,None], sh[1], sp[1]) if need[3] else None
+        dQ = _row_grads(i, pu*g1, sh[1], sp[1]) if need[3] else None
         dbu = _row_grads(u, g1, sh[2], sp[2]) if need[4] else None
         dbi = _row_grads(i, g1, sh[3], sp[3]) if need[5] else None
         return None, None, dP, dQ, dbu, dbi, (ctx.Nt @ dZ if need[6] else None), None, None, None, None
