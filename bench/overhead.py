@@ -3,7 +3,7 @@ batches, on ML-100k: milliseconds per training step at bs 64 and bs 4096.
 
 - bare: slices of the same tensors, `model(x)`, MSE, `backward`, `opt.step()`, `opt.zero_grad()`
 - fastcf Learner: `FastCollabDataLoaders` + `collab_learner(sparse=True)`: a `CollabLearner` with `MSELossPlain` and
-  `SparseAdam`, progress bar and recorder on
+  `LazyAdam`, progress bar and recorder on
 - fastai Learner: fastai's own `Learner` and `MSELossFlat` around the same model, optimizer and loaders, for reference
 - fastai default optimizer: the same Learner with fastai's `Adam` and dense embeddings, for reference
 
@@ -34,12 +34,12 @@ def _model(dls):
 
 def fastai_learner_ms(dls, epochs):
     set_seed(0)
-    return _ms(Learner(dls, _model(dls), loss_func=MSELossFlat(), opt_func=SparseAdam, splitter=collab_splitter, cbs=TrainTimer()), epochs)
+    return _ms(Learner(dls, _model(dls), loss_func=MSELossFlat(), opt_func=LazyAdam, splitter=collab_splitter, cbs=TrainTimer()), epochs)
 
 def bare_ms(dls, epochs):
     set_seed(0)
     model = _model(dls)
-    opt = SparseAdam(collab_splitter(model), lr=5e-3, wd=0.1)
+    opt = LazyAdam(collab_splitter(model), lr=5e-3, wd=0.1)
     x,y = dls.train.dataset.x,dls.train.dataset.y.view(-1)
     bs,n = dls.train.bs,len(x)//dls.train.bs*dls.train.bs
     times = []

@@ -1,7 +1,7 @@
 """Scale: 25M synthetic ratings with MovieLens-25M's shape (162,541 users, 59,047 items, long-tailed popularity):
 build time, loaders time, one training epoch's wall time, valid MSE, and peak RSS, in one run.
 
-Training uses the sparse path (`collab_learner(sparse=True)`: sparse embedding gradients, `SparseAdam`), large batches.
+Training uses the sparse path (`collab_learner(sparse=True)`: sparse embedding gradients, `LazyAdam`), large batches.
 
 With `--npy FOLDER`, the data goes through the memory-mapped path instead: a child process writes the planted ratings
 chunk by chunk to `.npy` files (`synthetic_to_npy`), then this process streams them with `ChunkedCollabDataLoaders`
@@ -29,7 +29,7 @@ def npy_path(a):
     dls = ChunkedCollabDataLoaders.from_folder(a.npy, bs=a.bs, chunk_rows=a.chunk_rows)
     set_seed(0)
     model = DotProductBias(a.n_users+1, a.n_items+1, a.n_factors, y_range=(-1,8), sparse=True)
-    learn = CollabLearner(dls, model, loss_func=MSELossPlain(), opt_func=SparseAdam, splitter=collab_splitter, metrics=rmse)
+    learn = CollabLearner(dls, model, loss_func=MSELossPlain(), opt_func=LazyAdam, splitter=collab_splitter, metrics=rmse)
     t = time.perf_counter()
     learn.fit_one_cycle(1, a.lr, wd=0.)
     print(f'\n{a.n_ratings:,} ratings memory-mapped ({size:.2f} GB of .npy files): one epoch {time.perf_counter()-t:.1f} s, '

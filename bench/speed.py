@@ -2,7 +2,7 @@
 in one run: wall time (building the loaders included) and valid MSE of each, and the ratios.
 
 - fastai: `CollabDataLoaders` + fastai's `collab_learner`, 50 factors, y_range (0, 5.5), bs 64, `fit_one_cycle(5, 5e-3, wd=0.1)`
-- fastcf: `fast_learner` + `fit_fast` (see `fastcf.recipes`): `SVDpp` (30 factors), `SparseAdam`, per-rating L2, bs 3072, 8 epochs
+- fastcf: `fast_learner` + `fit_fast` (see `fastcf.recipes`): `SVDpp` (30 factors), `LazyAdam`, per-rating L2, bs 3072, 8 epochs
 - Surprise: `SVD()` with its defaults (Cython SGD), fitted on the same training ratings
 
     python bench/speed.py [--seed 42]

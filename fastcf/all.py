@@ -2,10 +2,15 @@ from fastai.basics import *
 from fastai.collab import *
 from .data import *
 from .loaders import *
+from .large import *
+from .view import *
+from .registry import *
 from .models import *
+from .optim import *
 from .learner import *
+from .collab import *
+from .inference import *
+from .blend import *
 from .callbacks import *
 from .interpret import *
-from .optim import *
 from .recipes import *
-from .large import *

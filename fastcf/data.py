@@ -92,7 +92,7 @@ def _check_col(df, col, what):
 def check_ratings(
     df:pd.DataFrame, # Ratings frame
     user_name:str='user', item_name:str='item', rating_name:str='rating',
-    duplicates:str='last', # Duplicate (user, item) pairs: 'last' keeps the last with a warning, 'error' raises, 'keep' leaves them
+    duplicates:str|None='keep', # Duplicate (user, item) pairs: 'keep' them (as fastai does) with a warning, keep the 'last' or the 'mean' rating, 'error', or None (don't look)
 )->pd.DataFrame:
     "Check `df` for missing columns, empty data, NaN or non-numeric ratings, NaN ids and duplicate pairs"
     if not isinstance(df, pd.DataFrame): raise TypeError(f"ratings must be a pandas DataFrame, got {type(df).__name__}")
@@ -104,15 +104,21 @@ def check_ratings(
         if not bad.any(): bad = pd.Series(True, index=r.index)
         i = _first_bad(df, bad)
         raise ValueError(f"rating column {rating_name!r} must be numeric, but has value {_py(r[i])!r} at row {i!r} (dtype {r.dtype})")
-    if duplicates=='keep': return df
-    if duplicates not in ('last','error'): raise ValueError(f"duplicates must be 'last', 'error' or 'keep', got {duplicates!r}")
+    if duplicates is None: return df
+    if duplicates not in ('keep','last','mean','error'): raise ValueError(f"duplicates must be 'keep', 'last', 'mean', 'error' or None, got {duplicates!r}")
     dup = df.duplicated([user_name,item_name], keep='last')
     if not dup.any(): return df
     i = _first_bad(df, dup)
     msg = f"{int(dup.sum())} duplicate ({user_name}, {item_name}) pair(s), e.g. ({_py(df.at[i,user_name])!r}, {_py(df.at[i,item_name])!r})"
     if duplicates=='error': raise ValueError(msg)
-    warnings.warn(f"{msg}: keeping the last rating of each pair")
-    return df[~dup]
+    if duplicates=='keep':
+        warnings.warn(f"{msg}: kept as separate ratings, as fastai keeps them; pass duplicates='mean' or 'last' for one rating per pair")
+        return df
+    if duplicates=='last':
+        warnings.warn(f"{msg}: keeping the last rating of each pair")
+        return df[~dup]
+    warnings.warn(f"{msg}: keeping the mean rating of each pair")
+    return df.groupby([user_name,item_name], as_index=False, sort=False)[rating_name].mean().reindex(columns=[c for c in df.columns if c in (user_name,item_name,rating_name)])
 
 # %% ../nbs/00_data.ipynb #eca033cf
 def _group_rank_from_end(users, keys):

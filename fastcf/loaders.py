@@ -11,8 +11,8 @@ from .data import *
 from .data import _py
 
 # %% auto #0
-__all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'encode_ids', 'encode_pairs', 'csr_of', 'csr_mask', 'rating_cols',
-           'FastCollabDataLoaders']
+__all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'encode_ids', 'encode_pairs', 'rated_csr', 'csr_of', 'csr_mask',
+           'rating_cols', 'FastCollabDataLoaders']
 
 # %% ../nbs/01_loaders.ipynb #2aea9bad
 class CollabTensors:
@@ -23,6 +23,12 @@ class CollabTensors:
     def new(self, x, y=None): return type(self)(x, y, self.classes, self.cat_names, self.y_name)
     def new_empty(self): return self.new(self.x[:0], None if self.y is None else self.y[:0])
     def to(self, device): return self.new(*[None if t is None else t.to(device) for t in (self.x,self.y)])
+    @property
+    def items(self)->pd.DataFrame:
+        "The split as a frame of codes and ratings, like fastai's `TabularPandas.items`"
+        res = pd.DataFrame(to_np(self.x.long()), columns=self.cat_names)
+        if self.y is not None: res[self.y_name] = to_np(self.y.view(-1))
+        return res
 
 # %% ../nbs/01_loaders.ipynb #44230ccd
 class CollabTensorDL(DataLoader):
@@ -83,6 +89,13 @@ class CollabTensorDL(DataLoader):
         if not show: return df
         display_df(df)
 
+    def show_results(self, b, out, max_n=9, show=True, **kwargs):
+        "Show `max_n` rows of batch `b` with raw ids, ratings and the predictions `out`, as fastai's tabular `show_results`"
+        df = self.decode_df(b).iloc[:max_n]
+        df[f'{self.y_name}_pred'] = to_np(out).reshape(len(b[0]), -1)[:max_n,0]
+        if not show: return df
+        display_df(df)
+
 # %% ../nbs/01_loaders.ipynb #5ad9ad4d
 def make_vocab(values)->CategoryMap:
     "fastai's `CategoryMap` (sorted, `'#na#'` first) of the unique `values`"
@@ -117,6 +130,11 @@ def encode_pairs(dls, df:pd.DataFrame, unknown='error')->Tensor:
     return torch.from_numpy(np.stack([encode_ids(dls.classes[n], df[n].values, n, unknown) for n in dls.cat_names], 1))
 
 # %% ../nbs/01_loaders.ipynb #e2a2616e
+def rated_csr(x:Tensor, n_users:int, n_items:int):
+    "CSR `(indptr, items)` of the item codes each user code rated in codes `x`, items in the smallest integer type that holds them (kept by an export)"
+    indptr,items = csr_of(x, n_users)
+    return indptr,items.to(torch.int16 if n_items < 2**15 else torch.int32)
+
 def csr_of(x:Tensor, n_users:int, vals:Tensor=None):
     "CSR `(indptr, items)` of (user, item) codes `x` (`[n, 2]`) grouped by user code, and `vals` (one per row of `x`) in that order if given"
     x = x.long()
@@ -141,6 +159,21 @@ def rating_cols(df, user_name=None, item_name=None, rating_name=None):
     if None in names and len(df.columns)<3: raise KeyError(f"ratings need user, item and rating columns; the frame has columns {list(df.columns)}")
     return [df.columns[i] if n is None else n for i,n in enumerate(names)]
 
+_NO_WORKERS = ('num_workers','pin_memory','timeout','persistent_workers','pin_memory_device','verbose','do_setup','n','indexed','dl_type','dl_kwargs')
+
+def _fastai_dl_kwargs(kwargs, bs, shuffle):
+    "`bs` and `shuffle` after fastai's `batch_size` and `shuffle_train`; fastai's worker arguments are accepted and dropped (batches are tensor slices), others named in an error"
+    kw = dict(kwargs)
+    bs,st = kw.pop('batch_size', None) or bs,kw.pop('shuffle_train', None)
+    for k in _NO_WORKERS: kw.pop(k, None)
+    if kw: raise TypeError(f"FastCollabDataLoaders got argument(s) it does not take: {sorted(kw)}; it takes fastai's CollabDataLoaders.from_df "
+                           f"arguments (those about workers are accepted and unused: batches are slices of tensors)")
+    return bs,(shuffle if st is None else st)
+
+def _all_rows(vocab, a):
+    "Whether the vocabulary of ids `a` comes from all rows: `vocab='all'`, or `'fastai'` for ids that fastai's `df_shrink` makes categorical (not numbers)"
+    return vocab=='all' or (vocab=='fastai' and a.dtype.kind not in 'iufb')
+
 def _ratings_tensor(r)->Tensor:
     return torch.from_numpy(np.array(r, dtype=np.float32)).view(-1,1)
 
@@ -159,11 +192,13 @@ class FastCollabDataLoaders(DataLoaders):
         shuffle:bool=True, # Shuffle the training set each epoch
         drop_last:bool=None, # Drop the last partial training batch (default: `shuffle`, like fastai)
         device=None, # Default: fastai's `default_device()`
-        vocab:str='all', # Build vocabularies from 'all' rows, or from 'train' rows only as fastai does
-        duplicates:str='last', # Duplicate pairs: see `check_ratings`
+        vocab:str='all', # Build vocabularies from 'all' rows, the 'train' rows, or as 'fastai' does (train rows for numeric ids, all rows for strings)
+        duplicates:str='keep', # Duplicate pairs: kept as fastai keeps them, with a warning; see `check_ratings`
         replacement:bool=False, # Shuffle with replacement, like fastai 2.8 (default: a permutation, each rating once an epoch)
+        **kwargs, # fastai's other `DataLoaders` arguments: `batch_size`, `shuffle_train`, and the worker ones (`num_workers`, `pin_memory`, ...: accepted, unused)
     ):
         "Create fast collab `DataLoaders` from a ratings frame"
+        bs,shuffle = _fastai_dl_kwargs(kwargs, bs, shuffle)
         user_name,item_name,rating_name = rating_cols(ratings, user_name, item_name, rating_name)
         ratings = check_ratings(ratings, user_name, item_name, rating_name, duplicates)
         splits = ifnone(splitter, FastRandomSplitter(valid_pct, seed))(ratings)
@@ -187,9 +222,9 @@ class FastCollabDataLoaders(DataLoaders):
         if len(ratings)==0: raise ValueError("ratings are empty: nothing to train on")
         if np.isnan(ratings).any(): raise ValueError(f"{rating_name} has {int(np.isnan(ratings).sum())} missing (NaN) value(s), first at position {int(np.isnan(ratings).argmax())}")
         trn,val = [np.asarray(o, dtype=np.int64) for o in ifnone(splits, FastRandomSplitter(valid_pct, seed)(users))]
-        if vocab not in ('all','train'): raise ValueError(f"vocab must be 'all' or 'train', got {vocab!r}")
+        if vocab not in ('all','train','fastai'): raise ValueError(f"vocab must be 'all', 'train' or 'fastai', got {vocab!r}")
         cols,arrs = (user_name,item_name),(users,items)
-        classes = {n: make_vocab(a if vocab=='all' else a[trn]) for n,a in zip(cols, arrs)}
+        classes = {n: make_vocab(a if _all_rows(vocab, a) else a[trn]) for n,a in zip(cols, arrs)}
         x = torch.from_numpy(np.stack([encode_ids(classes[n], a, n, 'na') for n,a in zip(cols, arrs)], 1))
         return cls.from_tensors(x, _ratings_tensor(ratings), trn, val, classes, cols, rating_name, path=path, bs=bs, val_bs=val_bs,
                                 shuffle=shuffle, drop_last=drop_last, device=device, replacement=replacement)
@@ -215,15 +250,10 @@ class FastCollabDataLoaders(DataLoaders):
     def new_empty(self):
         "An empty copy for `Learner.export`: keeps the vocabularies and which items each user rated"
         res = type(self)(*[dl.new(dl.dataset.new_empty()) for dl in self.loaders], path=self.path, device=self.device)
-        res.classes,res.cat_names,res.y_name,res._rated = self.classes,self.cat_names,self.y_name,self.rated()
+        x = torch.cat([dl.dataset.x.cpu() for dl in self.loaders[:2]])
+        res.classes,res.cat_names,res.y_name = self.classes,self.cat_names,self.y_name
+        res._rated = getattr(self, '_rated', None) or rated_csr(x, *[len(self.classes[n]) for n in self.cat_names])
         return res
-
-    def rated(self):
-        "CSR `(indptr, items)` of the item codes each user code rated (train and valid), built once"
-        if getattr(self, '_rated', None) is None:
-            indptr,items = csr_of(torch.cat([dl.dataset.x.cpu() for dl in self.loaders]), len(self.classes[self.cat_names[0]]))
-            self._rated = (indptr, items.int())
-        return self._rated
 
     def encode(self, df, unknown='error'):
         "Codes (`[n, 2]` int32 tensor) of the (user, item) ids in `df`"
