@@ -90,7 +90,10 @@ class L2Reg(Callback):
 class EmbeddingStats(Callback):
     "Record the mean and max row norms of user/item factors and biases after each epoch; `plot` them"
     order = 60
-    def before_fit(self): self.stats = []
+    def before_fit(self):
+        n = len(members(self.model))
+        if n: raise ValueError(f"EmbeddingStats reads one model's tables, and {type(self.model).__name__} averages {n}: add it to each of their learners")
+        self.stats = []
     def after_epoch(self):
         row = {'epoch': self.epoch}
         for n in COLLAB_ROLES:
