@@ -82,6 +82,10 @@ class RowRange:
     def __init__(self, data, start, stop, classes=None, cat_names=('user','item'), y_name='rating'): store_attr()
     def __len__(self): return self.stop-self.start
     def new_empty(self): return type(self)(self.data, self.start, self.start, self.classes, self.cat_names, self.y_name)
+    def read(self, a=None, b=None):
+        "Codes `x` (`[k, 2]` int32, `'#na#'` at 0, so the files' codes plus 1) and ratings `y` (`[k]`) of rows `a:b` (default: all of this range)"
+        d,a,b = self.data,ifnone(a, self.start),ifnone(b, self.stop)
+        return torch.from_numpy(np.stack([d.read('user', a, b), d.read('item', a, b)], 1)).add_(1),torch.from_numpy(d.read('rating', a, b))
 
 @functools.cache
 def _malloc_trim():
@@ -113,9 +117,8 @@ class ChunkedCollabDL(CollabTensorDL):
 
     def _chunk(self, a, b, g):
         "Codes `x` (`[k, 2]`, `'#na#'` at 0) and ratings `y` of rows `a:b`, shuffled with generator `g` if any"
-        d = self.dataset.data
-        x = torch.from_numpy(np.stack([d.read('user', a, b), d.read('item', a, b)], 1)).add_(1)
-        y = torch.from_numpy(d.read('rating', a, b)).view(-1,1)
+        x,y = self.dataset.read(a, b)
+        y = y.view(-1,1)
         if g is not None:
             p = torch.randperm(len(x), generator=g)
             x,y = x[p],y[p]

@@ -250,9 +250,9 @@ class FastCollabDataLoaders(DataLoaders):
     def new_empty(self):
         "An empty copy for `Learner.export`: keeps the vocabularies and which items each user rated"
         res = type(self)(*[dl.new(dl.dataset.new_empty()) for dl in self.loaders], path=self.path, device=self.device)
-        x = torch.cat([dl.dataset.x.cpu() for dl in self.loaders[:2]])
         res.classes,res.cat_names,res.y_name = self.classes,self.cat_names,self.y_name
-        res._rated = getattr(self, '_rated', None) or rated_csr(x, *[len(self.classes[n]) for n in self.cat_names])
+        res._rated = getattr(self, '_rated', None)  # (an export of an export keeps it)
+        if res._rated is None: res._rated = rated_csr(torch.cat([dl.dataset.x.cpu() for dl in self.loaders[:2]]), *[len(self.classes[n]) for n in self.cat_names])
         return res
 
     def encode(self, df, unknown='error'):

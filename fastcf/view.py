@@ -18,9 +18,8 @@ def _read_split(ds, cat_names, y_name):
     "Codes (`[n, 2]` long) and ratings (`[n]` float, or None) of one split: fastcf's tensors, chunked `.npy` rows, or fastai's `TabularCollab`"
     if isinstance(ds, CollabTensors): return ds.x.long().cpu(),(None if ds.y is None else ds.y.view(-1).float().cpu())
     if isinstance(ds, RowRange):
-        d,(a,b) = ds.data,(ds.start,ds.stop)
-        x = torch.from_numpy(np.stack([d.read('user', a, b), d.read('item', a, b)], 1)).long().add_(1)
-        return x,torch.from_numpy(d.read('rating', a, b)).float()
+        x,y = ds.read()
+        return x.long(),y.float()
     if isinstance(ds, TabularPandas):
         x = torch.from_numpy(np.asarray(ds.xs[list(cat_names)].values, dtype=np.int64)).view(-1, 2)
         y = torch.from_numpy(np.asarray(ds.ys[y_name].values, dtype=np.float32)) if y_name in getattr(ds, 'y_names', []) else None
