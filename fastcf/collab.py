@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from fastai.tabular.all import *
 from fastai.collab import EmbeddingNN
+from .data import check_count, check_arg
 from .loaders import *
 from .view import *
 from .registry import *
@@ -68,7 +69,9 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
                    **kwargs):
     "A `CollabLearner` for collaborative filtering on `dls`, with parameter groups (tables, biases, head)"
     view = collab_view(dls)
+    check_count('n_factors', n_factors)
     if config is not None and y_range is None: y_range = config.get('y_range')
+    if y_range is not None: check_arg(len(y_range)==2 and all(np.isfinite(y_range)) and y_range[0] < y_range[1], 'y_range', y_range, "needs (low, high) with low < high")
     model = ifnone(model, 'nn' if use_nn else 'dot_bias')
     metrics,built = [rmse, mae],not isinstance(model, nn.Module)
     if built and model in ('classes','liked') and y_range is not None:

@@ -6,11 +6,12 @@ Docs: https://fastcf.github.io/fastcf/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #dc59a1c7
 from __future__ import annotations
-import warnings
+import warnings, math
 from fastai.tabular.all import *
 
 # %% auto #0
-__all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'check_ratings', 'FastRandomSplitter',
+__all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'check_ids', 'check_arg',
+           'check_fraction', 'check_count', 'check_positive', 'check_ratings', 'read_csv_ratings', 'FastRandomSplitter',
            'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'read_ratings', 'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #06a7e924
@@ -88,6 +89,33 @@ def _check_col(df, col, what):
     nas = df[col].isna()
     if nas.any(): raise ValueError(f"{what} column {col!r} has {int(nas.sum())} missing (NaN) value(s), first at row {_first_bad(df, nas)!r}")
 
+def check_ids(values, name:str='user'):
+    "Raise a clear error if the ids `values` have missing values or mix types (ints and strings), which no vocabulary can sort"
+    v = pd.Series(np.asarray(values), copy=False)
+    nas = v.isna()
+    if nas.any(): raise ValueError(f"{name} ids have {int(nas.sum())} missing (NaN) value(s), first at position {int(nas.values.argmax())}: drop or fill those rows")
+    if v.dtype==object and pd.api.types.infer_dtype(v, skipna=True).startswith('mixed'):
+        ex = {}
+        for o in v.values[:100_000]: ex.setdefault(type(o).__name__, o)
+        raise ValueError(f"{name} ids mix types ({', '.join(f'{k} {o!r}' for k,o in ex.items())}): make them one type, e.g. `df[{name!r}].astype(str)`")
+    return values
+
+def check_arg(ok:bool, name:str, value, need:str):
+    "Return `value`, or raise a `ValueError` naming argument `name`, its `value` and what it needs"
+    if not ok: raise ValueError(f"{name}={value!r}: {need}")
+    return value
+
+def _finite(x): return isinstance(x, (int,float,np.number)) and not isinstance(x, bool) and math.isfinite(x)
+def check_fraction(name:str, v, hi_open=True):
+    "`v`, a fraction in [0, 1) (or [0, 1] if not `hi_open`), or an error naming `name`"
+    return check_arg(_finite(v) and 0 <= v and (v < 1 if hi_open else v <= 1), name, v, f"needs a number in [0, {'1)' if hi_open else '1]'}")
+def check_count(name:str, v, lo:int=1):
+    "`v`, an integer of at least `lo`, or an error naming `name`"
+    return check_arg(isinstance(v, (int,np.integer)) and not isinstance(v, bool) and v >= lo, name, v, f"needs an integer of at least {lo}")
+def check_positive(name:str, v):
+    "`v`, a finite number above 0, or an error naming `name`"
+    return check_arg(_finite(v) and v > 0, name, v, "needs a finite number above 0")
+
 # %% ../nbs/00_data.ipynb #43d3b232
 def check_ratings(
     df:pd.DataFrame, # Ratings frame
@@ -98,12 +126,15 @@ def check_ratings(
     if not isinstance(df, pd.DataFrame): raise TypeError(f"ratings must be a pandas DataFrame, got {type(df).__name__}")
     if len(df)==0: raise ValueError("ratings frame is empty: nothing to train on")
     for col,what in ((user_name,'user'),(item_name,'item'),(rating_name,'rating')): _check_col(df, col, what)
+    for col in (user_name,item_name): check_ids(df[col].values, col)
     r = df[rating_name]
     if not pd.api.types.is_numeric_dtype(r) or pd.api.types.is_bool_dtype(r):
         bad = pd.to_numeric(r, errors='coerce').isna()
         if not bad.any(): bad = pd.Series(True, index=r.index)
         i = _first_bad(df, bad)
         raise ValueError(f"rating column {rating_name!r} must be numeric, but has value {_py(r[i])!r} at row {i!r} (dtype {r.dtype})")
+    inf = ~np.isfinite(r.values.astype(np.float64))
+    if inf.any(): raise ValueError(f"rating column {rating_name!r} has {int(inf.sum())} infinite value(s), first at row {_py(df.index[inf.argmax()])!r}")
     if duplicates is None: return df
     if duplicates not in ('keep','last','mean','error'): raise ValueError(f"duplicates must be 'keep', 'last', 'mean', 'error' or None, got {duplicates!r}")
     dup = df.duplicated([user_name,item_name], keep='last')
@@ -119,6 +150,27 @@ def check_ratings(
         return df[~dup]
     warnings.warn(f"{msg}: keeping the mean rating of each pair")
     return df.groupby([user_name,item_name], as_index=False, sort=False)[rating_name].mean().reindex(columns=[c for c in df.columns if c in (user_name,item_name,rating_name)])
+
+# %% ../nbs/00_data.ipynb #aa3b59fa
+def _all_numbers(names): return len(names) > 0 and all(pd.notna(pd.to_numeric(pd.Series([str(n)]), errors='coerce')[0]) for n in names)
+
+def read_csv_ratings(
+    csv, # Path of the CSV file
+    sep:str=',', header='infer', names:list=None, encoding:str=None, # As `pd.read_csv`
+)->pd.DataFrame:
+    "Read a ratings CSV with `pd.read_csv`, with clear errors for a missing file, a folder, the wrong encoding or separator, and a missing header"
+    f = Path(csv)
+    if not f.exists(): raise FileNotFoundError(f"ratings file not found: {f}")
+    if f.is_dir(): raise IsADirectoryError(f"{f} is a folder: pass the ratings CSV file itself")
+    try: df = pd.read_csv(f, sep=sep, header=header, names=names, encoding=encoding)
+    except UnicodeDecodeError as e: raise ValueError(f"{f.name} is not {encoding or 'utf-8'} text (byte {e.start}): pass its encoding, e.g. encoding='latin-1'") from None
+    except pd.errors.EmptyDataError: raise ValueError(f"{f.name} is empty") from None
+    except pd.errors.ParserError as e: raise ValueError(f"{f.name} can't be parsed with sep={sep!r}: {str(e).strip()}") from None
+    if len(df.columns)==1 and len(df): raise ValueError(f"{f.name} has one column ({str(df.columns[0])!r}) with sep={sep!r}: pass the file's separator, e.g. sep='\\t' or sep=';'")
+    if header=='infer' and names is None and _all_numbers(df.columns):
+        raise ValueError(f"the first row of {f.name} looks like data, not a header (columns {[str(c) for c in df.columns]}): "
+                         f"pass header=None (and names=['user','item','rating',...] to name the columns)")
+    return df
 
 # %% ../nbs/00_data.ipynb #eca033cf
 def _group_rank_from_end(users, keys):

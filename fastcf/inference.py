@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/inference.html.md"""
 from __future__ import annotations
 from copy import deepcopy
 from fastai.tabular.all import *
-from .data import check_ratings
+from .data import check_ratings, check_count, check_positive
 from .loaders import csr_mask
 from .view import *
 from .registry import *
@@ -71,9 +71,17 @@ def _mask_rated(scores, users, rated):
 
 def _top(learn, scores, n, users=None, exclude_seen=True):
     "Top `n` (scores, item codes) of each row, never `'#na#'` and, if `exclude_seen`, never a rated item"
+    check_count('n', n)
     scores[:,0] = -float('inf')
     if exclude_seen and users is not None: scores = _mask_rated(scores, users, _rated(learn))
     return scores.topk(min(n, scores.shape[1]-1), dim=1)
+
+def _drop_unavailable(df, n, who):
+    "`df` without the rows of items that could not be recommended (seen, or `'#na#'`: score -inf), with a warning when that leaves fewer than `n`"
+    ok = np.isfinite(df['score'].values)
+    if ok.all(): return df
+    warnings.warn(f"{who} fewer than n={n} items left to recommend (the rest are already rated): returning {int(ok.sum())} rows in all")
+    return df[ok].reset_index(drop=True)
 
 def _rated(learn):
     "What each user rated, kept on the learner so that fastai's own `export` keeps it too"
@@ -89,8 +97,9 @@ def recommend_many(self:Learner, users, n:int=10, exclude_seen:bool=True, chunk:
     codes = view.encode_ids(users, 'user')
     vals,idx = _top(self, _score_codes(self, codes, chunk), n, codes, exclude_seen)
     k = idx.shape[1]
-    return pd.DataFrame({view.user_name: np.repeat(np.array(users, dtype=object), k), 'rank': np.tile(np.arange(1,k+1), len(users)),
-                         view.item_name: view.decode(idx.flatten()), 'score': vals.flatten().numpy()})
+    res = pd.DataFrame({view.user_name: np.repeat(np.array(users, dtype=object), k), 'rank': np.tile(np.arange(1,k+1), len(users)),
+                        view.item_name: view.decode(idx.flatten()), 'score': vals.flatten().numpy()})
+    return _drop_unavailable(res, n, 'some users have')
 
 # %% ../nbs/09_inference.ipynb #f8dda937
 def _user_roles(m):
@@ -102,7 +111,7 @@ def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05, wd:float=
     "A copy of `learn.model` whose user code 0 is a new user fitted to `ratings` (item, rating) with items frozen"
     view = collab_view(learn)
     iname,rname = view.item_name,view.rating_name
-    check_ratings(ratings, iname, iname, rname, 'keep')
+    check_ratings(ratings, iname, iname, rname, None); check_count('steps', steps); check_positive('lr', lr)
     items = view.encode_ids(ratings[iname].values, 'item')
     if not _user_roles(learn.model):
         raise ValueError(f"fold_in fits a new user's rows of the user tables; {type(learn.model).__name__} has none")
@@ -134,7 +143,7 @@ def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
         s = _score_codes(self, tensor([0]), model=fold_in(self, ratings, **fold_kw))
         if exclude_seen: s[0, view.encode_ids(ratings[view.item_name].values, 'item')] = -float('inf')
         vals,idx = _top(self, s, n, exclude_seen=False)
-        return _item_frame(self, vals[0], idx[0], 'fold-in')
+        return _drop_unavailable(_item_frame(self, vals[0], idx[0], 'fold-in'), n, 'the new user has')
     ib = None if members(self.model) else table_weight(self.model, 'item_bias')
     if ib is not None:
         vals,idx = _top(self, ib.detach().cpu().view(1,-1).clone(), n, exclude_seen=False)

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/large.html.md"""
 from __future__ import annotations
 import json, ctypes, ctypes.util, functools
 from fastai.tabular.all import *
-from .data import _zipf_probs, _affinity
+from .data import _zipf_probs, _affinity, check_count, check_fraction
 from .loaders import CollabTensorDL
 
 # %% auto #0
@@ -24,8 +24,15 @@ class NpyRatings:
         self.path = Path(path)
         for f in [*(f'{n}.npy' for n in _FILES), 'meta.json']:
             if not (self.path/f).exists(): raise FileNotFoundError(f"{self.path/f} not found: write the folder with `write_npy_ratings` or `synthetic_to_npy`")
-        self.meta = json.loads((self.path/'meta.json').read_text())
-        self.n = int(np.load(self.path/'rating.npy', mmap_mode='r').shape[0])
+        try: self.meta = json.loads((self.path/'meta.json').read_text())
+        except json.JSONDecodeError: raise ValueError(f"{self.path/'meta.json'} is not valid JSON: write the folder again with `write_npy_ratings`") from None
+        self.n = int(self.meta.get('n_ratings', -1))
+        for n,t in _FILES.items():
+            try: m = np.load(self.path/f'{n}.npy', mmap_mode='r')
+            except ValueError as e: raise ValueError(f"{self.path/f'{n}.npy'} is not a readable .npy file ({e}): write the folder again") from None
+            if m.shape!=(self.n,) or m.dtype!=t:
+                raise ValueError(f"{self.path/f'{n}.npy'} holds {m.shape[0] if m.ndim else 0} {m.dtype} values, but meta.json says {self.n} ratings "
+                                 f"and the file must hold {np.dtype(t)}: the folder is incomplete or was changed; write it again with `write_npy_ratings`")
 
     def read(self, name, start, stop):
         "Rows `start:stop` of column `name`, copied out of a memory map that is closed at once"
@@ -42,20 +49,33 @@ def _npy_writer(fn, dtype, n):
     return f
 
 def write_npy_ratings(path, chunks, n_users:int, n_items:int, n_ratings:int):
-    "Write `chunks` of `(users, items, ratings)` (codes from 0) to an `NpyRatings` folder of `n_ratings` rows"
+    "Write `chunks` of `(users, items, ratings)` (codes from 0) to an `NpyRatings` folder of `n_ratings` rows; files appear only once whole"
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    outs = {n: _npy_writer(path/f'{n}.npy', t, n_ratings) for n,t in _FILES.items()}
+    part = {n: path/f'{n}.npy.partial' for n in _FILES}
+    outs = {n: _npy_writer(part[n], t, n_ratings) for n,t in _FILES.items()}
     i,lo,hi = 0,np.inf,-np.inf
     try:
-        for u,it,r in chunks:
+        for c,(u,it,r) in enumerate(chunks):
             k = len(u)
+            if not len(u)==len(it)==len(r): raise ValueError(f"chunk {c} has {len(u)} users, {len(it)} items and {len(r)} ratings: they must be equal")
             if i+k > n_ratings: raise ValueError(f"chunks hold more than the {n_ratings} ratings expected")
+            if k and (int(np.min(u)) < 0 or int(np.max(u)) >= n_users): raise ValueError(f"chunk {c} has user codes outside 0..{n_users-1}")
+            if k and (int(np.min(it)) < 0 or int(np.max(it)) >= n_items): raise ValueError(f"chunk {c} has item codes outside 0..{n_items-1}")
+            if k and not np.isfinite(r).all(): raise ValueError(f"chunk {c} has NaN or infinite ratings")
             for n,a in zip(_FILES, (u,it,r)): outs[n].write(np.ascontiguousarray(a, dtype=_FILES[n]).tobytes())
-            lo,hi,i = min(lo, float(r.min())),max(hi, float(r.max())),i+k
-    finally:
+            if k: lo,hi = min(lo, float(np.min(r))),max(hi, float(np.max(r)))
+            i += k
+        if i!=n_ratings: raise ValueError(f"chunks held {i} ratings, expected {n_ratings}")
+    except BaseException:
         for o in outs.values(): o.close()
-    if i!=n_ratings: raise ValueError(f"chunks held {i} ratings, expected {n_ratings}")
-    (path/'meta.json').write_text(json.dumps(dict(n_users=n_users, n_items=n_items, n_ratings=n_ratings, min_rating=lo, max_rating=hi)))
+        for f in part.values(): f.unlink(missing_ok=True)
+        raise
+    for o in outs.values(): o.close()
+    (path/'meta.json').unlink(missing_ok=True)  # an old folder's meta must not vouch for new files while they are renamed
+    for n,f in part.items(): f.replace(path/f'{n}.npy')
+    tmp = path/'meta.json.partial'
+    tmp.write_text(json.dumps(dict(n_users=n_users, n_items=n_items, n_ratings=n_ratings, min_rating=lo, max_rating=hi)))
+    tmp.replace(path/'meta.json')
     return NpyRatings(path)
 
 # %% ../nbs/02_large.ipynb #cf2863d0
@@ -112,8 +132,8 @@ class ChunkedCollabDL(CollabTensorDL):
 
     def __len__(self):
         if self.dataset is None: return 0
-        per = lambda k: k//self.bs + (0 if self.drop_last or k%self.bs==0 else 1)
-        return sum(per(b-a) for a,b in self._bounds())
+        k = len(self.dataset)  # each chunk hands its partial batch on to the next, so only the epoch's last one can be partial
+        return k//self.bs + (0 if self.drop_last or k%self.bs==0 else 1)
 
     def _chunk(self, a, b, g):
         "Codes `x` (`[k, 2]`, `'#na#'` at 0) and ratings `y` of rows `a:b`, shuffled with generator `g` if any"
@@ -129,8 +149,13 @@ class ChunkedCollabDL(CollabTensorDL):
         g = torch.Generator().manual_seed(self.rng.randint(0, 2**62)) if self.shuffle else None
         bounds = self._bounds()
         order = torch.randperm(len(bounds), generator=g).tolist() if g is not None else range(len(bounds))
-        for c in order:
-            for b in self._slices(*self._chunk(*bounds[c], g)):
+        rest = None
+        for k,c in enumerate(order):
+            x,y = self._chunk(*bounds[c], g)
+            if rest is not None: x,y = torch.cat([rest[0], x]),torch.cat([rest[1], y])
+            n = len(x) if k==len(order)-1 else len(x)//self.bs*self.bs  # a chunk's partial batch goes on to the next chunk
+            rest = (x[n:], y[n:]) if n < len(x) else None
+            for b in self._slices(x[:n], y[:n]):
                 if self.device is not None: b = to_device(b, self.device)
                 yield self.after_batch(b)
             release_heap()
@@ -147,7 +172,10 @@ class ChunkedCollabDataLoaders(DataLoaders):
     @classmethod
     def from_folder(cls, path, valid_pct:float=0.02, bs:int=32768, val_bs:int=None, chunk_rows:int=2_000_000, device=None):
         "Create from an `NpyRatings` folder (rows in random order), holding one chunk of `chunk_rows` at a time"
+        check_fraction('valid_pct', valid_pct); check_count('bs', bs); check_count('chunk_rows', chunk_rows)
+        if chunk_rows < bs: raise ValueError(f"chunk_rows={chunk_rows} is less than bs={bs}: a chunk must hold at least one batch; raise chunk_rows or lower bs")
         data = NpyRatings(path)
+        if data.n - int(valid_pct*data.n) < bs: raise ValueError(f"bs={bs} is more than the {data.n - int(valid_pct*data.n)} training ratings in {path}: lower bs")
         cut = data.n - int(valid_pct*data.n)
         classes = {n: CategoryMap(range(data.meta[f'n_{n}s']), sort=False, add_na=True) for n in ('user','item')}
         mk = lambda a,b: RowRange(data, a, b, classes)

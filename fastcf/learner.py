@@ -6,14 +6,15 @@ Docs: https://fastcf.github.io/fastcf/learner.html.md"""
 
 # %% ../nbs/07_learner.ipynb #c4427bd1
 from __future__ import annotations
-import warnings, inspect
+import warnings, inspect, os, pickle
 from fastai.tabular.all import *
+from .data import check_count, check_arg
 from .registry import *
 from fastai.callback.core import _inner_loop
 
 # %% auto #0
 __all__ = ['collab_splitter', 'FastRecorder', 'FastCastToTensor', 'FastTrainEval', 'CosCycle', 'CollabLearner',
-           'fastai_internals']
+           'load_collab_learner', 'fastai_internals']
 
 # %% ../nbs/07_learner.ipynb #83015b54
 def collab_splitter(m):
@@ -122,6 +123,7 @@ class CollabLearner(Learner):
     def fit_one_cycle(self, n_epoch, lr_max=None, div=25., div_final=1e5, pct_start=0.25, wd=None, moms=None, cbs=None,
                       reset_opt=False, start_epoch=0):
         "fastai's `fit_one_cycle`: the same schedules of `lr` and `mom`, computed by `CosCycle`"
+        check_count('n_epoch', n_epoch, 0); _check_lr('lr_max', lr_max)
         if self.opt is None: self.create_opt()
         self.opt.set_hyper('lr', self.lr if lr_max is None else lr_max)
         lr_max = np.array([h['lr'] for h in self.opt.hypers])
@@ -129,7 +131,53 @@ class CollabLearner(Learner):
                   'mom': CosCycle(pct_start, *(self.moms if moms is None else moms))}
         self.fit(n_epoch, cbs=ParamScheduler(scheds)+L(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
 
+    def fit(self, n_epoch, lr=None, wd=None, cbs=None, reset_opt=False, start_epoch=0):
+        "fastai's `fit`, refusing an epoch count or learning rate that would train nothing or NaN"
+        check_count('n_epoch', n_epoch, 0); _check_lr('lr', lr)
+        super().fit(n_epoch, lr=lr, wd=wd, cbs=cbs, reset_opt=reset_opt, start_epoch=start_epoch)
+
+    def export(self, fname='export.pkl', pickle_module=pickle, pickle_protocol=2):
+        "fastai's `export`, written to a temporary file then renamed: a failure leaves the learner, and any earlier file, as they were"
+        if rank_distrib(): return
+        target = Path(self.path)/fname
+        if not target.parent.is_dir(): raise FileNotFoundError(f"can't export to {target}: the folder {target.parent} does not exist")
+        tmp = target.with_name(f'.{target.name}.{os.getpid()}.partial')
+        self._end_cleanup()
+        dls,opt = self.dls,self.opt
+        try:
+            self.dls,self.opt = dls.new_empty(),None
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                torch.save(self, tmp, pickle_module=pickle_module, pickle_protocol=pickle_protocol)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        finally: self.dls,self.opt = dls,opt
+
     def __getstate__(self): return {k:v for k,v in super().__getstate__().items() if k not in ('_hcbs','_hlen','_hcache')}
+
+def _check_lr(name, lr):
+    "An error naming `name` unless `lr` is None or finite numbers above 0 (a float, a `slice` or an array)"
+    if lr is None: return
+    vals = [lr.start, lr.stop] if isinstance(lr, slice) else [lr] if isinstance(lr, (str, bytes)) else np.asarray(lr, dtype=object).reshape(-1).tolist()
+    check_arg(all(v is None or (isinstance(v, (int,float,np.number)) and not isinstance(v, bool) and math.isfinite(v) and v > 0) for v in vals),
+              name, lr, "needs finite learning rates above 0")
+
+# %% ../nbs/07_learner.ipynb #6cfd52a2
+def load_collab_learner(fname, cpu:bool=True):
+    "fastai's `load_learner` (without its pickle warning), with clear errors for a missing, truncated or foreign file"
+    f = Path(fname)
+    if not f.exists(): raise FileNotFoundError(f"no learner file at {f}")
+    if f.is_dir(): raise IsADirectoryError(f"{f} is a folder, not an exported learner file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            res = load_learner(f, cpu=cpu)
+    except (EOFError, pickle.UnpicklingError, RuntimeError, ValueError, AttributeError, ModuleNotFoundError, OSError) as e:
+        raise ValueError(f"{f} is not a whole exported learner (truncated, or another kind of file: {type(e).__name__}): export it again with `learn.export()`") from None
+    if not isinstance(res, Learner): raise ValueError(f"{f} holds a {type(res).__name__}, not a learner: export one with `learn.export()`")
+    return res
 
 # %% ../nbs/07_learner.ipynb #0f55f6e2
 def _params(f): return list(inspect.signature(f).parameters)

@@ -221,6 +221,8 @@ class FastCollabDataLoaders(DataLoaders):
         if not len(users)==len(items)==len(ratings): raise ValueError(f"users, items and ratings differ in length: {len(users)}, {len(items)}, {len(ratings)}")
         if len(ratings)==0: raise ValueError("ratings are empty: nothing to train on")
         if np.isnan(ratings).any(): raise ValueError(f"{rating_name} has {int(np.isnan(ratings).sum())} missing (NaN) value(s), first at position {int(np.isnan(ratings).argmax())}")
+        if np.isinf(ratings).any(): raise ValueError(f"{rating_name} has {int(np.isinf(ratings).sum())} infinite value(s), first at position {int(np.isinf(ratings).argmax())}")
+        check_ids(users, user_name); check_ids(items, item_name); check_fraction('valid_pct', valid_pct)
         trn,val = [np.asarray(o, dtype=np.int64) for o in ifnone(splits, FastRandomSplitter(valid_pct, seed)(users))]
         if vocab not in ('all','train','fastai'): raise ValueError(f"vocab must be 'all', 'train' or 'fastai', got {vocab!r}")
         cols,arrs = (user_name,item_name),(users,items)
@@ -234,6 +236,10 @@ class FastCollabDataLoaders(DataLoaders):
                      shuffle=True, drop_last=None, device=None, replacement=False):
         "Create from encoded codes `x`, ratings `y` and split indices"
         trn,val = tensor(trn),tensor(val)
+        check_count('bs', bs); val_bs is None or check_count('val_bs', val_bs)
+        if len(trn)==0: raise ValueError(f"the split leaves no training ratings ({len(val)} in validation): lower valid_pct, or pass another splitter")
+        if ifnone(drop_last, shuffle) and len(trn) < bs:
+            raise ValueError(f"bs={bs} is more than the {len(trn)} training ratings, so an epoch would have no full batch (the partial one is dropped): lower bs")
         ds = CollabTensors(x, y, classes, list(cat_names), y_name)
         dls = [CollabTensorDL(ds.new(x[trn], y[trn]), bs=bs, shuffle=shuffle, drop_last=ifnone(drop_last, shuffle), replacement=replacement),
                CollabTensorDL(ds.new(x[val], y[val]), bs=ifnone(val_bs, bs), shuffle=False, drop_last=False)]
@@ -243,9 +249,9 @@ class FastCollabDataLoaders(DataLoaders):
 
     @classmethod
     @delegates(from_df)
-    def from_csv(cls, csv, **kwargs):
-        "Create fast collab `DataLoaders` from a CSV file"
-        return cls.from_df(pd.read_csv(csv), **kwargs)
+    def from_csv(cls, csv, sep:str=',', header='infer', names:list=None, encoding:str=None, **kwargs):
+        "Create fast collab `DataLoaders` from a CSV file (read by `read_csv_ratings`, which says what is wrong with a file)"
+        return cls.from_df(read_csv_ratings(csv, sep=sep, header=header, names=names, encoding=encoding), **kwargs)
 
     def new_empty(self):
         "An empty copy for `Learner.export`: keeps the vocabularies and which items each user rated"
