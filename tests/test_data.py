@@ -45,13 +45,13 @@ def test_duplicates(tiny):
     with pytest.raises(ValueError, match=r"1 duplicate \(u, i\) pair\(s\), e.g. \('a', 'x'\)"):
         FastCollabDataLoaders.from_df(d, duplicates='error')
     with pytest.warns(UserWarning, match="kept as separate ratings, as fastai keeps them; pass duplicates='mean' or 'last'"):
-        dls = FastCollabDataLoaders.from_df(d, valid_pct=0, seed=0)
+        dls = FastCollabDataLoaders.from_df(d, valid_pct=0, seed=0, bs=2)
     ys = lambda dls: sorted(torch.cat([dls.train.dataset.y, dls.valid.dataset.y]).flatten().tolist())
     assert ys(dls) == [1., 2., 3., 4., 5.]  # both (a, x) ratings kept, as fastai keeps them
     with pytest.warns(UserWarning, match='keeping the last rating'):
-        assert ys(FastCollabDataLoaders.from_df(d, valid_pct=0, seed=0, duplicates='last')) == [1., 2., 3., 4.]  # 5 replaced by the last, 2
+        assert ys(FastCollabDataLoaders.from_df(d, valid_pct=0, seed=0, bs=2, duplicates='last')) == [1., 2., 3., 4.]  # 5 replaced by the last, 2
     with pytest.warns(UserWarning, match='keeping the mean rating'):
-        assert ys(FastCollabDataLoaders.from_df(d, valid_pct=0, seed=0, duplicates='mean')) == [1., 3., 3.5, 4.]  # (5 + 2) / 2
+        assert ys(FastCollabDataLoaders.from_df(d, valid_pct=0, seed=0, bs=2, duplicates='mean')) == [1., 3., 3.5, 4.]  # (5 + 2) / 2
 
 def test_unknown_ids(ml100k):
     dls = FastCollabDataLoaders.from_df(ml100k, bs=64, seed=42)
