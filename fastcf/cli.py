@@ -6,7 +6,7 @@ Docs: https://fastcf.github.io/fastcf/cli.html.md"""
 
 # %% ../nbs/15_cli.ipynb #13d6b5bf
 from __future__ import annotations
-import argparse, sys
+import argparse, sys, math, codecs
 from fastai.tabular.all import *
 from .data import *
 from .loaders import *
@@ -14,101 +14,192 @@ from .view import *
 from .collab import *
 from .inference import *
 from .interpret import *
+from .learner import load_collab_learner
+from .blend import blend_learner
+from .recipes import fast_learner, autorec_learner
 
 # %% auto #0
-__all__ = ['train', 'recommend', 'run_cli', 'main']
+__all__ = ['RECIPES', 'train', 'recommend', 'run_cli', 'main']
 
 # %% ../nbs/15_cli.ipynb #787130ea
+RECIPES = {'fast': dict(models=('svdpp','dot_bias','dot'), model='svdpp'),
+           'fastbook': dict(models=('dot_bias','dot','params','nn','classes','liked','svdpp','autorec'), model='dot_bias', epochs=5, lr=5e-3, wd=0.1, bs=64, n_factors=50),
+           'accurate': dict(models=('svdpp',), model='svdpp')}
+
+class _Help(argparse.HelpFormatter):
+    "Help lines with the default at the end, once, and only when there is one"
+    def _get_help_string(self, action):
+        h = action.help or ''
+        if action.default not in (None, False, argparse.SUPPRESS) and 'default' not in h: h += ' (default: %(default)s)'
+        return h
+
 def _parser():
     p = argparse.ArgumentParser(prog='fastcf', description='Collaborative filtering with fastai, from the command line.',
         epilog="Start with `fastcf train` (trains on MovieLens 100k), then `fastcf recommend --user 1`.")
+    p.add_argument('--version', action='version', version=_version())
     sub = p.add_subparsers(dest='command', required=True, metavar='{train,recommend}')
-    t = sub.add_parser('train', help='train a model and save it with a bias table and a PCA plot',
-        description="Train a collab model. Without --csv it downloads MovieLens with fastai's untar_data (once).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    t.add_argument('--csv', help='ratings CSV file (default: MovieLens)')
-    t.add_argument('--sep', default=',', help='CSV separator')
-    t.add_argument('--user-col', default=None, help='user column (default: the first)')
-    t.add_argument('--item-col', default=None, help='item column (default: the second)')
-    t.add_argument('--rating-col', default=None, help='rating column (default: the third)')
-    t.add_argument('--kind', default='ml-100k', choices=list(ML_URLS), help='MovieLens release when no --csv')
-    t.add_argument('--data', default=None, help='folder of an extracted MovieLens release (default: untar_data)')
-    t.add_argument('--model', default='dot_bias', choices=['dot','dot_bias','params','nn','classes'], help='model')
-    t.add_argument('--epochs', type=int, default=5, help='epochs of fit_one_cycle')
-    t.add_argument('--lr', type=float, default=5e-3, help='maximum learning rate')
-    t.add_argument('--wd', type=float, default=0.1, help='weight decay')
-    t.add_argument('--bs', type=int, default=64, help='batch size')
-    t.add_argument('--n-factors', type=int, default=50, help='latent factors')
-    t.add_argument('--valid-pct', type=float, default=0.2, help='share of ratings held out for validation')
-    t.add_argument('--seed', type=int, default=42, help='random seed')
+    t = sub.add_parser('train', help='train a model and save it with a bias table and a PCA plot', formatter_class=_Help,
+        description="Train a collab model. Without --csv it reads MovieLens through fastai's untar_data (downloaded once).")
+    d = t.add_argument_group('data')
+    d.add_argument('--csv', help='ratings CSV file (default: MovieLens)')
+    d.add_argument('--no-header', action='store_true', help="the CSV's first row is data: columns are user, item, rating in that order")
+    d.add_argument('--sep', default=',', help="CSV separator ('\\t' for a tab)")
+    d.add_argument('--encoding', help="CSV encoding, e.g. latin-1 (default: utf-8)")
+    d.add_argument('--user-col', help='user column (default: the first)')
+    d.add_argument('--item-col', help='item column (default: the second)')
+    d.add_argument('--rating-col', help='rating column (default: the third)')
+    d.add_argument('--titles', help='CSV of item ids and titles, to show titles instead of ids')
+    d.add_argument('--title-col', default='title', help='title column of --titles')
+    d.add_argument('--title-id-col', help='item id column of --titles (default: its first)')
+    d.add_argument('--kind', default='ml-100k', choices=list(ML_URLS), help='MovieLens release when no --csv')
+    d.add_argument('--data', help='folder of an extracted MovieLens release (default: untar_data)')
+    m = t.add_argument_group('model and training')
+    m.add_argument('--recipe', default='fast', choices=list(RECIPES), help="fast: SVD++ in about a second; fastbook: the course's; accurate: SVD++ blended with an autoencoder")
+    m.add_argument('--model', choices=sorted(set(sum([list(r['models']) for r in RECIPES.values()], []))), help="model (default: the recipe's); fast takes svdpp, dot_bias, dot")
+    m.add_argument('--epochs', type=int, help="epochs (default: the recipe's)")
+    m.add_argument('--lr', type=float, help="maximum learning rate (default: the recipe's)")
+    m.add_argument('--wd', type=float, help="weight decay, fastbook recipe (default: 0.1)")
+    m.add_argument('--bs', type=int, help="batch size (default: the recipe's)")
+    m.add_argument('--n-factors', type=int, help="latent factors (default: the recipe's)")
+    m.add_argument('--valid-pct', type=float, default=0.2, help='share of ratings held out for validation')
+    m.add_argument('--seed', type=int, default=42, help='random seed of the split and the training')
     t.add_argument('--out', default='runs', help='output folder')
-    r = sub.add_parser('recommend', help='top-N items for a user from a trained learner',
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    r = sub.add_parser('recommend', help='top-N items for a user from a trained learner', formatter_class=_Help)
     r.add_argument('--user', required=True, help='user id, as in the training data')
     r.add_argument('--n', type=int, default=10, help='number of items')
     r.add_argument('--learner', default='runs/learner.pkl', help='exported learner from `fastcf train`')
     r.add_argument('--include-seen', action='store_true', help='also recommend items the user already rated')
+    r.add_argument('--cold-start', action='store_true', help="for a user the model has not seen: the items with the highest learned bias")
+    r.add_argument('--ratings', help="for a user the model has not seen: a CSV of their own ratings (item, rating columns), folded in")
     return p
 
-# %% ../nbs/15_cli.ipynb #70463dea
+def _version():
+    import fastai, fastcf
+    return f"fastcf {fastcf.__version__} (fastai {fastai.__version__}, torch {torch.__version__})"
+
+# %% ../nbs/15_cli.ipynb #79ee0c76
+def _check_train_args(a):
+    "One clear error for each argument out of range (argparse has checked the types)"
+    for n in ('epochs','bs','n_factors'):
+        v = getattr(a, n)
+        if v is not None: check_count(f"--{n.replace('_','-')}", v)
+    if a.lr is not None: check_positive('--lr', a.lr)
+    if a.wd is not None: check_arg(math.isfinite(a.wd) and a.wd >= 0, '--wd', a.wd, 'needs a number of at least 0')
+    check_arg(0 < a.valid_pct < 1, '--valid-pct', a.valid_pct, 'needs a number between 0 and 1 (exclusive): the share of ratings to validate on')
+    rec = RECIPES[a.recipe]
+    if a.model is not None and a.model not in rec['models']:
+        raise ValueError(f"--model {a.model} is not a {a.recipe} recipe model ({', '.join(rec['models'])}): use --recipe fastbook for it")
+    if a.title_id_col and not a.titles: raise ValueError("--title-id-col needs --titles")
+    a.sep = codecs.decode(a.sep, 'unicode_escape')  # so that --sep '\\t' is a tab
+
+def _read_titles(a):
+    f = Path(a.titles)
+    if not f.is_file(): raise FileNotFoundError(f"titles file not found: {f}")
+    try: t = pd.read_csv(f, sep=a.sep, encoding=a.encoding)
+    except UnicodeDecodeError: raise ValueError(f"{f.name} is not {a.encoding or 'utf-8'} text: pass --encoding, e.g. --encoding latin-1") from None
+    idc = a.title_id_col or t.columns[0]
+    for c,what in ((idc,'--title-id-col'),(a.title_col,'--title-col')):
+        if c not in t.columns: raise KeyError(f"{what} {c!r} is not a column of {f.name}; it has {list(t.columns)}")
+    return t.drop_duplicates(idc).set_index(idc)[a.title_col]
+
 def _load_ratings(a):
     "Ratings frame, column names and item labels from the arguments"
     if a.csv:
-        df = pd.read_csv(a.csv, sep=a.sep)
+        df = read_csv_ratings(a.csv, sep=a.sep, header=None if a.no_header else 'infer', encoding=a.encoding)
+        if a.no_header: df.columns = [*['user','item','rating'][:len(df.columns)], *[f'col{k}' for k in range(3, len(df.columns))]]
         cols = rating_cols(df, a.user_col, a.item_col, a.rating_col)
-        return check_ratings(df, *cols, duplicates='keep')[cols],cols,None
+        return check_ratings(df, *cols, duplicates=None)[cols],cols,(_read_titles(a) if a.titles else None)
     df = load_movielens(a.data, kind=a.kind)
-    return df[['user','item','rating']],['user','item','rating'],df.drop_duplicates('item').set_index('item')['title']
+    labels = _read_titles(a) if a.titles else df.drop_duplicates('item').set_index('item')['title']
+    return df[['user','item','rating']],['user','item','rating'],labels
 
-# %% ../nbs/15_cli.ipynb #b70af213
+# %% ../nbs/15_cli.ipynb #f89e2155
+def _fit(a, df, cols):
+    "The trained learner of `a.recipe`, and the learner to interpret (a blend's SVD++ member)"
+    u,i,r = cols
+    kw = dict(valid_pct=a.valid_pct, seed=a.seed, user_name=u, item_name=i, rating_name=r)
+    over = {k:v for k,v in dict(bs=a.bs, n_factors=a.n_factors).items() if v is not None}
+    if a.recipe=='fastbook':
+        rec = RECIPES['fastbook']
+        dls = FastCollabDataLoaders.from_df(df, bs=over.get('bs', rec['bs']), **kw)
+        model = a.model or rec['model']
+        yr = {} if model in ('classes','liked') else dict(y_range=default_y_range(collab_view(dls).rating_range()))
+        learn = collab_learner(dls, n_factors=over.get('n_factors', rec['n_factors']), model=model, **yr)
+        learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, rec['wd']))
+        return learn,learn
+    learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw)
+    learn.fit_fast(a.epochs, a.lr)
+    if a.recipe=='fast': return learn,learn
+    ae = autorec_learner(learn.dls)
+    ae.fit_fast(a.epochs, a.lr)
+    return blend_learner([learn, ae]),learn
+
 def train(a):
     "`fastcf train`: train, export, and write the bias table and PCA plot"
-    df,(u,i,r),labels = _load_ratings(a)
-    dls = FastCollabDataLoaders.from_df(df, valid_pct=a.valid_pct, seed=a.seed, bs=a.bs, user_name=u, item_name=i, rating_name=r)
-    set_seed(a.seed)
-    kw = {} if a.model=='classes' else dict(y_range=default_y_range(df[r]))
-    learn = collab_learner(dls, n_factors=a.n_factors, model=a.model, **kw)
-    print(f"Training {a.model} on {len(df):,} ratings ({collab_view(dls).n_users-1:,} users, {collab_view(dls).n_items-1:,} items) for {a.epochs} epochs")
-    learn.fit_one_cycle(a.epochs, a.lr, wd=a.wd)
+    _check_train_args(a)
+    df,cols,labels = _load_ratings(a)
+    print(f"Training the {a.recipe} recipe on {len(df):,} ratings ({df[cols[0]].nunique():,} users, {df[cols[1]].nunique():,} items)")
+    set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
+    learn,shown = _fit(a, df, cols)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     learn.item_labels = None if labels is None else labels.to_dict()
     learn.path = out
     learn.export('learner.pkl')
-    interp = CollabInterpretation.from_learner(learn, labels)
+    interp = CollabInterpretation.from_learner(shown, labels)
     try:
         bt = interp.biases(10)
         bt.to_csv(out/'biases.csv', index=False)
         print('\nItems by learned bias (liked or disliked regardless of taste):')
         print(bt[['label','bias','mean_rating','n_ratings','end']].to_string(index=False))
     except ValueError as e: print(f'(no bias table: {e})')
-    ax = interp.plot_pca(n=40)
-    ax.figure.savefig(out/'pca.png', dpi=100, bbox_inches='tight'); plt.close(ax.figure)
-    print(f'\nSaved {out/"learner.pkl"}, {out/"biases.csv"} and {out/"pca.png"}')
+    try:
+        ax = interp.plot_pca(n=40)
+        ax.figure.savefig(out/'pca.png', dpi=100, bbox_inches='tight'); plt.close(ax.figure)
+    except ValueError as e: print(f'(no PCA plot: {e})')
+    print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl","biases.csv","pca.png") if (out/f).exists())}')
     return learn
 
 # %% ../nbs/15_cli.ipynb #7bd8c4c0
+def _user_id(vocab, user:str):
+    "The id in `vocab` that the command-line string `user` stands for (ids may be ints)"
+    if vocab.o2i.get(user, 0): return user
+    try:
+        v = type(vocab[1])(user)
+        if vocab.o2i.get(v, 0): return v
+    except (TypeError, ValueError, IndexError): pass
+    return None
+
 def recommend(a):
     "`fastcf recommend`: print the top items for a user from an exported learner"
+    check_count('--n', a.n)
+    if a.cold_start and a.ratings: raise ValueError("pass --cold-start or --ratings, not both")
     if not Path(a.learner).exists(): raise FileNotFoundError(f"no learner at {a.learner}: run `fastcf train` first, or pass --learner")
-    learn = load_learner(a.learner, cpu=True)
-    vocab = collab_view(learn).vocab('user')
-    user = a.user
-    if user not in vocab.o2i:
-        try: user = type(vocab[1])(a.user)
-        except (TypeError, ValueError): pass
-    res = learn.recommend(user, n=a.n, exclude_seen=not a.include_seen)
+    learn = load_collab_learner(a.learner)
+    view = collab_view(learn)
+    user = _user_id(view.vocab('user'), a.user)
+    if user is None and not (a.cold_start or a.ratings):
+        raise KeyError(f"user {a.user} is not in the model's training data: for a new user pass --ratings FILE (a CSV of their own "
+                       f"item,rating pairs, folded into the model) or --cold-start (the items with the highest learned bias)")
+    if user is not None and (a.cold_start or a.ratings): raise ValueError(f"user {a.user} is in the training data: drop --cold-start/--ratings")
+    ratings = None
+    if a.ratings:
+        ratings = read_csv_ratings(a.ratings)
+        check_ratings(ratings, view.item_name, view.item_name, view.rating_name, None)
+    res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings)
     labels = getattr(learn, 'item_labels', None)
     if labels: res.insert(1, 'title', [labels.get(o, '') for o in res.iloc[:,0]])
-    print(f'Top {a.n} for user {a.user}:')
+    print(f'Top {len(res)} for user {a.user}:')
     print(res.to_string(index=False))
     return res
 
 # %% ../nbs/15_cli.ipynb #f2b38648
+_USER_ERRORS = (FileNotFoundError, IsADirectoryError, KeyError, ValueError, TypeError)
+
 def run_cli(argv=None):
     "Run `fastcf` with `argv` and return what the command made (the learner, or the recommendations)"
     a = _parser().parse_args(argv)
     try: return {'train':train, 'recommend':recommend}[a.command](a)
-    except (FileNotFoundError, KeyError, ValueError) as e:
+    except _USER_ERRORS as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'fastcf {a.command}: error: {msg}', file=sys.stderr)
         sys.exit(2)

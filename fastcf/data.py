@@ -139,8 +139,8 @@ def check_ratings(
     if duplicates not in ('keep','last','mean','error'): raise ValueError(f"duplicates must be 'keep', 'last', 'mean', 'error' or None, got {duplicates!r}")
     dup = df.duplicated([user_name,item_name], keep='last')
     if not dup.any(): return df
-    i = _first_bad(df, dup)
-    msg = f"{int(dup.sum())} duplicate ({user_name}, {item_name}) pair(s), e.g. ({_py(df.at[i,user_name])!r}, {_py(df.at[i,item_name])!r})"
+    j = int(dup.values.argmax())  # by position: the index may repeat labels
+    msg = f"{int(dup.sum())} duplicate ({user_name}, {item_name}) pair(s), e.g. ({_py(df[user_name].iloc[j])!r}, {_py(df[item_name].iloc[j])!r})"
     if duplicates=='error': raise ValueError(msg)
     if duplicates=='keep':
         warnings.warn(f"{msg}: kept as separate ratings, as fastai keeps them; pass duplicates='mean' or 'last' for one rating per pair")
@@ -163,13 +163,13 @@ def read_csv_ratings(
     if not f.exists(): raise FileNotFoundError(f"ratings file not found: {f}")
     if f.is_dir(): raise IsADirectoryError(f"{f} is a folder: pass the ratings CSV file itself")
     try: df = pd.read_csv(f, sep=sep, header=header, names=names, encoding=encoding)
-    except UnicodeDecodeError as e: raise ValueError(f"{f.name} is not {encoding or 'utf-8'} text (byte {e.start}): pass its encoding, e.g. encoding='latin-1'") from None
+    except UnicodeDecodeError as e: raise ValueError(f"{f.name} is not {encoding or 'utf-8'} text (byte {e.start}): pass its encoding, e.g. encoding='latin-1' (fastcf train: --encoding latin-1)") from None
     except pd.errors.EmptyDataError: raise ValueError(f"{f.name} is empty") from None
     except pd.errors.ParserError as e: raise ValueError(f"{f.name} can't be parsed with sep={sep!r}: {str(e).strip()}") from None
-    if len(df.columns)==1 and len(df): raise ValueError(f"{f.name} has one column ({str(df.columns[0])!r}) with sep={sep!r}: pass the file's separator, e.g. sep='\\t' or sep=';'")
+    if len(df.columns)==1 and len(df): raise ValueError(f"{f.name} has one column ({str(df.columns[0])!r}) with sep={sep!r}: pass the file's separator, e.g. sep='\\t' or sep=';' (fastcf train: --sep)")
     if header=='infer' and names is None and _all_numbers(df.columns):
         raise ValueError(f"the first row of {f.name} looks like data, not a header (columns {[str(c) for c in df.columns]}): "
-                         f"pass header=None (and names=['user','item','rating',...] to name the columns)")
+                         f"pass header=None (and names=['user','item','rating',...] to name the columns; fastcf train: --no-header)")
     return df
 
 # %% ../nbs/00_data.ipynb #eca033cf

@@ -146,9 +146,9 @@ class CollabLearner(Learner):
         dls,opt = self.dls,self.opt
         try:
             self.dls,self.opt = dls.new_empty(),None
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), open(tmp, 'wb') as f:  # (`open` names the path in its error; torch's does not)
                 warnings.simplefilter('ignore')
-                torch.save(self, tmp, pickle_module=pickle_module, pickle_protocol=pickle_protocol)
+                torch.save(self, f, pickle_module=pickle_module, pickle_protocol=pickle_protocol)
             os.replace(tmp, target)
         except BaseException:
             tmp.unlink(missing_ok=True)

@@ -199,6 +199,7 @@ class FastCollabDataLoaders(DataLoaders):
     ):
         "Create fast collab `DataLoaders` from a ratings frame"
         bs,shuffle = _fastai_dl_kwargs(kwargs, bs, shuffle)
+        if splitter is None: check_fraction('valid_pct', valid_pct)
         user_name,item_name,rating_name = rating_cols(ratings, user_name, item_name, rating_name)
         ratings = check_ratings(ratings, user_name, item_name, rating_name, duplicates)
         splits = ifnone(splitter, FastRandomSplitter(valid_pct, seed))(ratings)

@@ -122,7 +122,9 @@ def encode(self:CollabView, df:pd.DataFrame, unknown='error')->Tensor:
 @patch
 def encode_ids(self:CollabView, ids, which='user', unknown='error')->Tensor:
     "Codes (long) of raw user or item `ids`"
-    return tensor(encode_ids(self.vocab(which), list(ids), self.name(which), unknown)).long()
+    ids = list(ids)
+    arr = np.array(ids, dtype=object) if len({type(o) for o in ids}) > 1 else np.asarray(ids)  # (numpy would make [1, 'x'] all strings)
+    return tensor(encode_ids(self.vocab(which), arr, self.name(which), unknown)).long()
 
 @patch
 def decode(self:CollabView, codes, which='item')->list:
