@@ -62,9 +62,10 @@ class CollabView:
     def split(self, ds_idx:int=0):
         "Codes `[n, 2]` and ratings `[n]` (CPU) of the training (0) or validation (1) set, read once"
         ds = self.dls[ds_idx].dataset
-        key = (ds_idx, id(ds), len(ds))
-        if key not in self._cache: self._cache[key] = _read_split(ds, (self.user_name,self.item_name), self.rating_name)
-        return self._cache[key]
+        held = self._cache.get(ds_idx)
+        if held is None or held[0] is not ds or held[1]!=len(ds):  # read again if the loader's dataset was replaced
+            held = self._cache[ds_idx] = (ds, len(ds), _read_split(ds, (self.user_name,self.item_name), self.rating_name))
+        return held[2]
     def codes(self, ds_idx:int=0)->Tensor: return self.split(ds_idx)[0]
     def ratings(self, ds_idx:int=0)->Tensor:
         r = self.split(ds_idx)[1]
