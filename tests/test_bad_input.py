@@ -295,6 +295,13 @@ def test_large_every_row_trains(npy):
     n = sum(len(b[1]) for b in dls.train)
     assert (len(dls.train), n) == (11, 4400)  # only the epoch's last partial batch (100 rows) is dropped
 
+def test_collab_learner_on_chunked_loaders(npy):
+    "collab_learner reads chunked loaders through the same view as the others (it failed on them before)"
+    dls = ChunkedCollabDataLoaders.from_folder(npy[0], valid_pct=0.1, bs=400, chunk_rows=1000)
+    l = collab_learner(dls, n_factors=4, y_range=(-1, 8), model='svdpp')
+    with l.no_bar(), l.no_logging(): l.fit_one_cycle(1, 1e-2)
+    assert l.validate()[0] < 2 and len(l.recommend(3, n=5)) == 5
+
 # ---- determinism
 
 def test_seeded_runs_repeat(syn):
