@@ -6,6 +6,7 @@ Docs: https://fastcf.github.io/fastcf/models.html.md"""
 
 # %% ../nbs/05_models.ipynb #130dc2f4
 from __future__ import annotations
+import warnings
 from fastai.tabular.all import *
 from .registry import *
 
@@ -80,7 +81,9 @@ class _ImplicitSum(torch.autograd.Function):
 
 def _csr(indptr, cols, vals, shape):
     "A sparse CSR tensor (its invariants hold by construction, so torch need not check them)"
-    return torch.sparse_csr_tensor(indptr, cols, vals, shape, check_invariants=False)
+    with warnings.catch_warnings():  # torch's once-a-process "sparse CSR support is in beta" says nothing a user can act on
+        warnings.filterwarnings('ignore', message='Sparse CSR tensor support is in beta')
+        return torch.sparse_csr_tensor(indptr, cols, vals, shape, check_invariants=False)
 
 def _check_csr(indptr, cols, n_rows, n_cols, rows:str, col:str):
     "Errors naming what does not fit: a CSR `(indptr, cols)` of `n_rows` `rows` over `n_cols` codes of `col`"

@@ -28,15 +28,20 @@ def front_matter(node):
     h = next((c.source.splitlines()[0].lstrip('# ') for c in node.cells if c.cell_type=='markdown' and c.source.startswith('# ')), None)
     return {'title': h} if h else {}
 
-def clean(node):
-    "Drop front matter and hidden cells; keep `show_doc` output without its code; strip directives"
-    cells = []
+QUARTO_ATTRS = re.compile(r'\{target="_blank"[^}]*\}')  # Quarto's link attributes in `show_doc`'s markdown
+
+def clean(node, fm):
+    "The title and description as a heading; drop front matter and hidden cells; `show_doc` output without its code or Quarto's attributes"
+    cells = [nbformat.v4.new_markdown_cell(f"# {fm.get('title','')}\n\n> {fm.get('description','')}".rstrip('> \n'))]
     for c in node.cells:
         if c.cell_type=='raw' or any(d in c.source for d in HIDDEN): continue
         c.metadata = {}
         if c.cell_type=='code':
             if '#| echo: false' in c.source: c.metadata['tags'] = ['remove_input']
             c.source = '\n'.join(l for l in c.source.splitlines() if not l.startswith('#|'))
+            for o in c.get('outputs', []):
+                md = o.get('data', {}).get('text/markdown')
+                if md: o['data']['text/markdown'] = QUARTO_ATTRS.sub('', md)
         cells.append(c)
     node.cells = cells
     return node
@@ -53,7 +58,7 @@ STYLE = """<style>
 #fc-nav{position:fixed;top:0;left:0;bottom:0;width:250px;overflow:auto;padding:14px;background:#f6f7f9;border-right:1px solid #ddd;font:14px/1.4 sans-serif;z-index:10}
 #fc-nav a{display:block;padding:3px 6px;color:#234;text-decoration:none;border-radius:4px}#fc-nav a.cur{background:#dfe7f3;font-weight:600}
 #fc-nav .sec{margin:10px 0 2px;font-size:12px;text-transform:uppercase;color:#777}#fc-nav input{width:100%;box-sizing:border-box;padding:4px;margin:6px 0}
-#fc-hits a{font-size:13px}body{margin-left:270px!important}
+#fc-hits a{font-size:13px}body{margin-left:270px!important}.jp-InputPrompt,.jp-OutputPrompt{display:none!important}
 </style>"""
 SEARCH = """<script>
 const fcPages=%s;
@@ -102,7 +107,7 @@ def build(out='docs'):
     pages = [(sec, s, titles[s]) for sec,s in listed]
     index = []
     for sec,s in listed:
-        node = clean(nodes[s])
+        node = clean(nodes[s], front_matter(nodes[s]))
         body,_ = exp.from_notebook_node(node)
         name,title = page_name(s),titles[s]
         body = re.sub(r'<title>.*?</title>', f'<title>{html.escape(title)} - fastcf</title>', body, count=1, flags=re.S)
