@@ -1,6 +1,7 @@
 from fastai.basics import *
 from fastai.collab import *
 from .data import *
+from .features import *
 from .loaders import *
 from .large import *
 from .view import *
