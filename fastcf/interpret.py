@@ -35,7 +35,7 @@ class CollabInterpretation:
         if members(self.model): raise ValueError(f"{n} averages {len(members(self.model))} models and has no tables of its own: interpret one of its learners")
         which,kind = name.split('_')
         self._key(which)  # a clear error for which='movie'
-        if kind=='factors': t = (user_vectors if self._key(which)==self.uname else item_vectors)(self.model)
+        if kind=='factors': t = (user_vectors if which=='user' else item_vectors)(self.model)
         else: t = table_weight(self.model, name)
         if t is None: raise ValueError(f"{n} has no {name.replace('_',' ')} table; "
                                        f"biases need a model with biases (model='dot_bias', 'svdpp', 'params', 'classes', 'liked')")

@@ -59,13 +59,16 @@ class CollabView:
     @property
     def n_items(self): return len(self.vocab('item'))
 
+    def _held(self, name, f):
+        "`f()`, made once and made again only when a loader's dataset is replaced (or changes length)"
+        deps = tuple((dl.dataset, len(dl.dataset)) for dl in self.dls.loaders[:2])
+        held = self._cache.get(name)
+        if held is None or any(a is not b or m!=n for (a,m),(b,n) in zip(held[0], deps)): held = self._cache[name] = (deps, f())
+        return held[1]
+
     def split(self, ds_idx:int=0):
         "Codes `[n, 2]` and ratings `[n]` (CPU) of the training (0) or validation (1) set, read once"
-        ds = self.dls[ds_idx].dataset
-        held = self._cache.get(ds_idx)
-        if held is None or held[0] is not ds or held[1]!=len(ds):  # read again if the loader's dataset was replaced
-            held = self._cache[ds_idx] = (ds, len(ds), _read_split(ds, (self.user_name,self.item_name), self.rating_name))
-        return held[2]
+        return self._held(('split', ds_idx), lambda: _read_split(self.dls[ds_idx].dataset, (self.user_name,self.item_name), self.rating_name))
     def codes(self, ds_idx:int=0)->Tensor: return self.split(ds_idx)[0]
     def ratings(self, ds_idx:int=0)->Tensor:
         r = self.split(ds_idx)[1]
@@ -86,12 +89,10 @@ def rated(self:CollabView):
     "CSR `(indptr, items)` of the item codes each user code rated (train and valid): from the data, or as kept by an export"
     kept = getattr(self.dls, '_rated', None)
     if kept is not None: return kept
-    if 'rated' not in self._cache:
-        if not self.has_data:
-            raise ValueError("these loaders hold no ratings, so what each user rated is unknown (fastai's `export` drops the data): "
-                             "pass exclude_seen=False, or export a learner on FastCollabDataLoaders, which keep each user's rated items")
-        self._cache['rated'] = rated_csr(torch.cat([self.codes(0), self.codes(1)]), self.n_users, self.n_items)
-    return self._cache['rated']
+    if not self.has_data:
+        raise ValueError("these loaders hold no ratings, so what each user rated is unknown (fastai's `export` drops the data): "
+                         "pass exclude_seen=False, or export a learner on FastCollabDataLoaders, which keep each user's rated items")
+    return self._held('rated', lambda: rated_csr(torch.cat([self.codes(0), self.codes(1)]), self.n_users, self.n_items))
 
 @patch
 def train_rated(self:CollabView):
@@ -106,7 +107,8 @@ def item_ratings(self:CollabView):
 @patch
 def counts(self:CollabView, which='item'):
     "Number of ratings and mean rating per user or item code, over the training and validation sets"
-    col,n = (0 if self.name(which)==self.user_name else 1),len(self.vocab(which))
+    n = len(self.vocab(which))  # (refuses any `which` but 'user' and 'item')
+    col = 0 if which=='user' else 1
     parts = [self.split(i) for i in (0,1)]
     parts = [(x,y) for x,y in parts if y is not None and len(x)]
     if not parts: return torch.zeros(n),torch.full((n,), float('nan'))
