@@ -12,7 +12,8 @@ from fastai.tabular.all import *
 # %% auto #0
 __all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'check_ids', 'check_arg',
            'check_fraction', 'check_count', 'check_positive', 'check_ratings', 'read_csv_ratings', 'FastRandomSplitter',
-           'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'read_ratings', 'synthetic_ratings']
+           'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'StratifiedSplitter', 'read_ratings',
+           'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #06a7e924
 URL_ML_LATEST_SMALL = 'https://files.grouplens.org/datasets/movielens/ml-latest-small.zip'
@@ -220,6 +221,23 @@ def LeaveKOutSplitter(k=1, user_name='user', seed=None):
     def _inner(df):
         rng = np.random.default_rng(seed)
         return _per_user_split(df[user_name].values, rng.permutation(len(df)), k)
+    return _inner
+
+# %% ../nbs/00_data.ipynb #d1518168
+def StratifiedSplitter(valid_pct=0.25, user_name='user', seed=42):
+    "A `valid_pct` share of each user's rows, chosen at random (seeded), is validation: MS Recommenders' `python_stratified_split`"
+    check_fraction('valid_pct', valid_pct)
+    def _inner(df):
+        u = np.asarray(df[user_name].values)
+        order = np.argsort(u, kind='stable')  # users in sorted order, each user's rows in their original order
+        us = u[order]
+        starts = np.r_[0, np.flatnonzero(us[1:]!=us[:-1])+1]
+        sizes = np.diff(np.r_[starts, len(us)])
+        is_val = np.zeros(len(u), dtype=bool)
+        for n in np.unique(sizes):  # every user with `n` rows is shuffled by the same permutation, as pandas' `sample(frac=1, random_state=seed)` does
+            rows = starts[sizes==n][:,None] + np.random.RandomState(seed).permutation(n)[None]
+            is_val[order[rows[:, round((1-valid_pct)*n):]]] = True
+        return np.flatnonzero(~is_val), np.flatnonzero(is_val)
     return _inner
 
 # %% ../nbs/00_data.ipynb #60227157
