@@ -11,6 +11,7 @@ from .registry import *
 from .view import *
 from .inference import _score_codes
 from .loaders import csr_of, csr_mask
+from .data import check_count
 
 # %% auto #0
 __all__ = ['L2Reg', 'EmbeddingStats', 'rank_metrics', 'evaluate_ranking', 'RankingMetric', 'ranking_metrics']
@@ -118,31 +119,39 @@ class EmbeddingStats(Callback):
 
 # %% ../nbs/11_callbacks.ipynb #a679a0cb
 def rank_metrics(scores:Tensor, relevant:Tensor, k:int=10)->dict:
-    "Sums over rows of precision@k, recall@k, NDCG@k, hit rate@k for `scores` [n, items] and boolean `relevant` [n, items]"
-    k = min(k, scores.shape[1])
+    "Sums over rows of precision@k, recall@k, NDCG@k, hit rate@k and MAP@k for `scores` [n, items] and boolean `relevant` [n, items]"
+    check_count('k', k)
+    if k > scores.shape[1]: raise ValueError(f"k={k} is more than the {scores.shape[1]} items that can be ranked: lower k")
     top = scores.topk(k, dim=1).indices
     hits = relevant.gather(1, top).float()
     n_rel = relevant.sum(1).float()
     disc = 1/torch.log2(torch.arange(2, k+2, dtype=torch.float))
     idcg = (disc.cumsum(0)[(n_rel.clamp(1, k)-1).long()])
+    prec_at = hits.cumsum(1)/torch.arange(1, k+1)  # precision at each rank
     return {'precision': (hits.sum(1)/k).sum().item(), 'recall': (hits.sum(1)/n_rel.clamp(min=1)).sum().item(),
-            'ndcg': ((hits*disc).sum(1)/idcg).sum().item(), 'hit_rate': (hits.sum(1)>0).float().sum().item()}
+            'ndcg': ((hits*disc).sum(1)/idcg).sum().item(), 'hit_rate': (hits.sum(1)>0).float().sum().item(),
+            'map': ((prec_at*hits).sum(1)/n_rel.clamp(1, k)).sum().item()}
 
 # %% ../nbs/11_callbacks.ipynb #e4d0ae64
-def evaluate_ranking(learn, k:int=10, threshold:float=4., chunk:int=2**20, scorer=None)->dict:
-    "Mean precision@k, recall@k, NDCG@k, hit rate@k over validation users with a held-out rating >= `threshold`"
+def evaluate_ranking(learn, k:int=10, threshold:float|None=4., chunk:int=2**20, scorer=None)->dict:
+    "Mean precision@k, recall@k, NDCG@k, hit rate@k, MAP@k over validation users with a held-out rating >= `threshold` (any if None), and coverage@k"
     view = collab_view(learn)
     nu,ni = view.n_users,view.n_items
-    vx,vy = view.codes(1),view.ratings(1)
-    seen,rel = view.train_rated(),csr_of(vx[vy>=threshold], nu)
+    check_count('k', k)
+    if k > ni-1: raise ValueError(f"k={k} is more than the {ni-1} items of the catalogue: lower k")
+    vx = view.codes(1)
+    seen,rel = view.train_rated(),csr_of(vx if threshold is None else vx[view.ratings(1)>=threshold], nu)
     users = torch.nonzero(rel[0][1:]-rel[0][:-1]).view(-1)
-    tot,rows = dict(precision=0., recall=0., ndcg=0., hit_rate=0.),max(1, chunk//ni)
+    tot,rows = dict(precision=0., recall=0., ndcg=0., hit_rate=0., map=0.),max(1, chunk//ni)
+    shown = torch.zeros(ni, dtype=torch.bool)
     for u in users.split(rows):
         s = _score_codes(learn, u, chunk) if scorer is None else scorer(u)
         s[csr_mask(u, ni, *seen)] = -float('inf')
         s[:,0] = -float('inf')
         for key,v in rank_metrics(s, csr_mask(u, ni, *rel), k).items(): tot[key] += v
-    return {key: v/max(len(users),1) for key,v in tot.items()}
+        v,i = s.topk(k, dim=1)
+        shown[i[v > -float('inf')]] = True
+    return {**{key: v/max(len(users),1) for key,v in tot.items()}, 'coverage': shown.sum().item()/(ni-1)}
 
 # %% ../nbs/11_callbacks.ipynb #bf576404
 class _RankingState:
@@ -151,6 +160,8 @@ class _RankingState:
     def get(self, learn):
         if self.res is None: self.res = evaluate_ranking(learn, self.k, self.threshold, self.chunk)
         return self.res
+
+_RANK_KEYS = ('precision','recall','ndcg','hit_rate','map','coverage')
 
 class RankingMetric(Metric):
     "A ranking metric computed once at the end of each validation (see `ranking_metrics`)"
@@ -162,7 +173,9 @@ class RankingMetric(Metric):
     @property
     def name(self): return f'{self.key}@{self.state.k}'
 
-def ranking_metrics(k:int=10, threshold:float=4., chunk:int=2**20):
-    "precision@k, recall@k, NDCG@k and hit rate@k as fastai metrics (pass them in `metrics=`)"
+def ranking_metrics(k:int=10, threshold:float|None=4., chunk:int=2**20, keys=('precision','recall','ndcg','hit_rate')):
+    "The ranking metrics `keys` (any of precision, recall, ndcg, hit_rate, map, coverage) at `k` as fastai metrics (pass them in `metrics=`)"
+    bad = [o for o in keys if o not in _RANK_KEYS]
+    if bad: raise ValueError(f"unknown ranking metric(s) {bad}: choose from {_RANK_KEYS}")
     st = _RankingState(k, threshold, chunk)
-    return [RankingMetric(key, st) for key in ('precision','recall','ndcg','hit_rate')]
+    return [RankingMetric(key, st) for key in keys]

@@ -10,6 +10,7 @@ from copy import deepcopy
 from fastai.tabular.all import *
 from .data import check_ratings, check_count, check_positive
 from .loaders import csr_mask
+from .learner import model_device
 from .view import *
 from .registry import *
 
@@ -17,7 +18,7 @@ from .registry import *
 __all__ = ['fold_in']
 
 # %% ../nbs/09_inference.ipynb #d7385723
-def _model_device(m): return next(m.parameters()).device
+def _model_device(m): return model_device(m)
 
 def _flat(s): return s.reshape(len(s)) if s.ndim>1 and s.shape[1:].numel()==1 else s
 
@@ -54,6 +55,8 @@ def predict_ratings(self:Learner, df:pd.DataFrame,
 def _score_codes(learn, users, chunk=2**20, model=None):
     "Scores `[len(users), n_items]` of every item for user codes `users`, about `chunk` (user, item) pairs at a time"
     model,ni = ifnone(model, learn.model),collab_view(learn).n_items
+    if getattr(model, 'scores_all_items', False):  # a ranking model scores every item for a column of user codes at once
+        return _scores(learn, model, users.view(-1, 1), max(1, chunk//ni)) if len(users) else torch.zeros(0, ni)
     items = torch.arange(ni)
     return torch.cat([_scores(learn, model, torch.stack([c.repeat_interleave(ni), items.repeat(len(c))], 1), chunk).view(len(c), ni)
                       for c in users.split(max(1, chunk//ni))])
@@ -139,8 +142,12 @@ def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
     view = collab_view(self)
     if view.is_known(user) and ratings is None:
         return self.recommend_many([user], n, exclude_seen).drop(columns=[view.user_name,'rank']).assign(reason='model')
+    if ratings is not None and getattr(self.model, 'fold_in_scores', None) is not None:  # a ranking model: the new user's items alone
+        if view.item_name not in getattr(ratings, 'columns', []): raise KeyError(f"ratings need an {view.item_name!r} column (the new user's items)")
+        if not len(ratings): raise ValueError("the new user's history is empty: give at least one item, or leave ratings out for the cold-start list")
+        s = self.model.fold_in_scores(view.encode_ids(ratings[view.item_name].values, 'item').to(_model_device(self.model)), **fold_kw).detach().cpu().view(1, -1).clone()
+    elif ratings is not None: s = _score_codes(self, tensor([0]), model=fold_in(self, ratings, **fold_kw))
     if ratings is not None:
-        s = _score_codes(self, tensor([0]), model=fold_in(self, ratings, **fold_kw))
         if exclude_seen: s[0, view.encode_ids(ratings[view.item_name].values, 'item')] = -float('inf')
         vals,idx = _top(self, s, n, exclude_seen=False)
         return _drop_unavailable(_item_frame(self, vals[0], idx[0], 'fold-in'), n, 'the new user has')

@@ -6,14 +6,14 @@ Docs: https://fastcf.github.io/fastcf/learner.html.md"""
 
 # %% ../nbs/07_learner.ipynb #c4427bd1
 from __future__ import annotations
-import warnings, inspect, os, pickle
+import warnings, inspect, os, pickle, itertools
 from fastai.tabular.all import *
 from .data import check_count, check_arg
 from .registry import *
 from fastai.callback.core import _inner_loop
 
 # %% auto #0
-__all__ = ['collab_splitter', 'FastRecorder', 'FastCastToTensor', 'FastTrainEval', 'CosCycle', 'CollabLearner',
+__all__ = ['collab_splitter', 'model_device', 'FastRecorder', 'FastCastToTensor', 'FastTrainEval', 'CosCycle', 'CollabLearner',
            'load_collab_learner', 'fastai_internals']
 
 # %% ../nbs/07_learner.ipynb #83015b54
@@ -26,6 +26,11 @@ def collab_splitter(m):
     groups = [[],[],[]]
     for p in m.parameters(): groups[roles.get(id(p), 2)].append(p)
     return L(groups).filter(len)
+
+def model_device(m:nn.Module)->torch.device:
+    "The device of `m`'s first parameter, or of its first buffer for a model without parameters (one solved in closed form)"
+    t = next(itertools.chain(m.parameters(), m.buffers()), None)
+    return torch.device('cpu') if t is None else t.device
 
 # %% ../nbs/07_learner.ipynb #48e44816
 class FastRecorder(Recorder):
@@ -116,7 +121,7 @@ class CollabLearner(Learner):
 
     def _set_device(self, b):
         "The batch on the model's device, as fastai does, without walking it when it is already there"
-        dev = next(self.model.parameters()).device
+        dev = model_device(self.model)
         if isinstance(b, tuple) and all(isinstance(o, Tensor) and o.device==dev for o in b): return b
         return super()._set_device(b)
 
@@ -132,8 +137,10 @@ class CollabLearner(Learner):
         self.fit(n_epoch, cbs=ParamScheduler(scheds)+L(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
 
     def fit(self, n_epoch, lr=None, wd=None, cbs=None, reset_opt=False, start_epoch=0):
-        "fastai's `fit`, refusing an epoch count or learning rate that would train nothing or NaN"
+        "fastai's `fit`, refusing an epoch count or learning rate that would train nothing or NaN, and a model solved in closed form"
         check_count('n_epoch', n_epoch, 0); _check_lr('lr', lr)
+        if getattr(self.model, 'closed_form', False):
+            raise ValueError(f"{type(self.model).__name__} is solved in closed form when it is built, so there is nothing to fit: call learn.validate() for its metrics")
         super().fit(n_epoch, lr=lr, wd=wd, cbs=cbs, reset_opt=reset_opt, start_epoch=start_epoch)
 
     def export(self, fname='export.pkl', pickle_module=pickle, pickle_protocol=2):
