@@ -15,3 +15,5 @@ from .blend import *
 from .callbacks import *
 from .interpret import *
 from .recipes import *
+from .implicit import *
+from .ranking import *
