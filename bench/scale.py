@@ -3,11 +3,17 @@ build time, loaders time, one training epoch's wall time, valid MSE, and peak RS
 
 Training uses the sparse path (`collab_learner(sparse=True)`: sparse embedding gradients, `LazyAdam`), large batches.
 
+With `--ranking`, the same ratings are read as implicit interactions and a ranking model trains instead: `RankMF` with
+the sampled softmax (`--n-neg` popularity-proportional negatives per interaction, logQ-corrected; no exclusion of the
+user's own items, which at this density are 0.26% of draws), sparse gradients and `LazyAdam`; the validation loss is the
+same sampled softmax (the full-ranking metrics over 162k users x 59k items are left out).
+
 With `--npy FOLDER`, the data goes through the memory-mapped path instead: a child process writes the planted ratings
 chunk by chunk to `.npy` files (`synthetic_to_npy`), then this process streams them with `ChunkedCollabDataLoaders`
 for one epoch, and reports its peak RSS against the size of the files.
 
     python bench/scale.py [--n-ratings 25000000] [--bs 32768] [--n-factors 32]
+    python bench/scale.py --ranking [--n-neg 64] [--bs 8192]
     python bench/scale.py --npy /tmp/cf100m --n-ratings 100000000
 """
 import argparse, resource, subprocess, sys, time
@@ -35,6 +41,22 @@ def npy_path(a):
     print(f'\n{a.n_ratings:,} ratings memory-mapped ({size:.2f} GB of .npy files): one epoch {time.perf_counter()-t:.1f} s, '
           f'valid MSE {learn.recorder.values[-1][1]:.4f}, peak RSS of the training process {peak_rss_gb():.2f} GB')
 
+def ranking(a, df, t_build):
+    "One epoch of `RankMF` with the sampled softmax on the ratings read as interactions"
+    t = time.perf_counter()
+    dls = ImplicitDataLoaders.from_arrays(df.user.values, df.item.values, np.ones(len(df), dtype=np.float32), seed=0, bs=a.bs)
+    del df
+    dls.set_sampling(a.n_neg, neg='popularity', alpha=0.75, exclude_seen=False)
+    t_dls = time.perf_counter()-t
+    print(f'implicit loaders in {t_dls:.1f} s ({len(dls.train):,} batches of {a.bs}, {a.n_neg} negatives each); peak RSS {peak_rss_gb():.2f} GB', flush=True)
+    set_seed(0)
+    learn = ranking_learner(dls, loss=SampledSoftmaxLoss(a.n_neg), n_factors=a.n_factors, sparse=True, metrics=[])
+    t = time.perf_counter()
+    learn.fit_one_cycle(1, a.lr, wd=0.)
+    t_epoch = time.perf_counter()-t
+    print(f'\n{len(dls.train_ds)+len(dls.valid_ds):,} interactions, RankMF + sampled softmax ({a.n_neg} negatives): build {t_build:.1f} s, '
+          f'loaders {t_dls:.1f} s, one epoch (train + valid) {t_epoch:.1f} s, valid loss {learn.recorder.values[-1][1]:.4f}, peak RSS {peak_rss_gb():.2f} GB')
+
 if __name__=='__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--n-ratings', type=int, default=25_000_000)
@@ -46,6 +68,8 @@ if __name__=='__main__':
     p.add_argument('--npy', default=None, help='folder for the memory-mapped path')
     p.add_argument('--chunk-rows', type=int, default=2_000_000)
     p.add_argument('--write-only', action='store_true', help=argparse.SUPPRESS)
+    p.add_argument('--ranking', action='store_true', help='train a ranking model (sampled softmax) on the interactions')
+    p.add_argument('--n-neg', type=int, default=64)
     a = p.parse_args()
     if a.npy: sys.exit(npy_path(a))
     t = time.perf_counter()
@@ -53,6 +77,7 @@ if __name__=='__main__':
     del truth['signal']
     t_build = time.perf_counter()-t
     print(f'built {len(df):,} ratings in {t_build:.1f} s; peak RSS {peak_rss_gb():.2f} GB', flush=True)
+    if a.ranking: sys.exit(ranking(a, df, t_build))
     t = time.perf_counter()
     dls = FastCollabDataLoaders.from_arrays(df.user.values, df.item.values, df.rating.values, seed=0, bs=a.bs)
     del df

@@ -1,0 +1,89 @@
+"Ranking learners end to end: export/load keeps the lists, `recommend` gives the lists the metrics score, and bad input is named"
+import pandas as pd, numpy as np, torch, pytest
+from fastcf.all import *
+from fastai.callback.tracker import EarlyStoppingCallback, SaveModelCallback
+for _n in [n for n in list(globals()) if n.startswith('test')]: del globals()[_n]  # (fastcore's test_* helpers are not tests)
+
+@pytest.fixture(scope='module')
+def inter(): return synthetic_interactions(n_users=200, n_items=120, per_user=20, seed=1)
+
+def _mf(inter):
+    dls = ImplicitDataLoaders.from_df(inter, bs=128, seed=0)
+    set_seed(0)
+    learn = ranking_learner(dls, n_factors=8)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(3, 0.05)
+    return learn
+
+@pytest.mark.parametrize('kind', ['mf', 'ease'])
+def test_export_load_same_top10(inter, kind, tmp_path):
+    learn = _mf(inter) if kind=='mf' else fast_ranker(inter, bs=128, seed=0)
+    users = list(inter.user.unique()[:20])
+    before = learn.recommend_many(users, 10)
+    learn.path = tmp_path
+    learn.export('r.pkl')
+    back = load_collab_learner(tmp_path/'r.pkl')
+    after = back.recommend_many(users, 10)
+    assert before[['user','rank','item']].equals(after[['user','rank','item']])
+    np.testing.assert_allclose(before.score.values, after.score.values, rtol=1e-5)
+    assert back.recommend('somebody new', 5).reason.iloc[0]=='cold start: item bias' if kind=='ease' else len(back.recommend('somebody new', 5))==5
+
+def test_recommend_gives_the_scored_lists(inter):
+    learn = fast_ranker(inter, bs=128, seed=0)
+    view = collab_view(learn)
+    u = view.decode(torch.arange(1, 6), 'user')
+    rec = learn.recommend_many(u, 10)
+    S = learn.score_items(u)
+    seen = set(map(tuple, view.codes(0).tolist())) | set(map(tuple, view.codes(1).tolist()))
+    for r,uid in enumerate(u):
+        code = r+1
+        s = S[r].clone(); s[0] = -float('inf')
+        for i in range(len(s)):
+            if (code, i) in seen: s[i] = -float('inf')
+        assert rec[rec.user==uid].item.tolist()==view.decode(s.topk(10).indices, 'item')
+
+def test_fold_in_a_few_items(inter):
+    learn = _mf(inter)
+    res = learn.recommend('new', 5, ratings=pd.DataFrame({'item': [inter.item.iloc[0], inter.item.iloc[1]]}))
+    assert len(res)==5 and (res.reason=='fold-in').all()
+    assert not set(res.item) & {inter.item.iloc[0], inter.item.iloc[1]}
+
+def test_bad_input(inter):
+    learn = fast_ranker(inter, bs=128, seed=0)
+    with pytest.raises(KeyError, match=r"unknown user\(s\).*'nobody'"): learn.recommend_many(['nobody'])
+    with pytest.raises(KeyError, match="unknown item"): learn.recommend('new', 5, ratings=pd.DataFrame({'item': [10**6]}))
+    with pytest.raises(ValueError, match="history is empty"): learn.recommend('new', 5, ratings=pd.DataFrame({'item': []}))
+    with pytest.raises(ValueError, match=r"k=500 is more than the \d+ items of the catalogue"): ranking_learner(learn.dls, model='ease', k=500)
+    with pytest.raises(ValueError, match="k=500 is more than"): evaluate_ranking(learn, 500, threshold=None)
+    rated = inter.assign(rating=3.)
+    with pytest.raises(ValueError, match=r"threshold=4 leaves no interactions: the highest rating is 3"):
+        ImplicitDataLoaders.from_df(rated, rating_name='rating', threshold=4)
+    with pytest.raises(TypeError, match="ranking_learner trains on ImplicitDataLoaders"):
+        ranking_learner(FastCollabDataLoaders.from_df(rated, bs=64))
+    with pytest.raises(ValueError, match="loss must be one of"): ranking_learner(learn.dls, loss='warp')
+    with pytest.raises(ValueError, match="nothing to fit"): learn.fit(1)
+    with pytest.raises(ValueError, match="tau needs the interactions' timestamps"): ranking_learner(learn.dls, model='ease', tau=60.)
+
+def test_losses_set_the_batches(inter):
+    dls = ImplicitDataLoaders.from_df(inter, bs=128, seed=0)
+    ranking_learner(dls, loss='bpr'); x,y = dls.one_batch()
+    assert x.shape==(128, 3) and y.shape==(128, 2)
+    ranking_learner(dls, loss=SampledSoftmaxLoss(16)); x,y = dls.one_batch()
+    assert x.shape==(128, 18)
+    ranking_learner(dls, loss='softmax'); x,y = dls.one_batch()
+    assert x.shape==(128, 1) and y.shape==(128,)
+
+def test_fastai_training_tools(inter, tmp_path):
+    "lr_find, discriminative learning rates, EarlyStoppingCallback and SaveModelCallback on the NDCG metric"
+    dls = ImplicitDataLoaders.from_df(inter, bs=128, seed=0)
+    learn = ranking_learner(dls, n_factors=8, path=tmp_path)
+    with learn.no_bar(), learn.no_logging(): sug = learn.lr_find(show_plot=False)
+    assert sug.valley > 0
+    assert len(learn.opt.param_groups)==2  # tables, then the item bias
+    with learn.no_bar(), learn.no_logging():
+        learn.fit_one_cycle(3, slice(1e-3, 1e-2), cbs=[EarlyStoppingCallback(monitor='ndcg@10', comp=np.greater, patience=5),
+                                                      SaveModelCallback(monitor='ndcg@10', comp=np.greater, fname='best')])
+    lrs = [h['lr'] for h in learn.opt.hypers]
+    assert lrs[0] < lrs[1]
+    assert (tmp_path/'models'/'best.pth').exists()
+    best = max(v[2] for v in learn.recorder.values)
+    with learn.no_bar(): assert abs(learn.validate()[1] - best) < 1e-6  # SaveModelCallback loaded the best epoch
