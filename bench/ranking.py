@@ -175,6 +175,7 @@ if __name__=='__main__':
     p.add_argument('--threads', type=int, default=2)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    for m in ('fastai', 'implicit', 'torch'): warnings.filterwarnings('ignore', module=m)  # (pandas deprecations in fastai, implicit's BLAS-threads advice)
     print(f"torch threads: {a.threads}")
     res = {kind: run(kind, a.bivae) for kind in a.datasets}
     if 'ml-100k' in res:
