@@ -7,6 +7,8 @@ fastcf's ranking models (`RankMF` with full softmax, sampled softmax, BPR; EASE;
 and, when the `bench` extra is installed, `implicit` (ALS, BPR) and `cornac` (BPR, EASE; BiVAE with --bivae).
 
     python bench/ranking.py [--datasets ml-100k ml-latest-small] [--bivae] [--threads 2]
+    python bench/ranking.py --tune    # how the ranking recipe's settings were chosen: NDCG@10 on a validation split
+                                      # carved from the training interactions (StratifiedSplitter(0.25, seed=1)), never the test rows
 """
 import argparse, time, os, warnings
 import torch
@@ -133,6 +135,25 @@ def cornac_model(c, kind):
         return c.matrix(lambda us, its: _reorder(S, inv, its))
     return f, s
 
+def tune(kind, lams=(200., 400., 800.), taus=(60., 600., 3600.), betas=(0., 1., 2., 4.)):
+    "NDCG@10 of time-aware EASE for each (tau, beta, lam) on a validation split of the training interactions"
+    df = load_movielens(kind=kind, titles=False)
+    trn,_ = StratifiedSplitter(0.25, seed=42)(df)
+    dls = ImplicitDataLoaders.from_df(df.iloc[trn].reset_index(drop=True), time_name='timestamp', splitter=StratifiedSplitter(0.25, seed=1))
+    view = collab_view(dls); x = view.codes(0)
+    G0,res = interaction_gram(x, view.n_items),{}
+    for tau in taus:
+        Gt = time_gram(x, dls.times[0], view.n_items, tau)
+        for beta in betas:
+            if beta==0 and tau!=taus[0]: continue  # (beta 0 is plain EASE, whatever tau)
+            for lam in lams:
+                learn = ranking_learner(dls, model=EASE(csr_of(x, view.n_users), view.n_items, lam, G0 + beta*Gt))
+                with learn.no_bar(): res[(tau, beta, lam)] = learn.validate()[1]
+                print(f"{kind} validation: tau {tau:>6.0f} s, beta {beta}, lambda {lam:>4.0f}: NDCG@10 {res[(tau, beta, lam)]:.4f}", flush=True)
+    (tau,beta,lam),best = max(res.items(), key=lambda o: o[1])
+    print(f"{kind} validation: best tau {tau:.0f} s, beta {beta}, lambda {lam:.0f}: NDCG@10 {best:.4f}; "
+          f"the recipe's (60 s, 2, 400): {res.get((60., 2., 400.), float('nan')):.4f}; plain EASE at lambda 400: {res[(taus[0], 0., 400.)]:.4f}")
+
 def _have(mod):
     try: __import__(mod); return True
     except ImportError: return False
@@ -173,10 +194,14 @@ if __name__=='__main__':
     p.add_argument('--datasets', nargs='+', default=['ml-100k','ml-latest-small'])
     p.add_argument('--bivae', action='store_true', help="add cornac's BiVAE (minutes)")
     p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--tune', action='store_true', help="print the validation grid the ranking recipe was chosen on, and stop")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     for m in ('fastai', 'implicit', 'torch'): warnings.filterwarnings('ignore', module=m)  # (pandas deprecations in fastai, implicit's BLAS-threads advice)
     print(f"torch threads: {a.threads}")
+    if a.tune:
+        for kind in a.datasets: tune(kind)
+        raise SystemExit
     res = {kind: run(kind, a.bivae) for kind in a.datasets}
     if 'ml-100k' in res:
         r = res['ml-100k']
