@@ -8,10 +8,10 @@ Docs: https://fastcf.github.io/fastcf/features.html.md"""
 from __future__ import annotations
 import re
 from fastai.tabular.all import *
-from .data import ML_URLS, _need
+from .data import ML_URLS, _need, _py
 
 # %% auto #0
-__all__ = ['movielens_features']
+__all__ = ['movielens_features', 'FeatureTable']
 
 # %% ../nbs/18_features.ipynb #bc523f8b
 def _genre_names(path):
@@ -44,3 +44,70 @@ def movielens_features(
     path = untar_data(ML_URLS[kind]) if path is None else Path(path)
     if not path.is_dir(): raise FileNotFoundError(f"MovieLens folder not found: {path}")
     return (_features_100k if kind=='ml-100k' else _features_small)(path)
+
+# %% ../nbs/18_features.ipynb #f44bd0b9
+def _cat_like(s): return s.dtype==object or isinstance(s.dtype, pd.CategoricalDtype) or s.dtype==bool or pd.api.types.is_string_dtype(s.dtype)
+
+def _few(values, n=10): return f"{[_py(o) for o in list(values)[:n]]}{' ...' if len(values)>n else ''}"
+
+class FeatureTable:
+    "Features of users or items processed once per entity by fastai's tabular procs, as tensors indexed by the codes of a collab vocabulary"
+    def __init__(self, df:pd.DataFrame, # One row per raw id (the index), a column per feature
+                 vocab, # The collab vocabulary (`CategoryMap`, `'#na#'` first) whose codes the rows follow, e.g. `dls.classes['item']`
+                 which:str='item', # 'user' or 'item', for messages
+                 cat_names:list=None, cont_names:list=None, # Default: text, category and bool columns are categorical, numbers continuous
+                 procs:list=(Categorify, FillMissing, Normalize)):
+        if not isinstance(df, pd.DataFrame): raise TypeError(f"{which} features must be a pandas DataFrame indexed by {which} id, got {type(df).__name__}")
+        if df.index.has_duplicates: raise ValueError(f"{which} features have several rows for {which} id(s) {_few(df.index[df.index.duplicated()].unique())}: keep one row per id")
+        cat_names,cont_names = self._names(df, cat_names, cont_names, which)
+        ids = list(vocab)[1:]
+        known = df.index.isin(ids)
+        if len(df) and not known.any():
+            raise KeyError(f"none of the {which} feature table's ids are the ratings' {which} ids (features: {_few(df.index, 3)}; ratings: {_few(ids, 3)}): index the table by the same ids")
+        missing = pd.Index(ids).difference(df.index)
+        if len(missing): raise KeyError(f"{len(missing)} {which}(s) of the ratings have no row of features: {_few(missing)}; add a row for each")
+        rows = df.loc[ids, cat_names+cont_names]
+        if FillMissing not in [p if isinstance(p, type) else type(p) for p in procs]:
+            for c in cont_names:
+                bad = rows.index[rows[c].isna()]
+                if len(bad): raise ValueError(f"{which} feature {c!r} is missing (NaN) for {len(bad)} {which}(s): {_few(bad)}; fill it in, or add FillMissing to procs")
+        self.to = TabularPandas(rows.reset_index(drop=True), list(procs), cat_names=cat_names, cont_names=cont_names)
+        self.which,self.ids = which,ids
+        self.cats,self.conts = self._tensors(self.to)
+
+    @staticmethod
+    def _names(df, cat_names, cont_names, which):
+        for n,cols in (('cat_names',cat_names),('cont_names',cont_names)):
+            bad = [c for c in (cols or []) if c not in df.columns]
+            if bad: raise KeyError(f"{n} {bad} are not columns of the {which} features; it has {list(df.columns)}")
+        if cat_names is None: cat_names = [c for c in df.columns if _cat_like(df[c]) and c not in (cont_names or [])]
+        if cont_names is None: cont_names = [c for c in df.columns if c not in cat_names and pd.api.types.is_numeric_dtype(df[c])]
+        return list(cat_names),list(cont_names)
+
+    def _tensors(self, to):
+        "Row 0 for `'#na#'`, then one row per processed entity"
+        cats = torch.from_numpy(np.asarray(to.cats.values, dtype=np.int64)).view(len(to.xs), -1)
+        conts = torch.from_numpy(np.asarray(to.conts.values, dtype=np.float32)).view(len(to.xs), -1)
+        return torch.cat([cats.new_zeros(1, cats.shape[1]), cats]),torch.cat([conts.new_zeros(1, conts.shape[1]), conts])
+
+    @property
+    def cat_names(self): return list(self.to.cat_names)
+    @property
+    def cont_names(self): return list(self.to.cont_names)
+    @property
+    def emb_szs(self): return get_emb_sz(self.to)
+    def __len__(self): return len(self.cats)
+
+    def encode(self, df:pd.DataFrame)->tuple:
+        "`(cats, conts)` of the features of new entities in `df` (cold start), processed as the table's own rows were"
+        cols = [c for c in self.to.cat_names if not c.endswith('_na') or c[:-3] not in self.to.cont_names] + self.cont_names
+        missing = [c for c in cols if c not in df.columns]
+        if missing: raise KeyError(f"new {self.which} features need column(s) {missing}; the frame has {list(df.columns)}")
+        for c in cols[:len(cols)-len(self.cont_names)]:
+            known = set(self.to.classes[c])
+            bad = [v for v in pd.unique(df[c]) if v not in known and not pd.isna(v)]
+            if bad: raise ValueError(f"new {self.which} feature {c!r} has value(s) {_few(bad)} that no training {self.which} has: known values are {_few(list(known - {'#na#'}))}")
+        new = self.to.new(df[cols].reset_index(drop=True))
+        new.process()
+        cats,conts = self._tensors(new)
+        return cats[1:],conts[1:]
