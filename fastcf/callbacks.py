@@ -14,7 +14,7 @@ from .loaders import csr_of, csr_mask
 from .data import check_count
 
 # %% auto #0
-__all__ = ['L2Reg', 'EmbeddingStats', 'rank_metrics', 'evaluate_ranking', 'RankingMetric', 'ranking_metrics']
+__all__ = ['L2Reg', 'EmbeddingStats', 'check_k', 'rank_metrics', 'evaluate_ranking', 'RankingMetric', 'ranking_metrics']
 
 # %% ../nbs/11_callbacks.ipynb #aeabd652
 _COLS = {'user_factors':0, 'user_bias':0, 'item_factors':1, 'item_bias':1}  # the batch column that indexes each table
@@ -118,10 +118,14 @@ class EmbeddingStats(Callback):
         return fig
 
 # %% ../nbs/11_callbacks.ipynb #a679a0cb
+def check_k(k, n_items:int):
+    "An error naming `k` unless it is a count of at most the `n_items` items of the catalogue"
+    check_count('k', k)
+    if k > n_items: raise ValueError(f"k={k} is more than the {n_items} items of the catalogue: lower k")
+
 def rank_metrics(scores:Tensor, relevant:Tensor, k:int=10)->dict:
     "Sums over rows of precision@k, recall@k, NDCG@k, hit rate@k and MAP@k for `scores` [n, items] and boolean `relevant` [n, items]"
-    check_count('k', k)
-    if k > scores.shape[1]: raise ValueError(f"k={k} is more than the {scores.shape[1]} items that can be ranked: lower k")
+    check_k(k, scores.shape[1])
     top = scores.topk(k, dim=1).indices
     hits = relevant.gather(1, top).float()
     n_rel = relevant.sum(1).float()
@@ -137,8 +141,7 @@ def evaluate_ranking(learn, k:int=10, threshold:float|None=4., chunk:int=2**20, 
     "Mean precision@k, recall@k, NDCG@k, hit rate@k, MAP@k over validation users with a held-out rating >= `threshold` (any if None), and coverage@k"
     view = collab_view(learn)
     nu,ni = view.n_users,view.n_items
-    check_count('k', k)
-    if k > ni-1: raise ValueError(f"k={k} is more than the {ni-1} items of the catalogue: lower k")
+    check_k(k, ni-1)
     vx = view.codes(1)
     seen,rel = view.train_rated(),csr_of(vx if threshold is None else vx[view.ratings(1)>=threshold], nu)
     users = torch.nonzero(rel[0][1:]-rel[0][:-1]).view(-1)

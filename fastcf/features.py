@@ -72,7 +72,7 @@ class FeatureTable:
                 bad = rows.index[rows[c].isna()]
                 if len(bad): raise ValueError(f"{which} feature {c!r} is missing (NaN) for {len(bad)} {which}(s): {_few(bad)}; fill it in, or add FillMissing to procs")
         self.to = TabularPandas(rows.reset_index(drop=True), list(procs), cat_names=cat_names, cont_names=cont_names)
-        self.which,self.ids = which,ids
+        self.which,self.ids,self.columns = which,ids,(cat_names,cont_names)
         self.cats,self.conts = self._tensors(self.to)
 
     @staticmethod
@@ -100,14 +100,14 @@ class FeatureTable:
 
     def encode(self, df:pd.DataFrame)->tuple:
         "`(cats, conts)` of the features of new entities in `df` (cold start), processed as the table's own rows were"
-        cols = [c for c in self.to.cat_names if not c.endswith('_na') or c[:-3] not in self.to.cont_names] + self.cont_names
-        missing = [c for c in cols if c not in df.columns]
+        cats,conts = self.columns
+        missing = [c for c in cats+conts if c not in df.columns]
         if missing: raise KeyError(f"new {self.which} features need column(s) {missing}; the frame has {list(df.columns)}")
-        for c in cols[:len(cols)-len(self.cont_names)]:
+        for c in cats:
             known = set(self.to.classes[c])
             bad = [v for v in pd.unique(df[c]) if v not in known and not pd.isna(v)]
             if bad: raise ValueError(f"new {self.which} feature {c!r} has value(s) {_few(bad)} that no training {self.which} has: known values are {_few(list(known - {'#na#'}))}")
-        new = self.to.new(df[cols].reset_index(drop=True))
+        new = self.to.new(df[cats+conts].reset_index(drop=True))
         new.process()
         cats,conts = self._tensors(new)
         return cats[1:],conts[1:]

@@ -36,6 +36,7 @@ class NegativeSampler:
                  max_tries:int=50): # Rounds of redrawing before an error
         if neg not in ('uniform','popularity'): raise ValueError(f"neg must be 'uniform' or 'popularity', got {neg!r}")
         store_attr('n_users,n_items,neg,alpha,exclude_seen,max_tries')
+        self.source = x  # the pairs it was made from
         w = torch.ones(n_items) if neg=='uniform' else torch.bincount(x[:,1].long(), minlength=n_items).double()**alpha
         w[0] = 0  # never '#na#'
         if w.sum()==0: raise ValueError("no training interactions to draw popularity-proportional negatives from: use neg='uniform'")
@@ -168,9 +169,11 @@ class ImplicitDataLoaders(FastCollabDataLoaders):
     def set_sampling(self, n_neg:int=None, neg:str=None, alpha:float=None, exclude_seen:bool=None):
         "Batches with `n_neg` negatives per interaction (full-softmax batches if None); `neg`, `alpha`, `exclude_seen` default to the current ones"
         if n_neg is not None: check_count('n_neg', n_neg)
-        kw = getattr(self, '_sampling', dict(neg='uniform', alpha=1., exclude_seen=True))
-        kw = self._sampling = {k: ifnone(v, kw[k]) for k,v in dict(neg=neg, alpha=alpha, exclude_seen=exclude_seen).items()}
-        s = NegativeSampler(self.train.dataset.x, len(self.classes[self.cat_names[0]]), len(self.classes[self.cat_names[1]]), **kw)
+        old = getattr(self, '_sampling', dict(neg='uniform', alpha=1., exclude_seen=True))
+        kw = self._sampling = {k: ifnone(v, old[k]) for k,v in dict(neg=neg, alpha=alpha, exclude_seen=exclude_seen).items()}
+        s = self.train.sampler
+        if s is None or kw!=old or s.source is not self.train.dataset.x:  # (it sorts every training pair: made again only when its settings or the data change)
+            s = NegativeSampler(self.train.dataset.x, len(self.classes[self.cat_names[0]]), len(self.classes[self.cat_names[1]]), **kw)
         for dl in self.loaders: dl.n_neg,dl.sampler = n_neg,s
         return self
 

@@ -18,13 +18,11 @@ from .registry import *
 __all__ = ['fold_in']
 
 # %% ../nbs/09_inference.ipynb #d7385723
-def _model_device(m): return model_device(m)
-
 def _flat(s): return s.reshape(len(s)) if s.ndim>1 and s.shape[1:].numel()==1 else s
 
 def _scores(learn, model, x, chunk=2**18):
     "Scores of `model` for codes `x` (`[n, 2]`), one per pair, in chunks, in eval mode, on the model's device"
-    f,dev,was = getattr(learn.loss_func, 'score', noop),_model_device(model),model.training
+    f,dev,was = getattr(learn.loss_func, 'score', noop),model_device(model),model.training
     model.eval()
     try:
         with torch.no_grad(): return torch.cat([_flat(f(model(o.to(dev).long()))).cpu() for o in x.split(chunk)]) if len(x) else torch.zeros(0)
@@ -121,7 +119,7 @@ def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05, wd:float=
     m = deepcopy(learn.model).eval()
     for p in m.parameters(): p.requires_grad_(False)
     new = [set_table(m, r, table_weight(m, r)[1:].mean(0, keepdim=True).clone()) for r in _user_roles(m)]
-    dev = _model_device(learn.model)
+    dev = model_device(learn.model)
     x,y = torch.stack([torch.zeros_like(items), items], 1).to(dev),tensor(ratings[rname].values).float().to(dev)
     opt = torch.optim.Adam(new, lr=lr)
     for _ in range(steps):
@@ -134,6 +132,15 @@ def _item_frame(learn, vals, idx, reason):
     view = collab_view(learn)
     return pd.DataFrame({view.item_name: view.decode(idx), 'score': vals.numpy(), 'reason': reason})
 
+def _new_user_scores(learn, ratings, **fold_kw):
+    "Scores `[1, n_items]` for a new user with `ratings`: a ranking model's own fold-in from her items alone, else `fold_in`"
+    if getattr(learn.model, 'fold_in_scores', None) is None: return _score_codes(learn, tensor([0]), model=fold_in(learn, ratings, **fold_kw))
+    iname = collab_view(learn).item_name
+    if iname not in getattr(ratings, 'columns', []): raise KeyError(f"ratings need an {iname!r} column (the new user's items)")
+    if not len(ratings): raise ValueError("the new user's history is empty: give at least one item, or leave ratings out for the cold-start list")
+    items = collab_view(learn).encode_ids(ratings[iname].values, 'item').to(model_device(learn.model))
+    return learn.model.fold_in_scores(items, **fold_kw).detach().cpu().view(1, -1).clone()
+
 @patch
 def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
               ratings:pd.DataFrame=None, # A new user's (item, rating) frame to fold in
@@ -142,12 +149,8 @@ def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
     view = collab_view(self)
     if view.is_known(user) and ratings is None:
         return self.recommend_many([user], n, exclude_seen).drop(columns=[view.user_name,'rank']).assign(reason='model')
-    if ratings is not None and getattr(self.model, 'fold_in_scores', None) is not None:  # a ranking model: the new user's items alone
-        if view.item_name not in getattr(ratings, 'columns', []): raise KeyError(f"ratings need an {view.item_name!r} column (the new user's items)")
-        if not len(ratings): raise ValueError("the new user's history is empty: give at least one item, or leave ratings out for the cold-start list")
-        s = self.model.fold_in_scores(view.encode_ids(ratings[view.item_name].values, 'item').to(_model_device(self.model)), **fold_kw).detach().cpu().view(1, -1).clone()
-    elif ratings is not None: s = _score_codes(self, tensor([0]), model=fold_in(self, ratings, **fold_kw))
     if ratings is not None:
+        s = _new_user_scores(self, ratings, **fold_kw)
         if exclude_seen: s[0, view.encode_ids(ratings[view.item_name].values, 'item')] = -float('inf')
         vals,idx = _top(self, s, n, exclude_seen=False)
         return _drop_unavailable(_item_frame(self, vals[0], idx[0], 'fold-in'), n, 'the new user has')

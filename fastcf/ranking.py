@@ -16,7 +16,7 @@ from .registry import *
 from .models import _emb
 from .optim import *
 from .learner import *
-from .callbacks import ranking_metrics
+from .callbacks import ranking_metrics, check_k
 
 # %% auto #0
 __all__ = ['RANK_RECIPE', 'SoftmaxLoss', 'SampledSoftmaxLoss', 'BPRLoss', 'RankMF', 'ease_weights', 'interaction_gram',
@@ -179,8 +179,7 @@ def ranking_learner(dls:ImplicitDataLoaders,
     if not isinstance(dls, ImplicitDataLoaders):
         raise TypeError(f"ranking_learner trains on ImplicitDataLoaders, got {type(dls).__name__}: build them with ImplicitDataLoaders.from_df(ratings, ...)")
     view,loss = collab_view(dls),_ranking_loss(loss)
-    check_count('k', k)
-    if k > view.n_items-1: raise ValueError(f"k={k} is more than the {view.n_items-1} items of the catalogue: lower k")
+    check_k(k, view.n_items-1)
     _sync_sampling(dls, loss)
     if isinstance(model, str):
         if model not in _RANKERS: raise ValueError(f"model must be one of {_RANKERS} or an nn.Module, got {model!r}")
