@@ -228,15 +228,14 @@ def StratifiedSplitter(valid_pct=0.25, user_name='user', seed=42):
     "A `valid_pct` share of each user's rows, chosen at random (seeded), is validation: MS Recommenders' `python_stratified_split`"
     check_fraction('valid_pct', valid_pct)
     def _inner(df):
-        u = np.asarray(df[user_name].values)
-        order = np.argsort(u, kind='stable')  # users in sorted order, each user's rows in their original order
+        u = pd.factorize(np.asarray(df[user_name].values))[0]
+        order = np.lexsort((np.random.RandomState(seed).rand(len(u)), u))  # by user, then by one uniform draw per row
         us = u[order]
         starts = np.r_[0, np.flatnonzero(us[1:]!=us[:-1])+1]
         sizes = np.diff(np.r_[starts, len(us)])
-        is_val = np.zeros(len(u), dtype=bool)
-        for n in np.unique(sizes):  # every user with `n` rows is shuffled by the same permutation, as pandas' `sample(frac=1, random_state=seed)` does
-            rows = starts[sizes==n][:,None] + np.random.RandomState(seed).permutation(n)[None]
-            is_val[order[rows[:, round((1-valid_pct)*n):]]] = True
+        rank = np.arange(1, len(us)+1) - np.repeat(starts, sizes)  # 1 for each user's smallest draw
+        is_val = np.empty(len(u), dtype=bool)
+        is_val[order] = rank/np.repeat(sizes, sizes) > 1-valid_pct
         return np.flatnonzero(~is_val), np.flatnonzero(is_val)
     return _inner
 
