@@ -17,3 +17,4 @@ from .interpret import *
 from .recipes import *
 from .implicit import *
 from .ranking import *
+from .hybrid import *

@@ -71,7 +71,7 @@ class FeatureTable:
             for c in cont_names:
                 bad = rows.index[rows[c].isna()]
                 if len(bad): raise ValueError(f"{which} feature {c!r} is missing (NaN) for {len(bad)} {which}(s): {_few(bad)}; fill it in, or add FillMissing to procs")
-        self.to = TabularPandas(rows.reset_index(drop=True), list(procs), cat_names=cat_names, cont_names=cont_names)
+        self.to = TabularPandas(rows.reset_index(drop=True), list(procs), cat_names=list(cat_names), cont_names=list(cont_names))  # (copies: FillMissing appends its `_na` columns to the list it gets)
         self.which,self.ids,self.columns = which,ids,(cat_names,cont_names)
         self.cats,self.conts = self._tensors(self.to)
 
@@ -97,6 +97,14 @@ class FeatureTable:
     @property
     def emb_szs(self): return get_emb_sz(self.to)
     def __len__(self): return len(self.cats)
+    @property
+    def classes(self)->dict:
+        "The categories of each categorical feature, in code order (`'#na#'` first)"
+        return {c: list(self.to.classes[c]) for c in self.cat_names}
+    def cont_units(self)->Tensor:
+        "How far one raw unit of each continuous feature moves its processed value: `1/std` under `Normalize`, else 1"
+        stds = getattr(getattr(self.to.procs, 'normalize', None), 'stds', {})
+        return tensor([1/stds[c] if c in stds else 1. for c in self.cont_names]).float()
 
     def encode(self, df:pd.DataFrame)->tuple:
         "`(cats, conts)` of the features of new entities in `df` (cold start), processed as the table's own rows were"
@@ -106,7 +114,8 @@ class FeatureTable:
         for c in cats:
             known = set(self.to.classes[c])
             bad = [v for v in pd.unique(df[c]) if v not in known and not pd.isna(v)]
-            if bad: raise ValueError(f"new {self.which} feature {c!r} has value(s) {_few(bad)} that no training {self.which} has: known values are {_few(list(known - {'#na#'}))}")
+            if bad: raise ValueError(f"new {self.which} feature {c!r} has value(s) {_few(bad)} that no training {self.which} has: known values are {_few(list(known - {'#na#'}))}; "
+                                     "give one of them, or a missing value (NaN) for the unknown category '#na#'")
         new = self.to.new(df[cats+conts].reset_index(drop=True))
         new.process()
         cats,conts = self._tensors(new)

@@ -132,8 +132,35 @@ def _item_frame(learn, vals, idx, reason):
     view = collab_view(learn)
     return pd.DataFrame({view.item_name: view.decode(idx), 'score': vals.numpy(), 'reason': reason})
 
-def _new_user_scores(learn, ratings, **fold_kw):
-    "Scores `[1, n_items]` for a new user with `ratings`: a ranking model's own fold-in from her items alone, else `fold_in`"
+def _feature_model(learn):
+    "The model, if it scores new users and items from their features (`new_scores`, as fastcf's hybrid models do)"
+    m = learn.model
+    if not hasattr(m, 'new_scores'): raise ValueError(f"{type(m).__name__} has no user or item features: train a hybrid_learner to use features for cold start")
+    return m
+
+def _feature_user_scores(learn, features, ratings=None, **fold_kw):
+    "Scores `[1, n_items]` for a new user with `features` (one row), her `ratings` folded in from the feature-based start when given"
+    view,m = collab_view(learn),_feature_model(learn)
+    if ratings is None:
+        with torch.no_grad(): return m.eval().new_scores('user', features, torch.arange(view.n_items)).cpu()
+    if not hasattr(m, 'fold_in_features'): raise ValueError(f"{type(m).__name__} cannot fold ratings in from features: use model='mf'")
+    if view.item_name not in getattr(ratings, 'columns', []): raise KeyError(f"ratings need an {view.item_name!r} column (the new user's items)")
+    if not len(ratings): raise ValueError("the new user's history is empty: give at least one item, or leave ratings out")
+    items = view.encode_ids(ratings[view.item_name].values, 'item')
+    r = None if getattr(m, 'y_range', None) is None else torch.tensor(np.asarray(ratings[view.rating_name].values, dtype=np.float32))
+    return m.fold_in_features(features, items, r, **fold_kw).detach().cpu().view(1, -1)
+
+@patch
+def new_item_scores(self:Learner, items:pd.DataFrame, users:list=None)->pd.DataFrame:
+    "Scores of new items (rows of `items`: features by column, indexed by their ids) for raw `users` (default: every user), as a users x items frame"
+    view,m = collab_view(self),_feature_model(self)
+    codes = torch.arange(1, view.n_users) if users is None else view.encode_ids(users, 'user')
+    with torch.no_grad(): s = m.eval().new_scores('item', items, codes).cpu()
+    return pd.DataFrame(s.numpy(), index=pd.Index(view.decode(codes, 'user'), name=view.user_name), columns=items.index)
+
+def _new_user_scores(learn, ratings, features=None, **fold_kw):
+    "Scores `[1, n_items]` for a new user: from her `features` (hybrid models), a ranking model's own fold-in from her items alone, else `fold_in`"
+    if features is not None: return _feature_user_scores(learn, features, ratings, **fold_kw)
     if getattr(learn.model, 'fold_in_scores', None) is None: return _score_codes(learn, tensor([0]), model=fold_in(learn, ratings, **fold_kw))
     iname = collab_view(learn).item_name
     if iname not in getattr(ratings, 'columns', []): raise KeyError(f"ratings need an {iname!r} column (the new user's items)")
@@ -144,16 +171,18 @@ def _new_user_scores(learn, ratings, **fold_kw):
 @patch
 def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
               ratings:pd.DataFrame=None, # A new user's (item, rating) frame to fold in
+              features:pd.DataFrame=None, # A new user's features (one row), for hybrid models
               **fold_kw)->pd.DataFrame:
     "Top-`n` items for raw `user` id, with cold start for unseen users (see above)"
     view = collab_view(self)
-    if view.is_known(user) and ratings is None:
+    if view.is_known(user) and ratings is None and features is None:
         return self.recommend_many([user], n, exclude_seen).drop(columns=[view.user_name,'rank']).assign(reason='model')
-    if ratings is not None:
-        s = _new_user_scores(self, ratings, **fold_kw)
-        if exclude_seen: s[0, view.encode_ids(ratings[view.item_name].values, 'item')] = -float('inf')
+    if ratings is not None or features is not None:
+        s = _new_user_scores(self, ratings, features, **fold_kw)
+        if exclude_seen and ratings is not None: s[0, view.encode_ids(ratings[view.item_name].values, 'item')] = -float('inf')
         vals,idx = _top(self, s, n, exclude_seen=False)
-        return _drop_unavailable(_item_frame(self, vals[0], idx[0], 'fold-in'), n, 'the new user has')
+        reason = 'fold-in' if features is None else 'features' if ratings is None else 'features + fold-in'
+        return _drop_unavailable(_item_frame(self, vals[0], idx[0], reason), n, 'the new user has')
     ib = None if members(self.model) else table_weight(self.model, 'item_bias')
     if ib is not None:
         vals,idx = _top(self, ib.detach().cpu().view(1,-1).clone(), n, exclude_seen=False)

@@ -81,6 +81,7 @@ def pca(self:CollabInterpretation, n_components:int=3, top:int=1000, which:str='
     res.insert(0, 'label', self.label(ids, which)); res.insert(0, self._key(which), list(ids))
     res['n_ratings'] = cnt[codes].long().numpy()
     self.explained_variance_ratio = (S[:k]**2/(S**2).sum()).numpy()
+    self.pca_basis = (f[codes].mean(0), V[:k])  # (centre, components): other vectors go in the same plot by `(v - centre) @ components.T`
     return res
 
 @patch

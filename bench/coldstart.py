@@ -1,0 +1,310 @@
+"""Cold start on ML-100k with the features MovieLens ships: items and users nobody rated in training.
+
+(1) New items: 20% of the items held out entirely (seeded). RMSE on their ratings, and NDCG@10/P@10/R@10 ranking only
+    the held-out items for each user who rated any (every held-out rating relevant).
+(2) New users: 20% of the users held out entirely. RMSE on their ratings, and NDCG@10 ranking every item, cold (from
+    demographics alone) and with 5 revealed ratings per user (seeded); the same held-out ratings (all but the 5
+    revealed) are scored in both, and the revealed items are not ranked.
+
+Item features: the 19 genre flags and the release year of u.item; user features: age, gender, occupation and zip
+prefix of u.user (`movielens_features`). Every setting of every row that has one is picked on a validation split carved
+from the training data the same way (items or users held out of the training ratings), never on the test rows.
+All ranking rows go through ONE metric function, `fastcf.callbacks.rank_metrics`.
+
+    python bench/coldstart.py [--seed 42] [--threads 2] [--quick]
+
+LightFM rows need the LightFM wheel (`pip install ../shared/wheels/lightfm-*.whl`); they read 'n/a' without it.
+"""
+import argparse, time, warnings, itertools
+import numpy as np, pandas as pd, torch
+from fastcf.all import *
+
+K = 10
+
+# ---------------------------------------------------------------- data and the one metric
+def hold_out(df, col, frac, seed):
+    "Rows of `df` whose `col` is outside / inside a seeded `frac` of its distinct values, and those values"
+    ids = np.sort(df[col].unique())
+    held = np.random.RandomState(seed).permutation(ids)[:round(frac*len(ids))]
+    m = df[col].isin(held).values
+    return df[~m].reset_index(drop=True),df[m].reset_index(drop=True),np.sort(held)
+
+def ranking(scores, users, cands, test, exclude=None):
+    "Mean NDCG/P/R@10 over `users` of score matrix `scores` [users, cands]; relevant: `test` pairs; `exclude` pairs never ranked"
+    S = torch.from_numpy(np.array(scores, dtype=np.float32))  # (a copy: the -inf of excluded pairs stay here)
+    ui,ci = pd.Index(users),pd.Index(cands)
+    rel = torch.zeros(S.shape, dtype=torch.bool)
+    rel[ui.get_indexer(test.user), ci.get_indexer(test.item)] = True
+    if exclude is not None: S[ui.get_indexer(exclude.user), ci.get_indexer(exclude.item)] = -float('inf')
+    r = rank_metrics(S, rel, K)
+    return {k: v/len(users) for k,v in r.items()}
+
+def rmse_of(pred, test): return float(np.sqrt(np.mean((np.asarray(pred, dtype=np.float64) - test.rating.values)**2)))
+
+YEAR_BINS = [0, 1950, 1960, 1970, 1980, 1990, 1994, 1995, 1996, 1997, 3000]
+AGE_BINS = [0, 18, 25, 35, 45, 50, 56, 200]
+
+def item_matrix(items):
+    "Genre flags and one-hot release-year bins (a missing year has none), one row per item id: all 0/1"
+    g = items.drop(columns=['title','year']).astype(np.float32)
+    return pd.concat([g, pd.get_dummies(pd.cut(items.year, YEAR_BINS, right=False), prefix='year').astype(np.float32)], axis=1)
+
+def user_matrix(users):
+    "One-hot gender, occupation, zip prefix and age band, one row per user id: all 0/1"
+    d = users[['gender','occupation','zip_prefix']].astype(str).assign(age=pd.cut(users.age, AGE_BINS).astype(str))
+    return pd.get_dummies(d).astype(np.float32)
+
+# ---------------------------------------------------------------- baselines
+def means(train):
+    g = train.rating.mean()
+    return g,train.groupby('user').rating.mean(),train.groupby('item').rating.mean()
+
+def genre_mean_offset(train, test, F):
+    "Each new item: the mean rating of the items of its genres, plus the user's offset from the global mean"
+    g,um,_ = means(train)
+    genres = [c for c in F.columns if not c.startswith('year')]
+    Ft = F.loc[train.item, genres].values
+    gm = (Ft*train.rating.values[:,None]).sum(0)/np.maximum(Ft.sum(0), 1)
+    Fn = F.loc[test.item, genres].values
+    item_part = np.where(Fn.sum(1)>0, (Fn*gm).sum(1)/np.maximum(Fn.sum(1), 1), g)
+    return item_part + (um.reindex(test.user).fillna(g).values - g)
+
+def _ridge(X, y, alpha):
+    from sklearn.linear_model import Ridge
+    return Ridge(alpha=alpha).fit(X, y)
+
+def ridge_rows(train, F, alpha):
+    _,um,_ = means(train)
+    return np.c_[um.reindex(train.user).values, F.loc[train.item].values]
+
+def ridge_predict(train, test, F, alpha):
+    "Ridge regression of the rating on the user's mean, the genres and the year"
+    g,um,_ = means(train)
+    m = _ridge(ridge_rows(train, F, alpha), train.rating.values, alpha)
+    return m.predict(np.c_[um.reindex(test.user).fillna(g).values, F.loc[test.item].values])
+
+def genre_popularity(train, F, cands):
+    "A new item's score: the mean number of ratings of training items sharing each of its genres"
+    genres = [c for c in F.columns if not c.startswith('year')]
+    cnt = train.item.value_counts()
+    Ftr = F.loc[cnt.index, genres].values
+    per_genre = (Ftr*cnt.values[:,None]).sum(0)/np.maximum(Ftr.sum(0), 1)
+    Fc = F.loc[cands, genres].values
+    return (Fc*per_genre).sum(1)/np.maximum(Fc.sum(1), 1)
+
+def feature_popularity(train, F, cands, alpha):
+    "A new item's predicted log number of ratings, by ridge regression on genres and year over the training items"
+    cnt = train.item.value_counts()
+    return _ridge(F.loc[cnt.index].values, np.log1p(cnt.values), alpha).predict(F.loc[cands].values)
+
+# ---------------------------------------------------------------- LightFM
+def _have(mod):
+    try: __import__(mod); return True
+    except ImportError: return False
+
+def lightfm_scores(train, users, cands, user_feats=None, item_feats=None, epochs=30, seed=42):
+    "LightFM WARP on the training interactions, with identity + feature columns; held-out entities have features only"
+    import scipy.sparse as sp
+    from lightfm import LightFM
+    uids = np.union1d(train.user.unique(), users); iids = np.union1d(train.item.unique(), cands)
+    uix,iix = pd.Index(uids),pd.Index(iids)
+    X = sp.coo_matrix((np.ones(len(train), dtype=np.float32), (uix.get_indexer(train.user), iix.get_indexer(train.item))), shape=(len(uids), len(iids)))
+    def feats(ids, known, M):
+        eye = sp.diags(np.isin(ids, known).astype(np.float32)).tocsr()  # identity columns only for entities seen in training
+        if M is None: return eye
+        res = sp.hstack([eye, sp.csr_matrix(M.loc[ids].values)]).tocsr()
+        return sp.diags(1/np.maximum(np.asarray(res.sum(1)).ravel(), 1e-9)) @ res
+    Fu,Fi = feats(uids, train.user.unique(), user_feats),feats(iids, train.item.unique(), item_feats)
+    m = LightFM(no_components=32, loss='warp', learning_rate=0.05, random_state=seed)
+    m.fit(X, user_features=Fu, item_features=Fi, epochs=epochs, num_threads=1)
+    uu,cc = np.repeat(uix.get_indexer(users), len(cands)),np.tile(iix.get_indexer(cands), len(users))
+    return m.predict(uu.astype(np.int32), cc.astype(np.int32), user_features=Fu, item_features=Fi, num_threads=1).reshape(len(users), len(cands))
+
+# ---------------------------------------------------------------- fastcf
+def fit_hybrid(train, model='mf', kind='rating', users=None, items=None, n_factors=32, id_drop=0.5, wd=0.1, epochs=8, lr=1e-2, seed=42):
+    set_seed(seed)
+    if kind=='rating':
+        dls = FastCollabDataLoaders.from_df(train[['user','item','rating']], bs=512, valid_pct=0.05, seed=seed)
+    else:
+        dls = ImplicitDataLoaders.from_df(train[['user','item']], bs=1024, valid_pct=0.05, seed=seed)
+    learn = hybrid_learner(dls, users=users, items=items, model=model, n_factors=n_factors, id_drop=id_drop,
+                           layers=[100] if model=='tabular' else None)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr, wd=wd)
+    return learn
+
+def pair_scores(learn, items_df, test):
+    s = learn.new_item_scores(items_df)
+    return s.values[s.index.get_indexer(test.user), s.columns.get_indexer(test.item)]
+
+# ---------------------------------------------------------------- (1) new items
+def items_protocol(ratings, users_f, items_f, seed, grid):
+    F = item_matrix(items_f)
+    feats = items_f.drop(columns=['title']).assign(year_band=pd.cut(items_f.year, YEAR_BINS, right=False).astype(str))  # fastcf's: genres, year, and its band as a category
+    train,test,cold = hold_out(ratings, 'item', 0.2, seed)
+    fit,val,vcold = hold_out(train, 'item', 0.2, seed+1)
+    tusers = np.sort(test.user.unique()); vusers = np.sort(val.user.unique())
+    print(f"\n(1) new items: {len(cold)} of {ratings.item.nunique()} items held out ({len(test):,} ratings, {len(tusers)} users); training {len(train):,} ratings; "
+          f"validation: {len(vcold)} items ({len(val):,} ratings) held out of training")
+    rows = {}
+    def row(name, pred=None, scores=None, secs=None):
+        r = rmse_of(pred, test) if pred is not None else None
+        m = ranking(scores, tusers, cold, test) if scores is not None else None
+        rows[name] = (r, m)
+        f = lambda v: '-' if v is None else f'{v:.4f}'
+        print(f"{name:<58} {f(r):>7} {f(m and m['ndcg']):>8} {f(m and m['precision']):>7} {f(m and m['recall']):>7} {'' if secs is None else f'{secs:6.1f}'}", flush=True)
+    print(f"{'model':<58} {'RMSE':>7} {'NDCG@10':>8} {'P@10':>7} {'R@10':>7}  fit s")
+    g,um,_ = means(train)
+    row('global mean / random ranking', np.full(len(test), g), np.random.RandomState(seed).rand(len(tusers), len(cold)))
+    row('user mean', um.reindex(test.user).fillna(g).values)
+    row('genre mean + user offset / genre popularity', genre_mean_offset(train, test, F), np.tile(genre_popularity(train, F, cold), (len(tusers), 1)))
+    # ridge: alpha on validation
+    a_r = min((1., 10., 100., 1000.), key=lambda a: rmse_of(ridge_predict(fit, val, F, a), val))
+    a_p = max((1., 10., 100., 1000.), key=lambda a: ranking(np.tile(feature_popularity(fit, F, vcold, a), (len(vusers), 1)), vusers, vcold, val)['ndcg'])
+    row(f'ridge on user mean, genres, year (alpha {a_r:g}) / popularity from genres + year (alpha {a_p:g})',
+        ridge_predict(train, test, F, a_r), np.tile(feature_popularity(train, F, cold, a_p), (len(tusers), 1)))
+    if _have('lightfm'):
+        t = time.perf_counter(); s = lightfm_scores(train, tusers, cold, item_feats=F, seed=seed)
+        row('LightFM WARP, item identity + genres + year bins', None, s, time.perf_counter()-t)
+    else: print(f"{'LightFM WARP, item identity + genres + year':<58} n/a (not installed)")
+    # fastcf: each model's settings, and the blend's weight, picked on the validation items
+    fitted,vpred = {},{}
+    for name,model,kind in (('fastcf HybridMF (MSE)', 'mf', 'rating'), ('fastcf HybridTabular (MSE)', 'tabular', 'rating'),
+                            ('fastcf HybridMF (softmax ranking)', 'mf', 'ranking')):
+        def score_val(cfg):
+            l = fit_hybrid(fit, model, kind, items=feats, seed=seed, **cfg)
+            if kind=='rating':
+                vpred[(name, str(cfg))] = pair_scores(l, feats.loc[vcold], val)
+                return -rmse_of(vpred[(name, str(cfg))], val)
+            return ranking(l.new_item_scores(feats.loc[vcold], users=list(vusers)).values, vusers, vcold, val)['ndcg']
+        best = max(grid[name], key=score_val)
+        t = time.perf_counter(); l = fit_hybrid(train, model, kind, items=feats, seed=seed, **best); secs = time.perf_counter()-t
+        fitted[name] = (l, best)
+        row(f"{name} {best}", pair_scores(l, feats.loc[cold], test) if kind=='rating' else None,
+            l.new_item_scores(feats.loc[cold], users=list(tusers)).values, secs)
+    (mf,cm),(tab,ct) = fitted['fastcf HybridMF (MSE)'],fitted['fastcf HybridTabular (MSE)']
+    pm,pt = vpred[('fastcf HybridMF (MSE)', str(cm))],vpred[('fastcf HybridTabular (MSE)', str(ct))]
+    w = min((0.25, 0.5, 0.75), key=lambda w: rmse_of(w*pm + (1-w)*pt, val))
+    b = blend_learner([mf, tab], weights=[w, 1-w])
+    row(f"fastcf blend_learner of the two hybrids (weights {w}, {1-w})", pair_scores(b, feats.loc[cold], test),
+        b.new_item_scores(feats.loc[cold], users=list(tusers)).values)
+    return rows
+
+# ---------------------------------------------------------------- (2) new users
+def knn_scores(train, revealed, users, items):
+    "Item-kNN on the revealed ratings: each item's summed cosine similarity (training co-ratings) to the user's revealed items"
+    import scipy.sparse as sp
+    ix = pd.Index(items); uix = pd.Index(np.sort(train.user.unique()))
+    X = sp.csr_matrix((np.ones(len(train), dtype=np.float32), (uix.get_indexer(train.user), ix.get_indexer(train.item))), shape=(len(uix), len(ix)))
+    G = (X.T @ X).toarray(); n = np.sqrt(np.diag(G)); S = G/np.maximum(np.outer(n, n), 1e-9); np.fill_diagonal(S, 0)
+    R = np.zeros((len(users), len(items)), dtype=np.float32)
+    R[pd.Index(users).get_indexer(revealed.user), ix.get_indexer(revealed.item)] = 1
+    return R @ S
+
+def group_popularity(train, users_f, users, items):
+    "Popularity within the user's age band x gender group"
+    band = lambda u: (pd.cut(users_f.loc[u].age, AGE_BINS).astype(str) + users_f.loc[u].gender).values
+    tr = train.assign(group=band(train.user.values))
+    cnt = tr.groupby(['group','item']).size().unstack(fill_value=0).reindex(columns=items, fill_value=0)
+    allc = train.item.value_counts().reindex(items, fill_value=0).values
+    return np.stack([cnt.loc[gp].values + 1e-3*allc if gp in cnt.index else allc for gp in band(users)])
+
+class UserSplit:
+    "Users held out of `df` (seeded), each with 5 revealed ratings; their unseen categories given as missing ('#na#')"
+    def __init__(self, df, users_f, seed):
+        self.train,held,self.cold = hold_out(df, 'user', 0.2, seed)
+        held = held.sample(frac=1, random_state=seed)
+        self.revealed = held.groupby('user').head(5); self.test = held.drop(self.revealed.index)
+        seen = users_f.loc[self.train.user.unique()]
+        self.ufeats = users_f.copy()  # (a held-out user's zip prefix that no training user has is given as missing: '#na#')
+        for c in ('gender','occupation','zip_prefix'): self.ufeats.loc[~self.ufeats[c].isin(seen[c]), c] = np.nan
+
+    def ndcg(self, S, items): return ranking(np.nan_to_num(S, nan=-1e9), self.cold, items, self.test, exclude=self.revealed)['ndcg']
+    def pairs(self, S, items, fill): return np.nan_to_num(S[pd.Index(self.cold).get_indexer(self.test.user), pd.Index(items).get_indexer(self.test.item)], nan=fill)
+
+    def ease(self, lam, items):
+        "Scores of the 5-rating users by fastcf's EASE (no time kernel: the new users' times say nothing) folding in their revealed items"
+        e = fast_ranker(self.train[['user','item']], valid_pct=0.05, lam=lam)
+        n_e = collab_view(e).n_items-1
+        return np.stack([e.recommend(10**9, n=n_e, ratings=self.revealed[self.revealed.user==u], exclude_seen=False)
+                         .set_index('item').score.reindex(items).values for u in self.cold])
+
+    def hybrid(self, kind, cfg, items, seed, five=True):
+        "Scores of the held-out users by a hybrid trained on `train`: from their features, and with their 5 ratings folded in"
+        l = fit_hybrid(self.train, 'mf', kind, users=self.ufeats, seed=seed, **cfg)
+        n_l = collab_view(l).n_items-1
+        def scores(u, five):
+            r = l.recommend(10**9, n=n_l, features=self.ufeats.loc[[u]], ratings=self.revealed[self.revealed.user==u] if five else None, exclude_seen=False)
+            return r.set_index('item').score.reindex(items).values  # (NaN: items only the held-out users rated)
+        return np.stack([scores(u, False) for u in self.cold]),(np.stack([scores(u, True) for u in self.cold]) if five else None)
+
+def users_protocol(ratings, users_f, items_f, seed, grid, lams):
+    items = np.sort(ratings.item.unique())
+    sp = UserSplit(ratings, users_f, seed)
+    vs = UserSplit(sp.train, users_f, seed+1)  # validation: users held out of the training users, the same way
+    train,cold,revealed,test = sp.train,sp.cold,sp.revealed,sp.test
+    print(f"\n(2) new users: {len(cold)} of {ratings.user.nunique()} users held out; 5 revealed ratings each, {len(test):,} held-out ratings scored; "
+          f"training {len(train):,} ratings; validation: {len(vs.cold)} users held out of training")
+    print(f"{'model':<58} {'RMSE':>7} {'NDCG@10':>8} {'RMSE+5':>7} {'NDCG+5':>8}")
+    rows = {}
+    def row(name, pred=None, scores=None, pred5=None, scores5=None):
+        r = [None if p is None else rmse_of(p, test) for p in (pred, pred5)]
+        n = [None if s is None else sp.ndcg(s, items) for s in (scores, scores5)]
+        rows[name] = (r[0], n[0], r[1], n[1])
+        f = lambda v: '-' if v is None else f'{v:.4f}'
+        print(f"{name:<58} {f(r[0]):>7} {f(n[0]):>8} {f(r[1]):>7} {f(n[1]):>8}", flush=True)
+    g,_,im = means(train)
+    pop = np.tile(train.item.value_counts().reindex(items, fill_value=0).values, (len(cold), 1)).astype(np.float32)
+    ipred = im.reindex(test.item).fillna(g).values
+    off = (revealed.rating - im.reindex(revealed.item).fillna(g).values).groupby(revealed.user).mean()
+    row('global mean / popularity', np.full(len(test), g), pop, None, pop)
+    row('item mean / item mean + offset of the 5 revealed', ipred, None, ipred + off.reindex(test.user).values, None)
+    row('popularity within age band x gender', None, group_popularity(train, users_f, cold, items))
+    row('item-kNN on the 5 revealed ratings', None, None, None, knn_scores(train, revealed, cold, items) + 1e-6*pop)
+    if _have('lightfm'):
+        U = user_matrix(users_f)
+        row('LightFM WARP, user identity + demographics (refit with the 5)', None, lightfm_scores(train, cold, items, user_feats=U, seed=seed),
+            None, lightfm_scores(pd.concat([train, revealed]), cold, items, user_feats=U, seed=seed))
+    else: print(f"{'LightFM WARP, user identity + demographics':<58} n/a (not installed)")
+    lam = max(lams, key=lambda l: vs.ndcg(vs.ease(l, items), items))
+    row(f'fastcf EASE (lambda {lam:g}) folding in the 5', None, None, None, sp.ease(lam, items))
+    cm = min(grid['fastcf HybridMF (MSE)'], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed, five=False)[0], items, g), vs.test))
+    S0,S5 = sp.hybrid('rating', cm, items, seed)
+    row(f'fastcf HybridMF (MSE) {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5, items, g), None)
+    cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: vs.ndcg(vs.hybrid('ranking', c, items, seed, five=False)[0], items))
+    S0,S5 = sp.hybrid('ranking', cr, items, seed)
+    row(f'fastcf HybridMF (softmax ranking) {cr}', None, S0, None, S5)
+    return rows
+
+def best_other(rows, i, lower):
+    vals = [(n, v[i]) for n,v in rows.items() if v[i] is not None and not n.startswith('fastcf')]
+    return (min if lower else max)(vals, key=lambda o: o[1])
+def best_ours(rows, i, lower):
+    vals = [(n, v[i]) for n,v in rows.items() if v[i] is not None and n.startswith('fastcf')]
+    return (min if lower else max)(vals, key=lambda o: o[1])
+
+if __name__=='__main__':
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--quick', action='store_true', help="one setting per fastcf model instead of the validation grid")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    for m in ('fastai', 'torch', 'lightfm'): warnings.filterwarnings('ignore', module=m)
+    print(f"torch threads: {a.threads}; seed {a.seed}")
+    ratings = load_movielens(titles=False)
+    users_f,items_f = movielens_features()
+    grid = {'fastcf HybridMF (MSE)': [dict(wd=w) for w in (0.1, 0.3, 1.)],
+            'fastcf HybridTabular (MSE)': [dict(wd=w, epochs=e, lr=lr) for w in (0.1, 0.3) for e,lr in ((8, 1e-2), (5, 3e-3))],
+            'fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w) for d in (0.25, 0.5) for w in (0.05, 0.2)],
+            'users: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=0.3, epochs=20, lr=3e-3) for d in (0.25, 0.5)] + [dict(id_drop=0.25, wd=0.05)]}
+    lams = (1000., 3000., 5000., 10000.)
+    if a.quick: grid,lams = {k: v[:1] for k,v in grid.items()},lams[2:3]
+    ri = items_protocol(ratings, users_f, items_f, a.seed, grid)
+    ru = users_protocol(ratings, users_f, items_f, a.seed, grid, lams)
+    for i,what in ((1, 'cold'), (3, 'with 5 ratings')):
+        (n1,v1),(n2,v2) = best_ours(ru, i, False),best_other(ru, i, False)
+        print(f"coldstart users NDCG@10 {what}: fastcf {v1:.4f} ({n1}) vs best other {v2:.4f} ({n2})")
+    (on,orr),(bn,br) = best_ours({k: (v[0],) for k,v in ri.items()}, 0, True),best_other({k: (v[0],) for k,v in ri.items()}, 0, True)
+    nd = {k: (None if v[1] is None else v[1]['ndcg'],) for k,v in ri.items()}
+    (_,on_n),(_,bn_n) = best_ours(nd, 0, False),best_other(nd, 0, False)
+    print(f"coldstart items: fastcf rmse {orr:.4f} ndcg {on_n:.4f} vs best other rmse {br:.4f} ndcg {bn_n:.4f}")
