@@ -5,6 +5,8 @@
 (2) New users: 20% of the users held out entirely. RMSE on their ratings, and NDCG@10 ranking every item, cold (from
     demographics alone) and with 5 revealed ratings per user (seeded); the same held-out ratings (all but the 5
     revealed) are scored in both, and the revealed items are not ranked.
+(3) Warm start (80/20 random split, and u1.base -> u1.test): RMSE of the fast recipe (`fast_learner`), a HybridMF with
+    both sides' features trained on the same loaders, and their `blend_learner`.
 
 Item features: the 19 genre flags and the release year of u.item; user features: age, gender, occupation and zip
 prefix of u.user (`movielens_features`). Every setting of every row that has one is picked on a validation split carved
@@ -15,7 +17,7 @@ All ranking rows go through ONE metric function, `fastcf.callbacks.rank_metrics`
 
 LightFM rows need the LightFM wheel (`pip install ../shared/wheels/lightfm-*.whl`); they read 'n/a' without it.
 """
-import argparse, time, warnings, itertools
+import argparse, time, warnings, itertools, math
 import numpy as np, pandas as pd, torch
 from fastcf.all import *
 
@@ -182,6 +184,7 @@ def items_protocol(ratings, users_f, items_f, seed, grid):
         row(f"{name} {best}", pair_scores(l, feats.loc[cold], test) if kind=='rating' else None,
             l.new_item_scores(feats.loc[cold], users=list(tusers)).values, secs)
     (mf,cm),(tab,ct) = fitted['fastcf HybridMF (MSE)'],fitted['fastcf HybridTabular (MSE)']
+    rows['_mf_cfg'] = cm  # (the warm-start HybridMF reuses the weight decay picked here)
     pm,pt = vpred[('fastcf HybridMF (MSE)', str(cm))],vpred[('fastcf HybridTabular (MSE)', str(ct))]
     w = min((0.25, 0.5, 0.75), key=lambda w: rmse_of(w*pm + (1-w)*pt, val))
     b = blend_learner([mf, tab], weights=[w, 1-w])
@@ -275,6 +278,26 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams):
     row(f'fastcf HybridMF (softmax ranking) {cr}', None, S0, None, S5)
     return rows
 
+def warm_protocol(users_f, items_f, seed, cfg):
+    "Warm start (every user and item rated in training): the fast recipe, a HybridMF with both sides' features on its loaders, and their blend"
+    feats = items_f.drop(columns=['title']).assign(year_band=pd.cut(items_f.year, YEAR_BINS, right=False).astype(str))
+    print(f"\n(3) warm start, RMSE: {'split':<22} {'fast recipe':>12} {'HybridMF':>10} {'blend':>8}")
+    res = {}
+    for name,df,kw in (('80/20 random (seed)', load_movielens(titles=False), dict(valid_pct=0.2, seed=seed)),
+                       ('u1.base -> u1.test', load_movielens(fold=1, titles=False), dict(splitter=ColSplitter()))):
+        set_seed(seed)
+        fast = fast_learner(df[[c for c in ('user','item','rating','is_valid') if c in df]], **kw)
+        with fast.no_bar(), fast.no_logging(): fast.fit_fast()
+        set_seed(seed)
+        hyb = hybrid_learner(fast.dls, users=users_f, items=feats, n_factors=32, id_drop=0.)
+        with hyb.no_bar(), hyb.no_logging(): hyb.fit_one_cycle(8, 1e-2, wd=cfg['wd'])
+        def rmse(l):
+            with l.no_bar(): return math.sqrt(l.validate()[0])
+        r = [rmse(l) for l in (fast, hyb, blend_learner([fast, hyb]))]
+        res[name] = r
+        print(f"{'':<22} {name:<22} {r[0]:12.4f} {r[1]:10.4f} {r[2]:8.4f}", flush=True)
+    return res
+
 def best_other(rows, i, lower):
     vals = [(n, v[i]) for n,v in rows.items() if v[i] is not None and not n.startswith('fastcf')]
     return (min if lower else max)(vals, key=lambda o: o[1])
@@ -293,7 +316,7 @@ if __name__=='__main__':
     print(f"torch threads: {a.threads}; seed {a.seed}")
     ratings = load_movielens(titles=False)
     users_f,items_f = movielens_features()
-    grid = {'fastcf HybridMF (MSE)': [dict(wd=w) for w in (0.1, 0.3, 1.)],
+    grid = {'fastcf HybridMF (MSE)': [dict(wd=w) for w in (0.3, 1., 3.)],
             'fastcf HybridTabular (MSE)': [dict(wd=w, epochs=e, lr=lr) for w in (0.1, 0.3) for e,lr in ((8, 1e-2), (5, 3e-3))],
             'fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w) for d in (0.25, 0.5) for w in (0.05, 0.2)],
             'users: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=0.3, epochs=20, lr=3e-3) for d in (0.25, 0.5)] + [dict(id_drop=0.25, wd=0.05)]}
@@ -304,6 +327,7 @@ if __name__=='__main__':
     for i,what in ((1, 'cold'), (3, 'with 5 ratings')):
         (n1,v1),(n2,v2) = best_ours(ru, i, False),best_other(ru, i, False)
         print(f"coldstart users NDCG@10 {what}: fastcf {v1:.4f} ({n1}) vs best other {v2:.4f} ({n2})")
+    warm_protocol(users_f, items_f, a.seed, ri.pop('_mf_cfg'))
     (on,orr),(bn,br) = best_ours({k: (v[0],) for k,v in ri.items()}, 0, True),best_other({k: (v[0],) for k,v in ri.items()}, 0, True)
     nd = {k: (None if v[1] is None else v[1]['ndcg'],) for k,v in ri.items()}
     (_,on_n),(_,bn_n) = best_ours(nd, 0, False),best_other(nd, 0, False)
