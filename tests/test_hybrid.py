@@ -1,0 +1,71 @@
+"Hybrid models on ML-100k's real features end to end: cold start from features, export/load, fastai's own loaders, and bad feature tables named"
+import pandas as pd, numpy as np, torch, pytest
+from fastcf.all import *
+from fastai.collab import CollabDataLoaders
+from fastai.tabular.core import Categorify, Normalize
+for _n in [n for n in list(globals()) if n.startswith('test')]: del globals()[_n]  # (fastcore's test_* helpers are not tests)
+
+@pytest.fixture(scope='module')
+def ml(ml100k):
+    users,items = movielens_features()
+    new = np.sort(np.random.RandomState(0).permutation(items.index.values)[:100])
+    cold = ml100k.item.isin(new)
+    return ml100k[~cold].reset_index(drop=True),ml100k[cold].reset_index(drop=True),users,items.drop(columns='title'),new
+
+@pytest.fixture(scope='module')
+def trained(ml):
+    warm,_,users,items,_ = ml
+    set_seed(0)
+    dls = FastCollabDataLoaders.from_df(warm[['user','item','rating']], bs=1024, seed=0)
+    learn = hybrid_learner(dls, users=users, items=items, n_factors=16, id_drop=0.5)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(4, 1e-2, wd=0.3)
+    return learn
+
+def test_new_items_beat_the_global_mean(ml, trained):
+    warm,cold,_,items,new = ml
+    s = trained.new_item_scores(items.loc[new])
+    assert s.shape==(943, 100) and list(s.columns)==list(new)
+    pred = s.values[s.index.get_indexer(cold.user), s.columns.get_indexer(cold.item)]
+    rmse,base = np.sqrt(((pred-cold.rating)**2).mean()),np.sqrt(((warm.rating.mean()-cold.rating)**2).mean())
+    assert rmse < base - 0.05, (rmse, base)
+
+def test_export_load_keeps_the_feature_processing(ml, trained, tmp_path):
+    _,cold,users,items,new = ml
+    trained.path = tmp_path
+    trained.export('h.pkl')
+    back = load_collab_learner(tmp_path/'h.pkl')
+    pd.testing.assert_frame_equal(back.new_item_scores(items.loc[new]), trained.new_item_scores(items.loc[new]))
+    u = users.loc[[5]]
+    pd.testing.assert_frame_equal(back.recommend(10**6, 10, features=u), trained.recommend(10**6, 10, features=u))
+    pairs = ml[0][['user','item']].iloc[:50]
+    np.testing.assert_allclose(back.predict_ratings(pairs), trained.predict_ratings(pairs))
+
+def test_new_user_from_demographics_and_fold_in(ml, trained):
+    _,_,users,_,_ = ml
+    u = users.loc[[1]]
+    cold = trained.recommend(10**6, 10, features=u)
+    assert list(cold.reason.unique())==['features'] and len(cold)==10
+    mine = pd.DataFrame({'item': [50, 172, 181], 'rating': [5., 5., 5.]})
+    folded = trained.recommend(10**6, 10, features=u, ratings=mine)
+    assert list(folded.reason.unique())==['features + fold-in'] and not set(folded.item) & {50, 172, 181}
+
+def test_fastai_loaders_work(ml):
+    warm,_,users,items,new = ml
+    dls = CollabDataLoaders.from_df(warm[['user','item','rating']].iloc[:20000], bs=256, seed=0)
+    learn = hybrid_learner(dls, items=items, model='tabular', layers=[16])
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
+    assert learn.new_item_scores(items.loc[new[:3]], users=[1, 2]).shape==(2, 3)
+
+def test_bad_feature_tables_are_named(ml):
+    warm,_,users,items,_ = ml
+    dls = FastCollabDataLoaders.from_df(warm[['user','item','rating']], bs=1024, seed=0)
+    with pytest.raises(KeyError, match=r"1 user\(s\) of the ratings have no row of features: \[7\]"): hybrid_learner(dls, users=users.drop(index=7))
+    no_age = users.assign(age=users.age.astype(float)); no_age.loc[3, 'age'] = np.nan
+    with pytest.raises(ValueError, match=r"'age' is missing \(NaN\) for 1 user\(s\): \[3\]"):
+        FeatureTable(no_age, collab_view(dls).vocab('user'), 'user', procs=[Categorify, Normalize])
+    with pytest.raises(KeyError, match="none of the item feature table's ids"): hybrid_learner(dls, items=items.set_index('x'+items.index.astype(str)))
+    learn = hybrid_learner(dls, users=users)
+    with pytest.raises(ValueError, match=r"'occupation' has value\(s\) \['astronaut'\]"):
+        learn.recommend(10**6, features=users.loc[[1]].assign(occupation='astronaut'))
+    with pytest.raises(ValueError, match="has no item features"): learn.new_item_scores(items.iloc[:2])
+    with pytest.raises(ValueError, match="needs features"): hybrid_learner(dls)
