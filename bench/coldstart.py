@@ -231,14 +231,14 @@ class UserSplit:
         return np.stack([e.recommend(10**9, n=n_e, ratings=self.revealed[self.revealed.user==u], exclude_seen=False)
                          .set_index('item').score.reindex(items).values for u in self.cold])
 
-    def hybrid(self, kind, cfg, items, seed, five=True):
-        "Scores of the held-out users by a hybrid trained on `train`: from their features, and with their 5 ratings folded in"
+    def hybrid(self, kind, cfg, items, seed, fold_wds=()):
+        "Scores of the held-out users by a hybrid trained on `train`: from their features, and (a dict by fold-in weight decay) with their 5 ratings folded in"
         l = fit_hybrid(self.train, 'mf', kind, users=self.ufeats, seed=seed, **cfg)
         n_l = collab_view(l).n_items-1
-        def scores(u, five):
-            r = l.recommend(10**9, n=n_l, features=self.ufeats.loc[[u]], ratings=self.revealed[self.revealed.user==u] if five else None, exclude_seen=False)
+        def scores(u, five, **kw):
+            r = l.recommend(10**9, n=n_l, features=self.ufeats.loc[[u]], ratings=self.revealed[self.revealed.user==u] if five else None, exclude_seen=False, **kw)
             return r.set_index('item').score.reindex(items).values  # (NaN: items only the held-out users rated)
-        return np.stack([scores(u, False) for u in self.cold]),(np.stack([scores(u, True) for u in self.cold]) if five else None)
+        return np.stack([scores(u, False) for u in self.cold]),{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds}
 
 def users_protocol(ratings, users_f, items_f, seed, grid, lams):
     items = np.sort(ratings.item.unique())
@@ -270,12 +270,14 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams):
     else: print(f"{'LightFM WARP, user identity + demographics':<58} n/a (not installed)")
     lam = max(lams, key=lambda l: vs.ndcg(vs.ease(l, items), items))
     row(f'fastcf EASE (lambda {lam:g}) folding in the 5', None, None, None, sp.ease(lam, items))
-    cm = min(grid['fastcf HybridMF (MSE)'], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed, five=False)[0], items, g), vs.test))
-    S0,S5 = sp.hybrid('rating', cm, items, seed)
-    row(f'fastcf HybridMF (MSE) {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5, items, g), None)
-    cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: vs.ndcg(vs.hybrid('ranking', c, items, seed, five=False)[0], items))
-    S0,S5 = sp.hybrid('ranking', cr, items, seed)
-    row(f'fastcf HybridMF (softmax ranking) {cr}', None, S0, None, S5)
+    cm = min(grid['fastcf HybridMF (MSE)'], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed)[0], items, g), vs.test))
+    S0,S5 = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,))
+    row(f'fastcf HybridMF (MSE) {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5[0.3], items, g), None)
+    cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: vs.ndcg(vs.hybrid('ranking', c, items, seed)[0], items))
+    _,V5 = vs.hybrid('ranking', cr, items, seed, fold_wds=(0.03, 0.3))
+    wd = max(V5, key=lambda w: vs.ndcg(V5[w], items))  # the fold-in's pull towards the feature-based start, on validation
+    S0,S5 = sp.hybrid('ranking', cr, items, seed, fold_wds=(wd,))
+    row(f'fastcf HybridMF (softmax ranking) {cr}, fold-in wd {wd}', None, S0, None, S5[wd])
     return rows
 
 def warm_protocol(users_f, items_f, seed, cfg):
@@ -316,10 +318,10 @@ if __name__=='__main__':
     print(f"torch threads: {a.threads}; seed {a.seed}")
     ratings = load_movielens(titles=False)
     users_f,items_f = movielens_features()
-    grid = {'fastcf HybridMF (MSE)': [dict(wd=w) for w in (0.3, 1., 3.)],
+    grid = {'fastcf HybridMF (MSE)': [dict(wd=w) for w in (1., 3., 10.)],
             'fastcf HybridTabular (MSE)': [dict(wd=w, epochs=e, lr=lr) for w in (0.1, 0.3) for e,lr in ((8, 1e-2), (5, 3e-3))],
             'fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w) for d in (0.25, 0.5) for w in (0.05, 0.2)],
-            'users: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=0.3, epochs=20, lr=3e-3) for d in (0.25, 0.5)] + [dict(id_drop=0.25, wd=0.05)]}
+            'users: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=0.3, epochs=20, lr=3e-3) for d in (0.5, 0.75, 1.)]}
     lams = (1000., 3000., 5000., 10000.)
     if a.quick: grid,lams = {k: v[:1] for k,v in grid.items()},lams[2:3]
     ri = items_protocol(ratings, users_f, items_f, a.seed, grid)

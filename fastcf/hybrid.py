@@ -64,7 +64,8 @@ class HybridMF(CollabModel):
         "`(vectors, biases)` of `which` codes: id rows (or `ids`, `[.., k+1]`) plus features (their table's, or `feats`=(cats, conts))"
         f,b,fe = self._parts(which)
         idc = codes
-        if ifnone(drop, self.training) and self.id_drop: idc = codes.masked_fill(torch.rand(codes.shape, device=codes.device) < self.id_drop, 0)
+        if ifnone(drop, self.training) and self.id_drop and fe is not None:  # (only a side with features: its features stand in for the id)
+            idc = codes.masked_fill(torch.rand(codes.shape, device=codes.device) < self.id_drop, 0)
         v = torch.cat([f(idc), b(idc)], -1) if ids is None else ids
         if fe is not None: v = v + (fe(codes) if feats is None else fe.embed(*feats))
         return v[...,:-1],v[...,-1]
@@ -117,7 +118,9 @@ class HybridTabular(CollabModel):
         "Ratings of (user, item) codes `u`, `i`, with the features of their tables or the given `uf`, `itf` `(cats, conts)`"
         uf,itf = ifnone(uf, self.feats('user', u)),ifnone(itf, self.feats('item', i))
         ids = torch.stack([u, i], 1)
-        if self.training and self.id_drop: ids = ids.masked_fill(torch.rand(ids.shape, device=ids.device) < self.id_drop, 0)
+        if self.training and self.id_drop:  # (only the sides with features: theirs stand in for the id)
+            sides = torch.tensor([self.tables[w] is not None for w in ('user','item')], device=ids.device)
+            ids = ids.masked_fill((torch.rand(ids.shape, device=ids.device) < self.id_drop) & sides, 0)
         return self.tab(torch.cat([ids, uf[0], itf[0]], 1), torch.cat([uf[1], itf[1]], 1))[:,0]
 
     def forward(self, x):
