@@ -10,7 +10,6 @@ from fastai.tabular.all import *
 from .registry import *
 from .models import _emb, _squash, check_batch
 from .view import collab_view
-from .learner import model_device
 from .collab import collab_learner, default_y_range
 from .features import FeatureTable
 from .implicit import ImplicitDataLoaders
