@@ -12,13 +12,16 @@ from .models import _emb, _squash, check_batch
 from .view import collab_view
 from .collab import collab_learner, default_y_range
 from .features import FeatureTable
+from .data import check_ratings, FastRandomSplitter
+from .loaders import FastCollabDataLoaders, rating_cols, make_vocab, encode_ids
 from .implicit import ImplicitDataLoaders
 from .ranking import ranking_learner
 from .blend import Blend
 from .interpret import CollabInterpretation
 
 # %% auto #0
-__all__ = ['FeatureEmbedding', 'HybridMF', 'HybridTabular', 'hybrid_learner', 'synthetic_features']
+__all__ = ['FeatureEmbedding', 'HybridMF', 'HybridTabular', 'time_features', 'context_dataloaders', 'hybrid_learner',
+           'synthetic_features']
 
 # %% ../nbs/22_hybrid.ipynb #531e36c6
 class FeatureEmbedding(Module):
@@ -90,16 +93,19 @@ register_collab(HybridMF, user_factors='user_factors', item_factors='item_factor
 
 # %% ../nbs/22_hybrid.ipynb #d55464f1
 class HybridTabular(CollabModel):
-    "fastai's `TabularModel` over user and item id embeddings and both sides' features, for `[bs, 2]` (user, item) batches"
+    "fastai's `TabularModel` over user and item id embeddings, the ratings' context (date and time) and both sides' features"
     def __init__(self, n_users:int, n_items:int, users:FeatureTable=None, items:FeatureTable=None,
                  emb_szs:tuple=None, # Sizes of the user and item id embeddings (default: fastai's rule)
-                 layers:list=None, y_range:tuple=(0,5.5), id_drop:float=0.1, **kwargs): # `kwargs`: `TabularModel`'s `ps`, `embed_p`, ...
-        self.tables = {'user': users, 'item': items}
+                 layers:list=None, y_range:tuple=(0,5.5), id_drop:float=0.1,
+                 context:dict=None, # `{name: n_categories}` of the context codes after (user, item) in a batch (`context_dataloaders`)
+                 **kwargs): # `TabularModel`'s `ps`, `embed_p`, ...
+        self.tables,self.context = {'user': users, 'item': items},dict(ifnone(context, {}))
         for w,t in self.tables.items():
             self.register_buffer(f'{w}_cats', t.cats if t else torch.zeros(max(n_users,n_items), 0, dtype=torch.long))
             self.register_buffer(f'{w}_conts', t.conts if t else torch.zeros(max(n_users,n_items), 0))
         ids = list(ifnone(emb_szs, (emb_sz_rule(n_users), emb_sz_rule(n_items))))
-        szs = [(n_users, ids[0]), (n_items, ids[1])] + [s for t in (users,items) if t for s in t.emb_szs]
+        szs = [(n_users, ids[0]), (n_items, ids[1])] + [(n, emb_sz_rule(n)) for n in self.context.values()]
+        szs += [s for t in (users,items) if t for s in t.emb_szs]
         n_cont = sum(t.conts.shape[1] for t in (users,items) if t)
         self.tab = TabularModel(szs, n_cont, 1, ifnone(layers, [200,100]), y_range=y_range, **kwargs)
         store_attr('id_drop,y_range')
@@ -113,20 +119,53 @@ class HybridTabular(CollabModel):
         c,n = t.encode(df)
         return c.to(self.user_cats.device),n.to(self.user_conts.device)
 
-    def predict(self, u:Tensor, i:Tensor, uf:tuple=None, itf:tuple=None)->Tensor:
-        "Ratings of (user, item) codes `u`, `i`, with the features of their tables or the given `uf`, `itf` `(cats, conts)`"
+    def predict(self, u:Tensor, i:Tensor, uf:tuple=None, itf:tuple=None, ctx:Tensor=None)->Tensor:
+        "Ratings of (user, item) codes `u`, `i` in context codes `ctx` (default: unknown, 0), with the features of their tables or the given `uf`, `itf`"
         uf,itf = ifnone(uf, self.feats('user', u)),ifnone(itf, self.feats('item', i))
-        ids = torch.stack([u, i], 1)
-        if self.training and self.id_drop:  # (only the sides with features: theirs stand in for the id)
-            sides = torch.tensor([self.tables[w] is not None for w in ('user','item')], device=ids.device)
+        ids = torch.cat([torch.stack([u, i], 1), u.new_zeros(len(u), len(self.context)) if ctx is None else ctx.long()], 1)
+        if self.training and self.id_drop:  # (ids only on a side with features, which stands in for them; context always: 0 is the average context)
+            sides = torch.tensor([self.tables[w] is not None for w in ('user','item')] + [True]*len(self.context), device=ids.device)
             ids = ids.masked_fill((torch.rand(ids.shape, device=ids.device) < self.id_drop) & sides, 0)
         return self.tab(torch.cat([ids, uf[0], itf[0]], 1), torch.cat([uf[1], itf[1]], 1))[:,0]
 
     def forward(self, x):
-        check_batch(x)
+        if self.context and x.ndim==2 and x.shape[1]==2+len(self.context): return self.predict(x[:,0].long(), x[:,1].long(), ctx=x[:,2:])
+        check_batch(x)  # (a [bs, 2] batch without its context, as `recommend` scores: the average context)
         return self.predict(x[:,0].long(), x[:,1].long())
 
 register_collab(HybridTabular, user_factors='tab.embeds.0', item_factors='tab.embeds.1')
+
+# %% ../nbs/22_hybrid.ipynb #daeb392b
+_TIME_PARTS = {'year': lambda d: d.dt.year, 'month': lambda d: d.dt.month, 'weekday': lambda d: d.dt.weekday, 'hour': lambda d: d.dt.hour}
+
+def time_features(df:pd.DataFrame, time_name:str='timestamp', parts:tuple=('weekday','hour'),
+                  unit:str='s')->pd.DataFrame: # `unit` of numeric timestamps (MovieLens: seconds)
+    "`df` with an integer column per part ('year', 'month', 'weekday', 'hour') of its timestamps, for `context_dataloaders`"
+    if time_name not in df.columns: raise KeyError(f"time column {time_name!r} not found; the frame has columns {list(df.columns)}")
+    bad = [p for p in parts if p not in _TIME_PARTS]
+    if bad: raise ValueError(f"unknown time part(s) {bad}: use {list(_TIME_PARTS)}")
+    t = df[time_name]
+    t = pd.to_datetime(t, unit=unit) if pd.api.types.is_numeric_dtype(t) else pd.to_datetime(t)
+    if t.isna().any(): raise ValueError(f"{time_name!r} has {int(t.isna().sum())} missing or unreadable time(s), first at row {int(np.flatnonzero(t.isna().values)[0])}")
+    return df.assign(**{p: _TIME_PARTS[p](t).astype(np.int16) for p in parts})
+
+def context_dataloaders(ratings:pd.DataFrame,
+                        context_names:list, # Categorical columns of each rating's context, e.g. from `time_features`
+                        user_name:str=None, item_name:str=None, rating_name:str=None, # Default: the first three columns
+                        valid_pct:float=0.2, seed:int=None, splitter:callable=None, bs:int=64, **kwargs)->FastCollabDataLoaders:
+    "`FastCollabDataLoaders` whose batches are `[bs, 2+len(context_names)]`: (user, item) codes, then each context column's codes"
+    user_name,item_name,rating_name = rating_cols(ratings, user_name, item_name, rating_name)
+    missing = [c for c in context_names if c not in ratings.columns]
+    if missing: raise KeyError(f"context column(s) {missing} not found; the frame has columns {list(ratings.columns)}")
+    for c in context_names:
+        if ratings[c].isna().any(): raise ValueError(f"context column {c!r} has {int(ratings[c].isna().sum())} missing value(s): fill them in")
+    ratings = check_ratings(ratings, user_name, item_name, rating_name, None)
+    trn,val = ifnone(splitter, FastRandomSplitter(valid_pct, seed))(ratings)
+    cols = [user_name, item_name, *context_names]
+    classes = {n: make_vocab(ratings[n].values) for n in cols}
+    x = torch.from_numpy(np.stack([encode_ids(classes[n], ratings[n].values, n, 'na') for n in cols], 1))
+    return FastCollabDataLoaders.from_tensors(x, torch.from_numpy(np.array(ratings[rating_name].values, dtype=np.float32)).view(-1, 1), trn, val,
+                                              classes, cols, rating_name, bs=bs, **kwargs)
 
 # %% ../nbs/22_hybrid.ipynb #02cfe539
 _HYBRIDS = ('mf','tabular')
@@ -145,15 +184,17 @@ def hybrid_learner(dls,
                    sparse:bool=False, **kwargs):
     "A learner for a model that adds user and item features to collaborative filtering"
     if model not in _HYBRIDS: raise ValueError(f"model must be one of {_HYBRIDS}, got {model!r}")
-    if users is None and items is None: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id")
+    if users is None and items is None and len(dls.cat_names) <= 2: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or context_dataloaders)")
     view = collab_view(dls)
     ut,it = _table(users, view, 'user', user_cats, user_conts),_table(items, view, 'item', item_cats, item_conts)
     if isinstance(dls, ImplicitDataLoaders):
         if model!='mf': raise ValueError("ranking from implicit feedback uses model='mf'")
         return ranking_learner(dls, model=HybridMF(view.n_users, view.n_items, n_factors, ut, it, None, id_drop, sparse), loss=loss, sparse=sparse, **kwargs)
     y_range = ifnone(y_range, default_y_range(view.rating_range()))
+    context = {n: len(dls.classes[n]) for n in list(dls.cat_names)[2:]}  # (`context_dataloaders`' columns after user and item)
+    if context and model!='tabular': raise ValueError(f"the loaders carry context {list(context)}: use model='tabular', which embeds it")
     m = (HybridMF(view.n_users, view.n_items, n_factors, ut, it, y_range, id_drop, sparse) if model=='mf'
-         else HybridTabular(view.n_users, view.n_items, ut, it, layers=layers, y_range=y_range, id_drop=id_drop))
+         else HybridTabular(view.n_users, view.n_items, ut, it, layers=layers, y_range=y_range, id_drop=id_drop, context=context))
     return collab_learner(dls, model=m, sparse=sparse, **kwargs)
 
 # %% ../nbs/22_hybrid.ipynb #9ab98ca7
