@@ -259,7 +259,7 @@ class FastCollabDataLoaders(DataLoaders):
         res = type(self)(*[dl.new(dl.dataset.new_empty()) for dl in self.loaders], path=self.path, device=self.device)
         res.classes,res.cat_names,res.y_name = self.classes,self.cat_names,self.y_name
         res._rated = getattr(self, '_rated', None)  # (an export of an export keeps it)
-        if res._rated is None: res._rated = rated_csr(torch.cat([dl.dataset.x.cpu() for dl in self.loaders[:2]]), *[len(self.classes[n]) for n in self.cat_names])
+        if res._rated is None: res._rated = rated_csr(torch.cat([dl.dataset.x.cpu() for dl in self.loaders[:2]]), *[len(self.classes[n]) for n in self.cat_names[:2]])  # (users and items: context columns after them are not)
         return res
 
     def encode(self, df, unknown='error'):
