@@ -12,16 +12,13 @@ from .models import _emb, _squash, check_batch
 from .view import collab_view
 from .collab import collab_learner, default_y_range
 from .features import FeatureTable
-from .data import check_ratings, FastRandomSplitter
-from .loaders import FastCollabDataLoaders, rating_cols, make_vocab, encode_ids
 from .implicit import ImplicitDataLoaders
 from .ranking import ranking_learner
 from .blend import Blend
 from .interpret import CollabInterpretation
 
 # %% auto #0
-__all__ = ['FeatureEmbedding', 'HybridMF', 'HybridTabular', 'time_features', 'context_dataloaders', 'hybrid_learner',
-           'synthetic_features']
+__all__ = ['FeatureEmbedding', 'HybridMF', 'HybridTabular', 'time_features', 'hybrid_learner', 'synthetic_features']
 
 # %% ../nbs/22_hybrid.ipynb #531e36c6
 class FeatureEmbedding(Module):
@@ -97,7 +94,7 @@ class HybridTabular(CollabModel):
     def __init__(self, n_users:int, n_items:int, users:FeatureTable=None, items:FeatureTable=None,
                  emb_szs:tuple=None, # Sizes of the user and item id embeddings (default: fastai's rule)
                  layers:list=None, y_range:tuple=(0,5.5), id_drop:float=0.1,
-                 context:dict=None, # `{name: n_categories}` of the context codes after (user, item) in a batch (`context_dataloaders`)
+                 context:dict=None, # `{name: n_categories}` of the context codes after (user, item) in a batch (`from_df`'s `context_names`)
                  **kwargs): # `TabularModel`'s `ps`, `embed_p`, ...
         self.tables,self.context = {'user': users, 'item': items},dict(ifnone(context, {}))
         for w,t in self.tables.items():
@@ -140,7 +137,7 @@ _TIME_PARTS = {'year': lambda d: d.dt.year, 'month': lambda d: d.dt.month, 'week
 
 def time_features(df:pd.DataFrame, time_name:str='timestamp', parts:tuple=('weekday','hour'),
                   unit:str='s')->pd.DataFrame: # `unit` of numeric timestamps (MovieLens: seconds)
-    "`df` with an integer column per part ('year', 'month', 'weekday', 'hour') of its timestamps, for `context_dataloaders`"
+    "`df` with an integer column per part ('year', 'month', 'weekday', 'hour') of its timestamps, for `from_df`'s `context_names`"
     if time_name not in df.columns: raise KeyError(f"time column {time_name!r} not found; the frame has columns {list(df.columns)}")
     bad = [p for p in parts if p not in _TIME_PARTS]
     if bad: raise ValueError(f"unknown time part(s) {bad}: use {list(_TIME_PARTS)}")
@@ -148,24 +145,6 @@ def time_features(df:pd.DataFrame, time_name:str='timestamp', parts:tuple=('week
     t = pd.to_datetime(t, unit=unit) if pd.api.types.is_numeric_dtype(t) else pd.to_datetime(t)
     if t.isna().any(): raise ValueError(f"{time_name!r} has {int(t.isna().sum())} missing or unreadable time(s), first at row {int(np.flatnonzero(t.isna().values)[0])}")
     return df.assign(**{p: _TIME_PARTS[p](t).astype(np.int16) for p in parts})
-
-def context_dataloaders(ratings:pd.DataFrame,
-                        context_names:list, # Categorical columns of each rating's context, e.g. from `time_features`
-                        user_name:str=None, item_name:str=None, rating_name:str=None, # Default: the first three columns
-                        valid_pct:float=0.2, seed:int=None, splitter:callable=None, bs:int=64, **kwargs)->FastCollabDataLoaders:
-    "`FastCollabDataLoaders` whose batches are `[bs, 2+len(context_names)]`: (user, item) codes, then each context column's codes"
-    user_name,item_name,rating_name = rating_cols(ratings, user_name, item_name, rating_name)
-    missing = [c for c in context_names if c not in ratings.columns]
-    if missing: raise KeyError(f"context column(s) {missing} not found; the frame has columns {list(ratings.columns)}")
-    for c in context_names:
-        if ratings[c].isna().any(): raise ValueError(f"context column {c!r} has {int(ratings[c].isna().sum())} missing value(s): fill them in")
-    ratings = check_ratings(ratings, user_name, item_name, rating_name, None)
-    trn,val = ifnone(splitter, FastRandomSplitter(valid_pct, seed))(ratings)
-    cols = [user_name, item_name, *context_names]
-    classes = {n: make_vocab(ratings[n].values) for n in cols}
-    x = torch.from_numpy(np.stack([encode_ids(classes[n], ratings[n].values, n, 'na') for n in cols], 1))
-    return FastCollabDataLoaders.from_tensors(x, torch.from_numpy(np.array(ratings[rating_name].values, dtype=np.float32)).view(-1, 1), trn, val,
-                                              classes, cols, rating_name, bs=bs, **kwargs)
 
 # %% ../nbs/22_hybrid.ipynb #02cfe539
 _HYBRIDS = ('mf','tabular')
@@ -184,14 +163,14 @@ def hybrid_learner(dls,
                    sparse:bool=False, **kwargs):
     "A learner for a model that adds user and item features to collaborative filtering"
     if model not in _HYBRIDS: raise ValueError(f"model must be one of {_HYBRIDS}, got {model!r}")
-    if users is None and items is None and len(dls.cat_names) <= 2: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or context_dataloaders)")
+    if users is None and items is None and len(dls.cat_names) <= 2: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or loaders with context_names)")
     view = collab_view(dls)
     ut,it = _table(users, view, 'user', user_cats, user_conts),_table(items, view, 'item', item_cats, item_conts)
     if isinstance(dls, ImplicitDataLoaders):
         if model!='mf': raise ValueError("ranking from implicit feedback uses model='mf'")
         return ranking_learner(dls, model=HybridMF(view.n_users, view.n_items, n_factors, ut, it, None, id_drop, sparse), loss=loss, sparse=sparse, **kwargs)
     y_range = ifnone(y_range, default_y_range(view.rating_range()))
-    context = {n: len(dls.classes[n]) for n in list(dls.cat_names)[2:]}  # (`context_dataloaders`' columns after user and item)
+    context = {n: len(dls.classes[n]) for n in list(dls.cat_names)[2:]}  # (`from_df`'s `context_names`, after user and item)
     if context and model!='tabular': raise ValueError(f"the loaders carry context {list(context)}: use model='tabular', which embeds it")
     m = (HybridMF(view.n_users, view.n_items, n_factors, ut, it, y_range, id_drop, sparse) if model=='mf'
          else HybridTabular(view.n_users, view.n_items, ut, it, layers=layers, y_range=y_range, id_drop=id_drop, context=context))

@@ -195,17 +195,21 @@ class FastCollabDataLoaders(DataLoaders):
         vocab:str='all', # Build vocabularies from 'all' rows, the 'train' rows, or as 'fastai' does (train rows for numeric ids, all rows for strings)
         duplicates:str='keep', # Duplicate pairs: kept as fastai keeps them, with a warning; see `check_ratings`
         replacement:bool=False, # Shuffle with replacement, like fastai 2.8 (default: a permutation, each rating once an epoch)
+        context_names:list=None, # Categorical columns of each rating's context (e.g. `time_features`'), carried after (user, item) in each batch
         **kwargs, # fastai's other `DataLoaders` arguments: `batch_size`, `shuffle_train`, and the worker ones (`num_workers`, `pin_memory`, ...: accepted, unused)
     ):
         "Create fast collab `DataLoaders` from a ratings frame"
         bs,shuffle = _fastai_dl_kwargs(kwargs, bs, shuffle)
         if splitter is None: check_fraction('valid_pct', valid_pct)
         user_name,item_name,rating_name = rating_cols(ratings, user_name, item_name, rating_name)
+        missing = [c for c in ifnone(context_names, []) if c not in ratings.columns]
+        if missing: raise KeyError(f"context column(s) {missing} not found; the frame has columns {list(ratings.columns)}")
         ratings = check_ratings(ratings, user_name, item_name, rating_name, duplicates)
         splits = ifnone(splitter, FastRandomSplitter(valid_pct, seed))(ratings)
         return cls.from_arrays(ratings[user_name].values, ratings[item_name].values, ratings[rating_name].values,
                                splits=splits, user_name=user_name, item_name=item_name, rating_name=rating_name, path=path,
-                               bs=bs, val_bs=val_bs, shuffle=shuffle, drop_last=drop_last, device=device, vocab=vocab, replacement=replacement)
+                               bs=bs, val_bs=val_bs, shuffle=shuffle, drop_last=drop_last, device=device, vocab=vocab, replacement=replacement,
+                               context={n: ratings[n].values for n in ifnone(context_names, [])})
 
     @classmethod
     def from_arrays(cls,
@@ -215,6 +219,7 @@ class FastCollabDataLoaders(DataLoaders):
         user_name:str='user', item_name:str='item', rating_name:str='rating',
         path='.', bs:int=64, val_bs:int=None, shuffle:bool=True, drop_last:bool=None, device=None,
         vocab:str='all', replacement:bool=False,
+        context:dict=None, # `{name: array}`: each rating's categorical context, carried after (user, item) in each batch (vocabulary from all rows)
     ):
         "Create fast collab `DataLoaders` from arrays, without building a DataFrame (for large data)"
         users,items = np.asarray(users),np.asarray(items)
@@ -226,8 +231,11 @@ class FastCollabDataLoaders(DataLoaders):
         check_ids(users, user_name); check_ids(items, item_name); check_fraction('valid_pct', valid_pct)
         trn,val = [np.asarray(o, dtype=np.int64) for o in ifnone(splits, FastRandomSplitter(valid_pct, seed)(users))]
         if vocab not in ('all','train','fastai'): raise ValueError(f"vocab must be 'all', 'train' or 'fastai', got {vocab!r}")
-        cols,arrs = (user_name,item_name),(users,items)
-        classes = {n: make_vocab(a if _all_rows(vocab, a) else a[trn]) for n,a in zip(cols, arrs)}
+        context = {n: check_ids(np.asarray(a), n) for n,a in ifnone(context, {}).items()}
+        bad = {n: len(a) for n,a in context.items() if len(a)!=len(users)}
+        if bad: raise ValueError(f"context arrays {bad} differ in length from the {len(users)} ratings")
+        cols,arrs = (user_name,item_name,*context),(users,items,*context.values())
+        classes = {n: make_vocab(a if n in context or _all_rows(vocab, a) else a[trn]) for n,a in zip(cols, arrs)}
         x = torch.from_numpy(np.stack([encode_ids(classes[n], a, n, 'na') for n,a in zip(cols, arrs)], 1))
         return cls.from_tensors(x, _ratings_tensor(ratings), trn, val, classes, cols, rating_name, path=path, bs=bs, val_bs=val_bs,
                                 shuffle=shuffle, drop_last=drop_last, device=device, replacement=replacement)

@@ -16,7 +16,7 @@ __all__ = ['CollabView', 'collab_view']
 # %% ../nbs/03_view.ipynb #8f82a45b
 def _read_split(ds, cat_names, y_name):
     "Codes (`[n, 2]` long) and ratings (`[n]` float, or None) of one split: fastcf's tensors, chunked `.npy` rows, or fastai's `TabularCollab`"
-    if isinstance(ds, CollabTensors): return ds.x[:, :2].long().cpu(),(None if ds.y is None else ds.y.view(-1).float().cpu())  # (a context column after them, as `context_dataloaders` adds, is not a code of theirs)
+    if isinstance(ds, CollabTensors): return ds.x[:, :2].long().cpu(),(None if ds.y is None else ds.y.view(-1).float().cpu())  # (context columns after them, from `from_df`'s `context_names`, are not codes of theirs)
     if isinstance(ds, RowRange):
         x,y = ds.read()
         return x.long(),y.float()
