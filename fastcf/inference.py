@@ -132,6 +132,13 @@ def _item_frame(learn, vals, idx, reason):
     view = collab_view(learn)
     return pd.DataFrame({view.item_name: view.decode(idx), 'score': vals.numpy(), 'reason': reason})
 
+def _history(learn, ratings)->Tensor:
+    "Item codes of a new user's `ratings` frame, with clear errors for a frame without the item column or with no rows"
+    iname = collab_view(learn).item_name
+    if iname not in getattr(ratings, 'columns', []): raise KeyError(f"ratings need an {iname!r} column (the new user's items)")
+    if not len(ratings): raise ValueError("the new user's history is empty: give at least one item, or leave ratings out for the cold-start list")
+    return collab_view(learn).encode_ids(ratings[iname].values, 'item')
+
 def _feature_model(learn):
     "The model, if it scores new users and items from their features (`new_scores`, as fastcf's hybrid models do)"
     m = learn.model
@@ -144,9 +151,7 @@ def _feature_user_scores(learn, features, ratings=None, **fold_kw):
     if ratings is None:
         with torch.no_grad(): return m.eval().new_scores('user', features, torch.arange(view.n_items)).cpu()
     if not hasattr(m, 'fold_in_features'): raise ValueError(f"{type(m).__name__} cannot fold ratings in from features: use model='mf'")
-    if view.item_name not in getattr(ratings, 'columns', []): raise KeyError(f"ratings need an {view.item_name!r} column (the new user's items)")
-    if not len(ratings): raise ValueError("the new user's history is empty: give at least one item, or leave ratings out")
-    items = view.encode_ids(ratings[view.item_name].values, 'item')
+    items = _history(learn, ratings)
     r = None if getattr(m, 'y_range', None) is None else torch.tensor(np.asarray(ratings[view.rating_name].values, dtype=np.float32))
     return m.fold_in_features(features, items, r, **fold_kw).detach().cpu().view(1, -1)
 
@@ -162,10 +167,7 @@ def _new_user_scores(learn, ratings, features=None, **fold_kw):
     "Scores `[1, n_items]` for a new user: from her `features` (hybrid models), a ranking model's own fold-in from her items alone, else `fold_in`"
     if features is not None: return _feature_user_scores(learn, features, ratings, **fold_kw)
     if getattr(learn.model, 'fold_in_scores', None) is None: return _score_codes(learn, tensor([0]), model=fold_in(learn, ratings, **fold_kw))
-    iname = collab_view(learn).item_name
-    if iname not in getattr(ratings, 'columns', []): raise KeyError(f"ratings need an {iname!r} column (the new user's items)")
-    if not len(ratings): raise ValueError("the new user's history is empty: give at least one item, or leave ratings out for the cold-start list")
-    items = collab_view(learn).encode_ids(ratings[iname].values, 'item').to(model_device(learn.model))
+    items = _history(learn, ratings).to(model_device(learn.model))
     return learn.model.fold_in_scores(items, **fold_kw).detach().cpu().view(1, -1).clone()
 
 @patch
