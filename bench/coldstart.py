@@ -300,12 +300,12 @@ def warm_protocol(users_f, items_f, seed, cfg):
         print(f"{'':<22} {name:<22} {r[0]:12.4f} {r[1]:10.4f} {r[2]:8.4f}", flush=True)
     return res
 
-def best_other(rows, i, lower):
-    vals = [(n, v[i]) for n,v in rows.items() if v[i] is not None and not n.startswith('fastcf')]
+def best(rows, i, lower, ours):
+    "`(name, figure)` of the best fastcf row (`ours`) or the best other row in column `i` of `rows`"
+    vals = [(n, v[i]) for n,v in rows.items() if v[i] is not None and n.startswith('fastcf')==ours]
     return (min if lower else max)(vals, key=lambda o: o[1])
-def best_ours(rows, i, lower):
-    vals = [(n, v[i]) for n,v in rows.items() if v[i] is not None and n.startswith('fastcf')]
-    return (min if lower else max)(vals, key=lambda o: o[1])
+def best_ours(rows, i, lower): return best(rows, i, lower, True)
+def best_other(rows, i, lower): return best(rows, i, lower, False)
 
 if __name__=='__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

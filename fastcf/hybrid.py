@@ -80,13 +80,13 @@ class HybridMF(CollabModel):
         res = (u[:,None]*v).sum(-1) + vb
         return _squash(res[:,0] + ub, self.y_range) if x.shape[1]==2 else res
 
-def _all(m, which, part=0):
-    "Every `which` code's vectors (`part=0`) or biases (`part=1`), ids never dropped"
+def _all(m, which):
+    "`(vectors, biases)` of every `which` code, ids never dropped"
     w = m._parts(which)[0].weight
-    with torch.no_grad(): return m.rows(which, torch.arange(w.shape[0], device=w.device), drop=False)[part]
+    with torch.no_grad(): return m.rows(which, torch.arange(w.shape[0], device=w.device), drop=False)
 
 register_collab(HybridMF, user_factors='user_factors', item_factors='item_factors', user_bias='user_bias', item_bias='item_bias',
-                user_vectors=partial(_all, which='user'), item_vectors=partial(_all, which='item'))
+                user_vectors=lambda m: _all(m, 'user')[0], item_vectors=lambda m: _all(m, 'item')[0])
 
 # %% ../nbs/22_hybrid.ipynb #d55464f1
 class HybridTabular(CollabModel):
@@ -181,14 +181,24 @@ def _check_which(which):
     if which not in ('user','item'): raise ValueError(f"which must be 'user' or 'item', got {which!r}")
 
 @patch
-def new_scores(self:HybridMF, which:str, df:pd.DataFrame, codes:Tensor)->Tensor:
-    "Scores of new users (`which='user'`, `[len(df), len(codes)]` over item `codes`) or new items (`[len(codes), len(df)]` over user `codes`) from features `df`"
+def _features(self:HybridMF, which:str)->FeatureEmbedding:
+    "The `FeatureEmbedding` of users or items, or a clear error"
     _check_which(which)
     fe = self._parts(which)[2]
-    if fe is None: raise ValueError(f"this model has no {which} features: build it with {which}s= to score new {which}s")
-    codes = codes.to(self.item_factors.weight.device).long()
-    new = self.rows(which, codes.new_zeros(len(df)), fe.encode(df), drop=False)
-    old = self.rows('item' if which=='user' else 'user', codes, drop=False)
+    if fe is None: raise ValueError(f"this model has no {which} features: build it with {which}s= to place new {which}s")
+    return fe
+
+@patch
+def new_rows(self:HybridMF, which:str, df:pd.DataFrame)->tuple:
+    "`(vectors, biases)` of new users or items from their features `df`: the unseen id's row plus the features'"
+    fe = self._features(which)
+    return self.rows(which, torch.zeros(len(df), dtype=torch.long, device=fe.cats.device), fe.encode(df), drop=False)
+
+@patch
+def new_scores(self:HybridMF, which:str, df:pd.DataFrame, codes:Tensor)->Tensor:
+    "Scores of new users (`which='user'`, `[len(df), len(codes)]` over item `codes`) or new items (`[len(codes), len(df)]` over user `codes`) from features `df`"
+    new = self.new_rows(which, df)
+    old = self.rows('item' if which=='user' else 'user', codes.to(self.item_factors.weight.device).long(), drop=False)
     return self.score(new, old) if which=='user' else self.score(old, new)
 
 @patch
@@ -210,7 +220,7 @@ def fold_in_features(self:HybridMF, df:pd.DataFrame, items:Tensor, ratings:Tenso
     if len(df)!=1: raise ValueError(f"fold_in_features is for one new user: got {len(df)} rows of features")
     if (ratings is None) != (self.y_range is None): raise ValueError("a rating model folds in ratings, a ranking model only items" if ratings is None else "a ranking model folds in items, without ratings")
     with torch.no_grad(): fu = self.user_feats.embed(*self.user_feats.encode(df))  # her features' part, fixed
-    V,vb = _all(self, 'item'),_all(self, 'item', 1)
+    V,vb = _all(self, 'item')
     start = torch.cat([self.user_factors.weight[:1], self.user_bias.weight[:1]], 1).detach()
     ids,items = start.clone().requires_grad_(),items.to(V.device).long()
     opt = torch.optim.Adam([ids], lr=lr)
@@ -248,9 +258,7 @@ def synthetic_features(n_users:int=400, n_items:int=250, n_flags:int=8, n_factor
 @patch
 def feature_vectors(self:HybridMF, which:str='item')->pd.DataFrame:
     "What each feature adds to a user's or item's vector (columns `f0`...) and bias: a row per category, and per raw unit of each continuous feature"
-    _check_which(which)
-    fe = self._parts(which)[2]
-    if fe is None: raise ValueError(f"this model has no {which} features")
+    fe = self._features(which)
     t,rows,names = fe.table,[],[]
     for c,e in zip(t.cat_names, fe.embs):
         for v,w in zip(t.classes[c], e.weight.detach().cpu()): names.append(f'{c}={v}'); rows.append(w)
@@ -258,15 +266,6 @@ def feature_vectors(self:HybridMF, which:str='item')->pd.DataFrame:
         for c,w,u in zip(t.cont_names, fe.lin.weight.detach().cpu().t(), t.cont_units()): names.append(c); rows.append(w*u)
     W = torch.stack(rows).numpy()
     return pd.DataFrame(W, index=names, columns=[f'f{i}' for i in range(W.shape[1]-1)] + ['bias'])
-
-@patch
-def new_vectors(self:HybridMF, which:str, df:pd.DataFrame)->Tensor:
-    "Vectors `[len(df), k]` of new users or items from their features: the unseen id's row plus the features'"
-    _check_which(which)
-    fe = self._parts(which)[2]
-    if fe is None: raise ValueError(f"this model has no {which} features")
-    w = self._parts(which)[0].weight
-    with torch.no_grad(): return self.rows(which, torch.zeros(len(df), dtype=torch.long, device=w.device), fe.encode(df), drop=False)[0].cpu()
 
 # %% ../nbs/22_hybrid.ipynb #c8772748
 def _feature_vectors(interp, which):
@@ -308,10 +307,6 @@ def plot_feature_pca(self:CollabInterpretation, x:int=0, y:int=1, n:int=30, whic
 def similar_new(self:CollabInterpretation, features:pd.DataFrame, n:int=10, which:str='item')->pd.DataFrame:
     "The `n` items (or users) most similar to a new one described by `features` (one row), by cosine similarity of vectors"
     m = self.model
-    if not hasattr(m, 'new_vectors'): raise ValueError(f"{type(m).__name__} has no features to place a new {which} with")
-    f,v = self.tensor(f'{which}_factors'),m.new_vectors(which, features)[:1].float()
-    sims = F.cosine_similarity(f, v, dim=1)
-    sims[0] = -float('inf')
-    s,i = sims.topk(min(n, len(f)-1))
-    ids = self.ids(which)[i.tolist()]
-    return pd.DataFrame({self._key(which): list(ids), 'label': self.label(ids, which), 'similarity': s.numpy()})
+    if not hasattr(m, 'new_rows'): raise ValueError(f"{type(m).__name__} has no features to place a new {which} with")
+    with torch.no_grad(): v = m.new_rows(which, features)[0][0].cpu()
+    return self._similar(v, n, which, skip=(0,))

@@ -97,12 +97,15 @@ def plot_pca(self:CollabInterpretation, x:int=0, y:int=1, n:int=50, top:int=1000
     return ax
 
 # %% ../nbs/12_interpret.ipynb #84fd2d06
-def _cosine_top(f, code, n):
-    "Codes and cosine similarities of the `n` rows of `f` most similar to row `code` (not itself, not row 0)"
-    sims = F.cosine_similarity(f, f[code][None], dim=1)
-    sims[[0, code]] = -float('inf')
-    v,i = sims.topk(min(n, len(f)-2))
-    return i,v
+@patch
+def _similar(self:CollabInterpretation, v:Tensor, n:int, which:str, skip:tuple)->pd.DataFrame:
+    "The `n` items (or users) whose vectors are most cosine-similar to `v`, never the codes in `skip`"
+    f = self.tensor(f'{which}_factors')
+    sims = F.cosine_similarity(f, v.float()[None], dim=1)
+    sims[list(skip)] = -float('inf')
+    s,i = sims.topk(min(n, len(f)-len(skip)))
+    ids = self.ids(which)[i.tolist()]
+    return pd.DataFrame({self._key(which): list(ids), 'label': self.label(ids, which), 'similarity': s.numpy()})
 
 @patch
 def _code(self:CollabInterpretation, key, which):
@@ -116,9 +119,8 @@ def _code(self:CollabInterpretation, key, which):
 @patch
 def similar(self:CollabInterpretation, item, n:int=10, which:str='item')->pd.DataFrame:
     "The `n` items (or users) most similar to `item` by cosine similarity of their factors"
-    i,v = _cosine_top(self.tensor(f'{which}_factors'), self._code(item, which), n)
-    ids = self.ids(which)[i.tolist()]
-    return pd.DataFrame({self._key(which): list(ids), 'label': self.label(ids, which), 'similarity': v.numpy()})
+    code = self._code(item, which)
+    return self._similar(self.tensor(f'{which}_factors')[code], n, which, skip=(0, code))
 
 @patch
 def similar_users(self:CollabInterpretation, user, n:int=10)->pd.DataFrame:
