@@ -225,8 +225,8 @@ class UserSplit:
     def pairs(self, S, items, fill): return np.nan_to_num(S[pd.Index(self.cold).get_indexer(self.test.user), pd.Index(items).get_indexer(self.test.item)], nan=fill)
 
     def ease(self, lam, items):
-        "Scores of the 5-rating users by fastcf's EASE (no time kernel: the new users' times say nothing) folding in their revealed items"
-        e = fast_ranker(self.train[['user','item']], valid_pct=0.05, lam=lam)
+        "Scores of the 5-rating users by fastcf's plain EASE (no time kernel, no low-pass filter) folding in their revealed items"
+        e = fast_ranker(self.train[['user','item']], valid_pct=0.05, lam=lam, rank=None)
         n_e = collab_view(e).n_items-1
         return np.stack([e.recommend(10**9, n=n_e, ratings=self.revealed[self.revealed.user==u], exclude_seen=False)
                          .set_index('item').score.reindex(items).values for u in self.cold])

@@ -20,7 +20,8 @@ from .callbacks import ranking_metrics, check_k
 
 # %% auto #0
 __all__ = ['RANK_RECIPE', 'SoftmaxLoss', 'SampledSoftmaxLoss', 'BPRLoss', 'RankMF', 'ease_weights', 'interaction_gram',
-           'time_gram', 'EASE', 'ranking_learner', 'synthetic_interactions', 'fast_ranker']
+           'time_gram', 'low_pass_filter', 'top_scale', 'EASE', 'ranking_learner', 'synthetic_interactions',
+           'fast_ranker']
 
 # %% ../nbs/20_ranking.ipynb #3f067a2e
 class SoftmaxLoss(Module):
@@ -90,8 +91,9 @@ def interaction_gram(x:Tensor, n_items:int)->Tensor:
     return torch.from_numpy((X.T @ X).toarray())
 
 # %% ../nbs/20_ranking.ipynb #a02f1288
-def time_gram(x:Tensor, t:Tensor, n_items:int, tau:float)->Tensor:
-    "Sum over users of `exp(-|t_a - t_b|/tau)` for each pair of items `(a, b)` a user interacted with at times `t_a`, `t_b`"
+def time_gram(x:Tensor, t:Tensor, n_items:int, tau:float,
+              beta:float=1., plain:float=0.)->Tensor: # `time_gram(..., beta, plain=1)` is `X^T X + beta*time_gram(...)` in one pass
+    "Sum over users of `plain + beta*exp(-|t_a - t_b|/tau)` for each pair of items `(a, b)` a user interacted with at times `t_a`, `t_b`"
     check_positive('tau', tau)
     x,t = x.long(),torch.as_tensor(t, dtype=torch.float64)
     if len(t)!=len(x): raise ValueError(f"{len(t)} timestamps for {len(x)} interactions")
@@ -103,10 +105,11 @@ def time_gram(x:Tensor, t:Tensor, n_items:int, tau:float)->Tensor:
         i,tt = x[a:b,1],t[a:b]
         K = torch.exp(-(tt[:,None]-tt[None]).abs()/tau).float()
         K[K < 1e-30] = 0  # (no denormal floats: they slow the inverse down tenfold)
+        if beta!=1 or plain: K = plain + beta*K
         G.index_put_((i[:,None].expand_as(K), i[None].expand_as(K)), K, accumulate=True)
     return G
 
-# %% ../nbs/20_ranking.ipynb #39381f48
+# %% ../nbs/20_ranking.ipynb #6b1e22f0
 def _csr_rows(users, indptr, items, n_items):
     "The 0/1 rows of `users` in CSR `(indptr, items)`, as a sparse CSR tensor `[len(users), n_items]`"
     users = users.long().cpu()
@@ -117,28 +120,77 @@ def _csr_rows(users, indptr, items, n_items):
         warnings.simplefilter("ignore")
         return torch.sparse_csr_tensor(crow, items[idx].long(), torch.ones(len(idx)), (len(users), n_items))
 
+# %% ../nbs/20_ranking.ipynb #9c4d2e7b
+_EXACT = 2048  # up to this many users or items, the filter's singular vectors come from an exact eigendecomposition
+
+def low_pass_filter(x:Tensor, # (user, item) codes of the training interactions
+                    n_items:int, rank:int, alpha:float=0.25)->tuple:
+    "GF-CF's ideal low-pass filter `D^-alpha V V^T D^alpha` as two factors `(A, C)`, `V` the top `rank` right singular vectors of `D_U^-1/2 X D_I^-alpha`"
+    import scipy.sparse as sp
+    check_count('rank', rank)
+    x = x.long().unique(dim=0)
+    n_users = int(x[:,0].max())+1 if len(x) else 1
+    if rank >= min(n_users, n_items): raise ValueError(f"rank={rank} needs more users and items than that: these interactions have {n_users} user and {n_items} item codes. Pass a smaller rank, or rank=None for no low-pass filter")
+    du = torch.bincount(x[:,0], minlength=n_users).double().clamp(min=1)
+    di = torch.bincount(x[:,1], minlength=n_items).double().clamp(min=1)
+    vals = (du[x[:,0]]**-0.5) * (di[x[:,1]]**-alpha)
+    if min(n_users, n_items) <= _EXACT:  # top eigenvectors of the smaller of R R^T, R^T R
+        R = sp.csr_matrix((vals.numpy(), (x[:,0].numpy(), x[:,1].numpy())), shape=(n_users, n_items))
+        small = n_users <= n_items
+        lam,U = torch.linalg.eigh(torch.from_numpy(((R @ R.T) if small else (R.T @ R)).toarray()))
+        U = U[:, -rank:]
+        V = torch.from_numpy(R.T @ U.numpy()) / lam[-rank:].clamp(min=1e-12).sqrt() if small else U
+    else:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            V = torch.svd_lowrank(torch.sparse_coo_tensor(x.t(), vals, (n_users, n_items)), q=rank+16, niter=6)[2][:, :rank]
+    return (di[:,None]**-alpha * V).float(),(V.t() * di[None]**alpha).float()
+
+def top_scale(rated, # CSR `(indptr, items)` of each user code's training items
+              *Ws:Tensor, # Item-by-item matrix, or its factors: the scores are `X_u @ Ws[0] @ Ws[1] ...`
+              k:int=10, bs:int=1024)->float:
+    "Mean over users with interactions of the mean of their `k` best scores among the items they have not interacted with"
+    indptr,items = rated
+    users = torch.nonzero(indptr[1:] > indptr[:-1]).view(-1)
+    tops = []
+    for u in users.split(bs):
+        X = _csr_rows(u, indptr.long(), items.long(), Ws[0].shape[0])
+        s = X @ Ws[0]
+        for W in Ws[1:]: s = s @ W
+        s[torch.repeat_interleave(torch.arange(len(u)), X.crow_indices().diff()), X.col_indices()] = -float('inf')
+        tops.append(s.topk(min(k, s.shape[1]), 1).values)
+    t = torch.cat(tops)
+    return float(t[t.isfinite()].mean())
+
+# %% ../nbs/20_ranking.ipynb #39381f48
 class EASE(CollabModel):
     "EASE, solved in closed form when built: a user's scores are her training row of interactions times the item-item weights"
     scores_all_items,closed_form = True,True
     def __init__(self, rated, # CSR `(indptr, items)` of each user code's training items
-                 n_items:int, lam:float=500., gram:Tensor=None): # `X^T X` by default
+                 n_items:int, lam:float=500., gram:Tensor=None, # `X^T X` by default
+                 rank:int=None, low_pass:float=0.15, alpha:float=0.25): # With `rank`, blend in `low_pass_weights` by weight `low_pass`
         indptr,items = rated
         x = torch.stack([torch.repeat_interleave(torch.arange(len(indptr)-1), indptr[1:]-indptr[:-1]), items.long()], 1)
-        self.register_buffer('B', ease_weights(gram if gram is not None else interaction_gram(x, n_items), lam))
+        B = ease_weights(gram if gram is not None else interaction_gram(x, n_items), lam)
+        if rank is not None:
+            A,C = low_pass_filter(x, n_items, rank, alpha)
+            B.div_(top_scale(rated, B)).addmm_(A, C, alpha=low_pass/top_scale(rated, A, C))
+        self.register_buffer('B', B)
         self.register_buffer('indptr', indptr.long()); self.register_buffer('items', items.long())
         self.register_buffer('popularity', torch.bincount(items.long(), minlength=n_items).float().view(-1, 1))  # the cold-start list
-        self.lam = lam
+        store_attr('lam,rank,low_pass,alpha')
 
     @classmethod
-    def from_dls(cls, dls, lam:float=500., tau:float=None, beta:float=1.):
+    @delegates(__init__, but=['rated', 'n_items', 'gram'])
+    def from_dls(cls, dls, lam:float=500., tau:float=None, beta:float=1., **kwargs):
         "EASE on the training interactions of `dls`; with `tau`, time-aware on `G + beta*time_gram(tau)` (needs `time_name` in the loaders)"
         view = collab_view(dls)
         x,G = view.codes(0),None
         if tau is not None:
             times = getattr(dls, 'times', None)
             if times is None: raise ValueError("tau needs the interactions' timestamps: build the loaders with ImplicitDataLoaders.from_df(..., time_name='timestamp')")
-            G = interaction_gram(x, view.n_items) + beta*time_gram(x, times[0], view.n_items, tau)
-        return cls(csr_of(x, view.n_users), view.n_items, lam, G)
+            G = time_gram(x, times[0], view.n_items, tau, beta, plain=1.)
+        return cls(csr_of(x, view.n_users), view.n_items, lam, G, **kwargs)
 
     def forward(self, x):
         s = (_csr_rows(x[:,0], self.indptr.cpu(), self.items.cpu(), self.B.shape[0]).to(self.B.device) @ self.B)
@@ -172,6 +224,7 @@ def ranking_learner(dls:ImplicitDataLoaders,
                     loss:str|nn.Module='softmax', # 'softmax', 'sampled', 'bpr', or a module
                     n_factors:int=64, # `RankMF`'s factors
                     lam:float=500., tau:float=None, beta:float=1., # `EASE`'s penalty, and its time kernel (see `EASE.from_dls`)
+                    rank:int=None, low_pass:float=0.15, # `EASE`'s low-pass filter: its rank (None: none) and weight
                     k:int=10, # The `k` of the ranking metrics
                     sparse:bool=False, # Sparse embedding gradients, trained by `LazyAdam` (for sampled losses)
                     **kwargs):
@@ -184,7 +237,7 @@ def ranking_learner(dls:ImplicitDataLoaders,
     if isinstance(model, str):
         if model not in _RANKERS: raise ValueError(f"model must be one of {_RANKERS} or an nn.Module, got {model!r}")
         check_count('n_factors', n_factors)
-        model = RankMF(view.n_users, view.n_items, n_factors, sparse) if model=='mf' else EASE.from_dls(dls, lam, tau, beta)
+        model = RankMF(view.n_users, view.n_items, n_factors, sparse) if model=='mf' else EASE.from_dls(dls, lam, tau, beta, rank=rank, low_pass=low_pass)
     metrics = ranking_metrics(k, threshold=None, keys=('ndcg','precision','recall','map','hit_rate','coverage'))
     kwargs = merge(dict(metrics=metrics, splitter=collab_splitter), dict(opt_func=LazyAdam) if sparse else {}, kwargs)
     return CollabLearner(dls, model, loss_func=loss, **kwargs)
@@ -199,16 +252,17 @@ def synthetic_interactions(n_users:int=500, n_items:int=300, n_factors:int=4, pe
     return pd.DataFrame({'user': np.repeat(np.arange(n_users), per_user), 'item': items.view(-1).numpy()})
 
 # %% ../nbs/20_ranking.ipynb #066128c6
-RANK_RECIPE = dict(model='ease', lam=400., tau=60., beta=2.)
+RANK_RECIPE = dict(model='ease', lam=400., tau=60., beta=2., rank=24, low_pass=0.15)
 
 @delegates(ImplicitDataLoaders.from_df, but=['time_name'])
 def fast_ranker(df:pd.DataFrame, # Interactions: user, item, and a timestamp column if `time_name` is in it
-                time_name:str='timestamp', # Used when the frame has it; the recipe is plain EASE without it
+                time_name:str='timestamp', # Used when the frame has it; the recipe has no time kernel without it
                 lam:float=RANK_RECIPE['lam'], tau:float=RANK_RECIPE['tau'], beta:float=RANK_RECIPE['beta'],
-                k:int=10, **kwargs):
-    "A ranking learner with fastcf's ranking recipe (time-aware EASE), ready to use: no training loop to run"
+                rank:int=RANK_RECIPE['rank'], # The low-pass filter's rank; None for none
+                low_pass:float=RANK_RECIPE['low_pass'], k:int=10, **kwargs):
+    "A ranking learner with fastcf's ranking recipe (time-aware EASE plus a low-pass filter), ready to use: no training loop to run"
     timed = time_name is not None and time_name in getattr(df, 'columns', [])
     dls = ImplicitDataLoaders.from_df(df, time_name=time_name if timed else None, **kwargs)
-    learn = ranking_learner(dls, model='ease', lam=lam, tau=tau if timed else None, beta=beta, k=k)
-    learn.recipe = {**RANK_RECIPE, 'tau': tau if timed else None}
+    learn = ranking_learner(dls, model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, k=k)
+    learn.recipe = dict(model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass)
     return learn
