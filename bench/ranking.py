@@ -3,7 +3,7 @@
 relevant. Every model's scores go through ONE metric function, `fastcf.callbacks.evaluate_ranking`.
 
 Rows: popularity; fastai's own `collab_learner` (fastbook recipe); fastcf's rating recipe (`fast_learner`);
-fastcf's ranking models (`RankMF` with full softmax, sampled softmax, BPR; EASE; the ranking recipe `fast_ranker`);
+fastcf's ranking models (`RankMF` with full softmax, sampled softmax, BPR; `MultDAE`; EASE; the ranking recipe `fast_ranker`);
 and, when the `bench` extra is installed, `implicit` (ALS, BPR) and `cornac` (BPR, EASE; BiVAE with --bivae).
 
     python bench/ranking.py [--datasets ml-100k ml-latest-small] [--bivae] [--threads 2]
@@ -78,10 +78,10 @@ def fastcf_rating(c):
         return learn
     return f, lambda learn: learner_scores(c, learn)
 
-def fastcf_ranker(c, loss, epochs, lr, wd, n_factors=64, bs=1024):
+def fastcf_ranker(c, loss, epochs, lr, wd, n_factors=64, bs=1024, model='mf'):
     def f():
         set_seed(42)
-        learn = ranking_learner(c.dls, model='mf', loss=loss, n_factors=n_factors)
+        learn = ranking_learner(c.dls, model=model, loss=loss, n_factors=n_factors)
         c.dls.train.bs = bs
         with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr, wd=wd)
         return learn
@@ -194,6 +194,7 @@ def rows(c, bivae):
            ('fastcf RankMF, full softmax', *fastcf_ranker(c, 'softmax', 20, 3e-3, 0.3)),
            ('fastcf RankMF, sampled softmax + logQ (64 neg.)', *fastcf_ranker(c, SampledSoftmaxLoss(64), 10, 3e-3, 0.3)),
            ('fastcf RankMF, BPR', *fastcf_ranker(c, 'bpr', 20, 3e-3, 0.01)),
+           ('fastcf Mult-DAE (200, full softmax)', *fastcf_ranker(c, 'softmax', 10, 3e-3, 0., n_factors=200, model='dae')),
            ('fastcf EASE (lambda 400)', *fastcf_ease(c, lam=400.)),
            ('fastcf fast_ranker (ranking recipe)', *fastcf_recipe(c))]
     if _have('implicit'): res += [('implicit ALS', *implicit_model(c, 'als')), ('implicit BPR', *implicit_model(c, 'bpr'))]

@@ -20,7 +20,7 @@ from .callbacks import ranking_metrics, check_k
 
 # %% auto #0
 __all__ = ['RANK_RECIPE', 'SoftmaxLoss', 'SampledSoftmaxLoss', 'BPRLoss', 'RankMF', 'ease_weights', 'interaction_gram',
-           'time_gram', 'low_pass_filter', 'top_scale', 'EASE', 'ranking_learner', 'synthetic_interactions',
+           'time_gram', 'low_pass_filter', 'top_scale', 'EASE', 'MultDAE', 'ranking_learner', 'synthetic_interactions',
            'fast_ranker']
 
 # %% ../nbs/20_ranking.ipynb #3f067a2e
@@ -202,9 +202,43 @@ class EASE(CollabModel):
 
 register_collab(EASE, item_bias='popularity')
 
+# %% ../nbs/20_ranking.ipynb #8d2f4b6a
+class MultDAE(CollabModel):
+    "Mult-DAE: a user's training row of items, dropped out and L2-normalized, through a `tanh` bottleneck to a score for every item"
+    scores_all_items = True
+    def __init__(self, rated, # CSR `(indptr, items)` of each user code's training items
+                 n_items:int, n_factors:int=200, drop:float=0.2): # The bottleneck's size, and the share of a row's items dropped in training
+        check_count('n_factors', n_factors)
+        if not 0 <= drop < 1: raise ValueError(f"drop must be in [0, 1), got {drop}")
+        indptr,items = rated
+        self.register_buffer('indptr', indptr.long()); self.register_buffer('items', items.long())
+        self.encoder,self.decoder = nn.Linear(n_items, n_factors),nn.Linear(n_factors, n_items)
+        self.drop = drop
+
+    def encode(self, X:Tensor)->Tensor:
+        "Bottleneck codes of the sparse CSR 0/1 rows `X`, dropped out in training"
+        v,rows = X.values(),torch.repeat_interleave(torch.arange(X.shape[0], device=X.device), X.crow_indices().diff())
+        if self.training and self.drop: v = v*(torch.rand_like(v) >= self.drop)
+        norm = torch.zeros(X.shape[0], device=v.device).index_add_(0, rows, v*v).sqrt().clamp(min=1e-9)
+        X = torch.sparse_csr_tensor(X.crow_indices(), X.col_indices(), v, X.shape)
+        return torch.tanh((X @ self.encoder.weight.t())/norm[:,None] + self.encoder.bias)
+
+    def forward(self, x):
+        X = _csr_rows(x[:,0], self.indptr.cpu(), self.items.cpu(), self.decoder.out_features).to(self.decoder.weight.device)
+        s = self.decoder(self.encode(X))
+        return s if x.shape[1]==1 else s.gather(1, x[:,1:].long())
+
+    def fold_in_scores(self, items:Tensor)->Tensor:
+        "Scores of every item for a new user who interacted with `items`: her row through the autoencoder"
+        i = items.long().unique().cpu()
+        X = torch.sparse_csr_tensor(tensor([0, len(i)]), i, torch.ones(len(i)), (1, self.decoder.out_features)).to(self.decoder.weight.device)
+        with torch.no_grad(): return self.decoder(self.encode(X))[0]
+
+register_collab(MultDAE, item_factors='decoder.weight', item_bias='decoder.bias', tables=('encoder.weight',), biases=('encoder.bias',))
+
 # %% ../nbs/20_ranking.ipynb #e7754595
 _LOSSES = {'softmax': SoftmaxLoss, 'sampled': SampledSoftmaxLoss, 'bpr': BPRLoss}
-_RANKERS = ('mf','ease')
+_RANKERS = ('mf','ease','dae')
 
 def _ranking_loss(loss):
     if isinstance(loss, str):
@@ -220,9 +254,9 @@ def _sync_sampling(dls, loss):
 
 @delegates(Learner.__init__)
 def ranking_learner(dls:ImplicitDataLoaders,
-                    model:str|nn.Module='mf', # 'mf' (`RankMF`), 'ease' (`EASE`, closed form), or a module
+                    model:str|nn.Module='mf', # 'mf' (`RankMF`), 'ease' (`EASE`, closed form), 'dae' (`MultDAE`), or a module
                     loss:str|nn.Module='softmax', # 'softmax', 'sampled', 'bpr', or a module
-                    n_factors:int=64, # `RankMF`'s factors
+                    n_factors:int=64, # `RankMF`'s factors, `MultDAE`'s bottleneck
                     lam:float=500., tau:float=None, beta:float=1., # `EASE`'s penalty, and its time kernel (see `EASE.from_dls`)
                     rank:int=None, low_pass:float=0.15, # `EASE`'s low-pass filter: its rank (None: none) and weight
                     k:int=10, # The `k` of the ranking metrics
@@ -237,7 +271,9 @@ def ranking_learner(dls:ImplicitDataLoaders,
     if isinstance(model, str):
         if model not in _RANKERS: raise ValueError(f"model must be one of {_RANKERS} or an nn.Module, got {model!r}")
         check_count('n_factors', n_factors)
-        model = RankMF(view.n_users, view.n_items, n_factors, sparse) if model=='mf' else EASE.from_dls(dls, lam, tau, beta, rank=rank, low_pass=low_pass)
+        model = (RankMF(view.n_users, view.n_items, n_factors, sparse) if model=='mf' else
+                 MultDAE(csr_of(view.codes(0), view.n_users), view.n_items, n_factors) if model=='dae' else
+                 EASE.from_dls(dls, lam, tau, beta, rank=rank, low_pass=low_pass))
     metrics = ranking_metrics(k, threshold=None, keys=('ndcg','precision','recall','map','hit_rate','coverage'))
     kwargs = merge(dict(metrics=metrics, splitter=collab_splitter), dict(opt_func=LazyAdam) if sparse else {}, kwargs)
     return CollabLearner(dls, model, loss_func=loss, **kwargs)
