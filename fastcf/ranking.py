@@ -168,7 +168,7 @@ class EASE(CollabModel):
     scores_all_items,closed_form = True,True
     def __init__(self, rated, # CSR `(indptr, items)` of each user code's training items
                  n_items:int, lam:float=500., gram:Tensor=None, # `X^T X` by default
-                 rank:int=None, low_pass:float=0.15, alpha:float=0.25): # With `rank`, blend in `low_pass_weights` by weight `low_pass`
+                 rank:int=None, low_pass:float=0.15, alpha:float=0.25): # With `rank`, blend in `low_pass_filter` by weight `low_pass`
         indptr,items = rated
         x = torch.stack([torch.repeat_interleave(torch.arange(len(indptr)-1), indptr[1:]-indptr[:-1]), items.long()], 1)
         B = ease_weights(gram if gram is not None else interaction_gram(x, n_items), lam)
