@@ -11,7 +11,7 @@ and, when the `bench` extra is installed, `implicit` (ALS, BPR) and `cornac` (BP
                                       # carved from the training interactions (StratifiedSplitter(0.25, seed=1), and
                                       # seed=2 for the low-pass filter), never the test rows
 """
-import argparse, time, os, warnings
+import argparse, time, os, warnings, inspect
 import torch
 from fastcf.all import *
 from fastai.collab import CollabDataLoaders, collab_learner as fastai_collab_learner
@@ -164,9 +164,9 @@ def tune_low_pass(kinds, seeds=(1, 2), alphas=(0.25, 0.375), ranks=(24, 32, 48),
         for seed in seeds:
             dls = ImplicitDataLoaders.from_df(df.iloc[trn].reset_index(drop=True), time_name='timestamp', splitter=StratifiedSplitter(0.25, seed=seed))
             view = collab_view(dls); x = view.codes(0); rated = csr_of(x, view.n_users)
-            G = time_gram(x, dls.times[0], view.n_items, 60., 2., plain=1.)
+            G = time_gram(x, dls.times[0], view.n_items, RANK_RECIPE['tau'], RANK_RECIPE['beta'], plain=1.)
             def ndcg(**kw):
-                learn = ranking_learner(dls, model=EASE(rated, view.n_items, 400., G, **kw))
+                learn = ranking_learner(dls, model=EASE(rated, view.n_items, RANK_RECIPE['lam'], G, **kw))
                 with learn.no_bar(): return learn.validate()[1]
             base = ndcg()
             print(f"{kind} validation (seed {seed}): time-aware EASE alone: NDCG@10 {base:.4f}", flush=True)
@@ -180,7 +180,7 @@ def tune_low_pass(kinds, seeds=(1, 2), alphas=(0.25, 0.375), ranks=(24, 32, 48),
     for (a,r,w),t in sorted(total.items(), key=lambda o: -o[1]):
         print(f"alpha {a}, rank {r}, weight {w}: mean gain " + ", ".join(f"{k} {np.mean(g):+.4f}" for k,g in gain[(a,r,w)].items()) + f"; summed {t:+.4f}")
     (a,r,w),t = max(total.items(), key=lambda o: o[1])
-    print(f"low-pass filter: best summed validation gain alpha {a}, rank {r}, weight {w} ({t:+.4f}); the recipe's: alpha 0.25, rank {RANK_RECIPE['rank']}, weight {RANK_RECIPE['low_pass']}")
+    print(f"low-pass filter: best summed validation gain alpha {a}, rank {r}, weight {w} ({t:+.4f}); the recipe's: alpha {inspect.signature(EASE).parameters['alpha'].default}, rank {RANK_RECIPE['rank']}, weight {RANK_RECIPE['low_pass']}")
 
 def _have(mod):
     try: __import__(mod); return True

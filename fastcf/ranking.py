@@ -120,6 +120,10 @@ def _csr_rows(users, indptr, items, n_items):
         warnings.simplefilter("ignore")
         return torch.sparse_csr_tensor(crow, items[idx].long(), torch.ones(len(idx)), (len(users), n_items))
 
+def _row_ids(X:Tensor)->Tensor:
+    "The row of each stored value of the sparse CSR tensor `X`"
+    return torch.repeat_interleave(torch.arange(X.shape[0], device=X.device), X.crow_indices().diff())
+
 # %% ../nbs/20_ranking.ipynb #9c4d2e7b
 _EXACT = 2048  # up to this many users or items, the filter's singular vectors come from an exact eigendecomposition
 
@@ -157,7 +161,7 @@ def top_scale(rated, # CSR `(indptr, items)` of each user code's training items
         X = _csr_rows(u, indptr.long(), items.long(), Ws[0].shape[0])
         s = X @ Ws[0]
         for W in Ws[1:]: s = s @ W
-        s[torch.repeat_interleave(torch.arange(len(u)), X.crow_indices().diff()), X.col_indices()] = -float('inf')
+        s[_row_ids(X), X.col_indices()] = -float('inf')
         tops.append(s.topk(min(k, s.shape[1]), 1).values)
     t = torch.cat(tops)
     return float(t[t.isfinite()].mean())
@@ -217,7 +221,7 @@ class MultDAE(CollabModel):
 
     def encode(self, X:Tensor)->Tensor:
         "Bottleneck codes of the sparse CSR 0/1 rows `X`, dropped out in training"
-        v,rows = X.values(),torch.repeat_interleave(torch.arange(X.shape[0], device=X.device), X.crow_indices().diff())
+        v,rows = X.values(),_row_ids(X)
         if self.training and self.drop: v = v*(torch.rand_like(v) >= self.drop)
         norm = torch.zeros(X.shape[0], device=v.device).index_add_(0, rows, v*v).sqrt().clamp(min=1e-9)
         X = torch.sparse_csr_tensor(X.crow_indices(), X.col_indices(), v, X.shape)
