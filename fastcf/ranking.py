@@ -235,7 +235,7 @@ class MultDAE(CollabModel):
     def fold_in_scores(self, items:Tensor)->Tensor:
         "Scores of every item for a new user who interacted with `items`: her row through the autoencoder"
         i = items.long().unique().cpu()
-        X = torch.sparse_csr_tensor(tensor([0, len(i)]), i, torch.ones(len(i)), (1, self.decoder.out_features)).to(self.decoder.weight.device)
+        X = _csr_rows(tensor([0]), tensor([0, len(i)]), i, self.decoder.out_features).to(self.decoder.weight.device)
         with torch.no_grad(): return self.decoder(self.encode(X))[0]
 
 register_collab(MultDAE, item_factors='decoder.weight', item_bias='decoder.bias', tables=('encoder.weight',), biases=('encoder.bias',))
