@@ -6,6 +6,7 @@ Docs: https://fastcf.github.io/fastcf/distributed.html.md"""
 
 # %% ../nbs/14_distributed.ipynb #1d395d52
 from __future__ import annotations
+import time
 import torch.distributed as dist
 from fastai.basics import *
 from fastai.distributed import *
@@ -40,8 +41,9 @@ def to_distributed(self:CollabLearner, sync_bn=True, **kwargs):
     if rank_distrib(): self.remove_cb(ProgressCallback)
     return self
 
-def teardown_distributed():
-    "Wait for every rank, then leave the process group (a rank exiting while gloo's threads still run can abort)"
-    if dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+def teardown_distributed(grace:float=0.5): # seconds gloo's worker threads get to free their last collectives' tensors
+    "Wait for every rank, leave the process group, then let gloo's worker threads finish before Python exits"
+    if not dist.is_initialized(): return
+    dist.barrier()
+    dist.destroy_process_group()
+    time.sleep(grace)  # releases the GIL: a gloo thread still freeing a gathered tensor needs it, and aborts if Python has begun to exit

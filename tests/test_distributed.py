@@ -11,7 +11,7 @@ def run(cmd, out, env):
     return json.loads(out.read_text())
 
 def test_two_processes_match_one(tmp_path, fastai_home):
-    env = dict(os.environ, MPLBACKEND='Agg')
+    env = dict(os.environ, MPLBACKEND='Agg', PYTHONFAULTHANDLER='1')  # (a crash shows every thread's Python stack)
     one = run([sys.executable], tmp_path/'one.json', env)
     two = run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2'], tmp_path/'two.json', env)
     assert (one['world'], two['world']) == (1, 2)
