@@ -3,8 +3,8 @@
 (1) New items: 20% of the items held out entirely (seeded). RMSE on their ratings, and NDCG@10/P@10/R@10 ranking only
     the held-out items for each user who rated any (every held-out rating relevant).
 (2) New users: 20% of the users held out entirely. RMSE on their ratings, and NDCG@10 ranking every item, cold (from
-    demographics alone) and with 5 revealed ratings per user (seeded); the same held-out ratings (all but the 5
-    revealed) are scored in both, and the revealed items are not ranked.
+    demographics alone: every rating of the user is scored, every item ranked) and with 5 revealed ratings per user
+    (seeded: the other ratings are scored, and the 5 revealed items are not ranked).
 (3) Warm start (80/20 random split, and u1.base -> u1.test): RMSE of the fast recipe (`fast_learner`), a HybridMF with
     both sides' features trained on the same loaders, and their `blend_learner`.
 
@@ -215,14 +215,18 @@ class UserSplit:
     "Users held out of `df` (seeded), each with 5 revealed ratings; their unseen categories given as missing ('#na#')"
     def __init__(self, df, users_f, seed):
         self.train,held,self.cold = hold_out(df, 'user', 0.2, seed)
-        held = held.sample(frac=1, random_state=seed)
-        self.revealed = held.groupby('user').head(5); self.test = held.drop(self.revealed.index)
+        self.held = held.sample(frac=1, random_state=seed)  # cold: all their ratings are the test
+        self.revealed = self.held.groupby('user').head(5); self.test = self.held.drop(self.revealed.index)  # +5: the rest
         seen = users_f.loc[self.train.user.unique()]
         self.ufeats = users_f.copy()  # (a held-out user's zip prefix that no training user has is given as missing: '#na#')
         for c in ('gender','occupation','zip_prefix'): self.ufeats.loc[~self.ufeats[c].isin(seen[c]), c] = np.nan
 
-    def ndcg(self, S, items): return ranking(np.nan_to_num(S, nan=-1e9), self.cold, items, self.test, exclude=self.revealed)['ndcg']
-    def pairs(self, S, items, fill): return np.nan_to_num(S[pd.Index(self.cold).get_indexer(self.test.user), pd.Index(items).get_indexer(self.test.item)], nan=fill)
+    def tested(self, five): return self.test if five else self.held
+    def ndcg(self, S, items, five=False):
+        return ranking(np.nan_to_num(S, nan=-1e9), self.cold, items, self.tested(five), exclude=self.revealed if five else None)['ndcg']
+    def pairs(self, S, items, fill, five=False):
+        t = self.tested(five)
+        return np.nan_to_num(S[pd.Index(self.cold).get_indexer(t.user), pd.Index(items).get_indexer(t.item)], nan=fill)
 
     def ease(self, lam, items):
         "Scores of the 5-rating users by fastcf's plain EASE (no time kernel, no low-pass filter) folding in their revealed items"
@@ -245,22 +249,22 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams):
     sp = UserSplit(ratings, users_f, seed)
     vs = UserSplit(sp.train, users_f, seed+1)  # validation: users held out of the training users, the same way
     train,cold,revealed,test = sp.train,sp.cold,sp.revealed,sp.test
-    print(f"\n(2) new users: {len(cold)} of {ratings.user.nunique()} users held out; 5 revealed ratings each, {len(test):,} held-out ratings scored; "
+    print(f"\n(2) new users: {len(cold)} of {ratings.user.nunique()} users held out, {len(sp.held):,} ratings scored cold; 5 revealed ratings each, the other {len(test):,} scored with them; "
           f"training {len(train):,} ratings; validation: {len(vs.cold)} users held out of training")
     print(f"{'model':<58} {'RMSE':>7} {'NDCG@10':>8} {'RMSE+5':>7} {'NDCG+5':>8}")
     rows = {}
     def row(name, pred=None, scores=None, pred5=None, scores5=None):
-        r = [None if p is None else rmse_of(p, test) for p in (pred, pred5)]
-        n = [None if s is None else sp.ndcg(s, items) for s in (scores, scores5)]
+        r = [None if p is None else rmse_of(p, sp.tested(f)) for p,f in ((pred, False), (pred5, True))]
+        n = [None if s is None else sp.ndcg(s, items, f) for s,f in ((scores, False), (scores5, True))]
         rows[name] = (r[0], n[0], r[1], n[1])
         f = lambda v: '-' if v is None else f'{v:.4f}'
         print(f"{name:<58} {f(r[0]):>7} {f(n[0]):>8} {f(r[1]):>7} {f(n[1]):>8}", flush=True)
     g,_,im = means(train)
     pop = np.tile(train.item.value_counts().reindex(items, fill_value=0).values, (len(cold), 1)).astype(np.float32)
-    ipred = im.reindex(test.item).fillna(g).values
-    off = (revealed.rating - im.reindex(revealed.item).fillna(g).values).groupby(revealed.user).mean()
-    row('global mean / popularity', np.full(len(test), g), pop, None, pop)
-    row('item mean / item mean + offset of the 5 revealed', ipred, None, ipred + off.reindex(test.user).values, None)
+    ipred = lambda t: im.reindex(t.item).fillna(g).values
+    off = (revealed.rating - ipred(revealed)).groupby(revealed.user).mean()
+    row('global mean / popularity', np.full(len(sp.held), g), pop, None, pop)
+    row('item mean / item mean + offset of the 5 revealed', ipred(sp.held), None, ipred(test) + off.reindex(test.user).values, None)
     row('popularity within age band x gender', None, group_popularity(train, users_f, cold, items))
     row('item-kNN on the 5 revealed ratings', None, None, None, knn_scores(train, revealed, cold, items) + 1e-6*pop)
     if _have('lightfm'):
@@ -268,14 +272,14 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams):
         row('LightFM WARP, user identity + demographics (refit with the 5)', None, lightfm_scores(train, cold, items, user_feats=U, seed=seed),
             None, lightfm_scores(pd.concat([train, revealed]), cold, items, user_feats=U, seed=seed))
     else: print(f"{'LightFM WARP, user identity + demographics':<58} n/a (not installed)")
-    lam = max(lams, key=lambda l: vs.ndcg(vs.ease(l, items), items))
+    lam = max(lams, key=lambda l: vs.ndcg(vs.ease(l, items), items, five=True))
     row(f'fastcf EASE (lambda {lam:g}) folding in the 5', None, None, None, sp.ease(lam, items))
-    cm = min(grid['fastcf HybridMF (MSE)'], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed)[0], items, g), vs.test))
+    cm = min(grid['fastcf HybridMF (MSE)'], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed)[0], items, g), vs.held))
     S0,S5 = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,))
-    row(f'fastcf HybridMF (MSE) {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5[0.3], items, g), None)
+    row(f'fastcf HybridMF (MSE) {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5[0.3], items, g, five=True), None)
     cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: vs.ndcg(vs.hybrid('ranking', c, items, seed)[0], items))
     _,V5 = vs.hybrid('ranking', cr, items, seed, fold_wds=(0.03, 0.3))
-    wd = max(V5, key=lambda w: vs.ndcg(V5[w], items))  # the fold-in's pull towards the feature-based start, on validation
+    wd = max(V5, key=lambda w: vs.ndcg(V5[w], items, five=True))  # the fold-in's pull towards the feature-based start, on validation
     S0,S5 = sp.hybrid('ranking', cr, items, seed, fold_wds=(wd,))
     row(f'fastcf HybridMF (softmax ranking) {cr}, fold-in wd {wd}', None, S0, None, S5[wd])
     return rows
@@ -321,7 +325,7 @@ if __name__=='__main__':
     grid = {'fastcf HybridMF (MSE)': [dict(wd=w) for w in (1., 3., 10.)],
             'fastcf HybridTabular (MSE)': [dict(wd=w, epochs=e, lr=lr) for w in (0.1, 0.3) for e,lr in ((8, 1e-2), (5, 3e-3))],
             'fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w) for d in (0.25, 0.5) for w in (0.05, 0.2)],
-            'users: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=0.3, epochs=20, lr=3e-3) for d in (0.5, 0.75, 1.)]}
+            'users: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w, epochs=20, lr=3e-3) for d in (0.75, 1.) for w in (0.3, 1.)]}
     lams = (1000., 3000., 5000., 10000.)
     if a.quick: grid,lams = {k: v[:1] for k,v in grid.items()},lams[2:3]
     ri = items_protocol(ratings, users_f, items_f, a.seed, grid)
