@@ -7,7 +7,8 @@ for _n in [n for n in list(globals()) if n.startswith('test')]: del globals()[_n
 @pytest.fixture(scope='module')
 def inter(): return synthetic_interactions(n_users=200, n_items=120, per_user=20, seed=1)
 
-def _mf(inter, model='mf'):
+def _trained(inter, model):
+    "A `ranking_learner` of `model` ('mf' or 'dae') trained for 3 epochs"
     dls = ImplicitDataLoaders.from_df(inter, bs=128, seed=0)
     set_seed(0)
     learn = ranking_learner(dls, model=model, n_factors=8)
@@ -16,7 +17,7 @@ def _mf(inter, model='mf'):
 
 @pytest.mark.parametrize('kind', ['mf', 'ease', 'dae'])
 def test_export_load_same_top10(inter, kind, tmp_path):
-    learn = fast_ranker(inter, bs=128, seed=0) if kind=='ease' else _mf(inter, kind)
+    learn = fast_ranker(inter, bs=128, seed=0) if kind=='ease' else _trained(inter, kind)
     users = list(inter.user.unique()[:20])
     before = learn.recommend_many(users, 10)
     learn.path = tmp_path
@@ -43,7 +44,7 @@ def test_recommend_gives_the_scored_lists(inter):
 
 @pytest.mark.parametrize('kind', ['mf', 'dae'])
 def test_fold_in_a_few_items(inter, kind):
-    learn = _mf(inter, kind)
+    learn = _trained(inter, kind)
     res = learn.recommend('new', 5, ratings=pd.DataFrame({'item': [inter.item.iloc[0], inter.item.iloc[1]]}))
     assert len(res)==5 and (res.reason=='fold-in').all()
     assert not set(res.item) & {inter.item.iloc[0], inter.item.iloc[1]}
