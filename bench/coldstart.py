@@ -228,9 +228,9 @@ class UserSplit:
         t = self.tested(five)
         return np.nan_to_num(S[pd.Index(self.cold).get_indexer(t.user), pd.Index(items).get_indexer(t.item)], nan=fill)
 
-    def ease(self, lam, items):
-        "Scores of the 5-rating users by fastcf's plain EASE (no time kernel, no low-pass filter) folding in their revealed items"
-        e = fast_ranker(self.train[['user','item']], valid_pct=0.05, lam=lam, rank=None)
+    def ease(self, lam, drop, items):
+        "Scores of the 5-rating users by fastcf's EASE (`drop`: EDLAE; no time kernel, no low-pass filter) folding in their revealed items"
+        e = fast_ranker(self.train[['user','item']], valid_pct=0.05, lam=lam, drop=drop, rank=None)
         n_e = collab_view(e).n_items-1
         return np.stack([e.recommend(10**9, n=n_e, ratings=self.revealed[self.revealed.user==u], exclude_seen=False)
                          .set_index('item').score.reindex(items).values for u in self.cold])
@@ -272,8 +272,10 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams):
         row('LightFM WARP, user identity + demographics (refit with the 5)', None, lightfm_scores(train, cold, items, user_feats=U, seed=seed),
             None, lightfm_scores(pd.concat([train, revealed]), cold, items, user_feats=U, seed=seed))
     else: print(f"{'LightFM WARP, user identity + demographics':<58} n/a (not installed)")
-    lam = max(lams, key=lambda l: vs.ndcg(vs.ease(l, items), items, five=True))
-    row(f'fastcf EASE (lambda {lam:g}) folding in the 5', None, None, None, sp.ease(lam, items))
+    val = {c: vs.ndcg(vs.ease(*c, items), items, five=True) for c in lams}
+    for drops in ([0.], sorted({d for _,d in lams} - {0.})):  # plain EASE, and with dropout (EDLAE)
+        lam,drop = max([c for c in val if c[1] in drops], key=val.get, default=(None, None))
+        if lam is not None: row(f'fastcf EASE (lambda {lam:g}, drop {drop:g}) folding in the 5', None, None, None, sp.ease(lam, drop, items))
     cm = min(grid['fastcf HybridMF (MSE)'], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed)[0], items, g), vs.held))
     S0,S5 = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,))
     row(f'fastcf HybridMF (MSE) {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5[0.3], items, g, five=True), None)
@@ -326,8 +328,8 @@ if __name__=='__main__':
             'fastcf HybridTabular (MSE)': [dict(wd=w, epochs=e, lr=lr) for w in (0.1, 0.3) for e,lr in ((8, 1e-2), (5, 3e-3))],
             'fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w) for d in (0.25, 0.5) for w in (0.05, 0.2)],
             'users: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w, epochs=20, lr=3e-3) for d in (0.75, 1.) for w in (0.3, 1.)]}
-    lams = (1000., 3000., 5000., 10000.)
-    if a.quick: grid,lams = {k: v[:1] for k,v in grid.items()},lams[2:3]
+    lams = list(itertools.product((300., 1000., 3000., 5000., 10000.), (0., 0.9, 0.95, 0.98)))  # EASE's (lambda, drop)
+    if a.quick: grid,lams = {k: v[:1] for k,v in grid.items()},[(5000., 0.), (1000., 0.98)]
     ri = items_protocol(ratings, users_f, items_f, a.seed, grid)
     ru = users_protocol(ratings, users_f, items_f, a.seed, grid, lams)
     for i,what in ((1, 'cold'), (3, 'with 5 ratings')):

@@ -74,11 +74,13 @@ class RankMF(CollabModel):
 register_collab(RankMF, user_factors='user_factors', item_factors='item_factors', item_bias='item_bias')
 
 # %% ../nbs/20_ranking.ipynb #761b2fa7
-def ease_weights(G:Tensor, lam:float)->Tensor:
-    "EASE's item-item weights for Gram matrix `G` and L2 penalty `lam`: `-P/diag(P)`, zero diagonal, where `P = inv(G + lam*I)`"
+def ease_weights(G:Tensor, lam:float,
+                 drop:float=0.)->Tensor: # The share of each row's items dropped out in expectation (EDLAE); 0 for plain EASE
+    "EASE's item-item weights for Gram matrix `G` and L2 penalty `lam`: `-P/diag(P)`, zero diagonal, where `P = inv(G + diag(lam + drop/(1-drop)*diag(G)))`"
     check_positive('lam', lam)
+    if not 0 <= drop < 1: raise ValueError(f"drop must be in [0, 1), got {drop}: the share of a user's items dropped out")
     G = G.float().clone()
-    G.diagonal().add_(lam)
+    G.diagonal().add_(lam + drop/(1-drop)*G.diagonal())
     P = torch.cholesky_inverse(torch.linalg.cholesky(G))
     B = P/(-P.diagonal())
     return B.fill_diagonal_(0.)
@@ -172,17 +174,18 @@ class EASE(CollabModel):
     scores_all_items,closed_form = True,True
     def __init__(self, rated, # CSR `(indptr, items)` of each user code's training items
                  n_items:int, lam:float=500., gram:Tensor=None, # `X^T X` by default
-                 rank:int=None, low_pass:float=0.15, alpha:float=0.25): # With `rank`, blend in `low_pass_filter` by weight `low_pass`
+                 rank:int=None, low_pass:float=0.15, alpha:float=0.25, # With `rank`, blend in `low_pass_filter` by weight `low_pass`
+                 drop:float=0.): # Trained as if this share of each row's items were dropped out (EDLAE), which suits short rows
         indptr,items = rated
         x = torch.stack([torch.repeat_interleave(torch.arange(len(indptr)-1), indptr[1:]-indptr[:-1]), items.long()], 1)
-        B = ease_weights(gram if gram is not None else interaction_gram(x, n_items), lam)
+        B = ease_weights(gram if gram is not None else interaction_gram(x, n_items), lam, drop)
         if rank is not None:
             A,C = low_pass_filter(x, n_items, rank, alpha)
             B.div_(top_scale(rated, B)).addmm_(A, C, alpha=low_pass/top_scale(rated, A, C))
         self.register_buffer('B', B)
         self.register_buffer('indptr', indptr.long()); self.register_buffer('items', items.long())
         self.register_buffer('popularity', torch.bincount(items.long(), minlength=n_items).float().view(-1, 1))  # the cold-start list
-        store_attr('lam,rank,low_pass,alpha')
+        store_attr('lam,rank,low_pass,alpha,drop')
 
     @classmethod
     @delegates(__init__, but=['rated', 'n_items', 'gram'])
@@ -263,6 +266,7 @@ def ranking_learner(dls:ImplicitDataLoaders,
                     n_factors:int=64, # `RankMF`'s factors, `MultDAE`'s bottleneck
                     lam:float=500., tau:float=None, beta:float=1., # `EASE`'s penalty, and its time kernel (see `EASE.from_dls`)
                     rank:int=None, low_pass:float=0.15, # `EASE`'s low-pass filter: its rank (None: none) and weight
+                    drop:float=None, # The share of a row's items dropped out: `EASE`'s in closed form (EDLAE, default 0), `MultDAE`'s in training (default 0.2)
                     k:int=10, # The `k` of the ranking metrics
                     sparse:bool=False, # Sparse embedding gradients, trained by `LazyAdam` (for sampled losses)
                     **kwargs):
@@ -275,9 +279,11 @@ def ranking_learner(dls:ImplicitDataLoaders,
     if isinstance(model, str):
         if model not in _RANKERS: raise ValueError(f"model must be one of {_RANKERS} or an nn.Module, got {model!r}")
         check_count('n_factors', n_factors)
+        if drop is not None and model=='mf': raise ValueError("drop is for model='ease' or 'dae': RankMF has no input to drop out")
+        kw = {} if drop is None else dict(drop=drop)
         model = (RankMF(view.n_users, view.n_items, n_factors, sparse) if model=='mf' else
-                 MultDAE(csr_of(view.codes(0), view.n_users), view.n_items, n_factors) if model=='dae' else
-                 EASE.from_dls(dls, lam, tau, beta, rank=rank, low_pass=low_pass))
+                 MultDAE(csr_of(view.codes(0), view.n_users), view.n_items, n_factors, **kw) if model=='dae' else
+                 EASE.from_dls(dls, lam, tau, beta, rank=rank, low_pass=low_pass, **kw))
     metrics = ranking_metrics(k, threshold=None, keys=('ndcg','precision','recall','map','hit_rate','coverage'))
     kwargs = merge(dict(metrics=metrics, splitter=collab_splitter), dict(opt_func=LazyAdam) if sparse else {}, kwargs)
     return CollabLearner(dls, model, loss_func=loss, **kwargs)
@@ -299,10 +305,12 @@ def fast_ranker(df:pd.DataFrame, # Interactions: user, item, and a timestamp col
                 time_name:str='timestamp', # Used when the frame has it; the recipe has no time kernel without it
                 lam:float=RANK_RECIPE['lam'], tau:float=RANK_RECIPE['tau'], beta:float=RANK_RECIPE['beta'],
                 rank:int=RANK_RECIPE['rank'], # The low-pass filter's rank; None for none
-                low_pass:float=RANK_RECIPE['low_pass'], k:int=10, **kwargs):
+                low_pass:float=RANK_RECIPE['low_pass'],
+                drop:float=0., # EDLAE's dropout (see `ease_weights`): near 1 for users who will bring only a few items
+                k:int=10, **kwargs):
     "A ranking learner with fastcf's ranking recipe (time-aware EASE plus a low-pass filter), ready to use: no training loop to run"
     timed = time_name is not None and time_name in getattr(df, 'columns', [])
     dls = ImplicitDataLoaders.from_df(df, time_name=time_name if timed else None, **kwargs)
-    learn = ranking_learner(dls, model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, k=k)
-    learn.recipe = dict(model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass)
+    learn = ranking_learner(dls, model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, drop=drop, k=k)
+    learn.recipe = dict(model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, drop=drop)
     return learn
