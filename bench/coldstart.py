@@ -273,9 +273,11 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams):
             None, lightfm_scores(pd.concat([train, revealed]), cold, items, user_feats=U, seed=seed))
     else: print(f"{'LightFM WARP, user identity + demographics':<58} n/a (not installed)")
     val = {c: vs.ndcg(vs.ease(*c, items), items, five=True) for c in lams}
-    for drops in ([0.], sorted({d for _,d in lams} - {0.})):  # plain EASE, and with dropout (EDLAE)
-        lam,drop = max([c for c in val if c[1] in drops], key=val.get, default=(None, None))
-        if lam is not None: row(f'fastcf EASE (lambda {lam:g}, drop {drop:g}) folding in the 5', None, None, None, sp.ease(lam, drop, items))
+    for plain in (True, False):  # the best plain EASE, and the best with dropout (EDLAE)
+        cands = [c for c in val if (c[1]==0)==plain]
+        if not cands: continue
+        lam,drop = max(cands, key=val.get)
+        row(f'fastcf EASE (lambda {lam:g}, drop {drop:g}) folding in the 5', None, None, None, sp.ease(lam, drop, items))
     cm = min(grid['fastcf HybridMF (MSE)'], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed)[0], items, g), vs.held))
     S0,S5 = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,))
     row(f'fastcf HybridMF (MSE) {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5[0.3], items, g, five=True), None)
