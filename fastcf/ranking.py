@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/ranking.html.md"""
 from __future__ import annotations
 import math, warnings
 from fastai.tabular.all import *
-from .data import check_count, check_positive, check_arg
+from .data import check_count, check_positive, check_arg, check_fraction
 from .loaders import csr_of
 from .implicit import *
 from .view import *
@@ -78,7 +78,7 @@ def ease_weights(G:Tensor, lam:float,
                  drop:float=0.)->Tensor: # The share of each row's items dropped out in expectation (EDLAE); 0 for plain EASE
     "EASE's item-item weights for Gram matrix `G` and L2 penalty `lam`: `-P/diag(P)`, zero diagonal, where `P = inv(G + diag(lam + drop/(1-drop)*diag(G)))`"
     check_positive('lam', lam)
-    if not 0 <= drop < 1: raise ValueError(f"drop must be in [0, 1), got {drop}: the share of a user's items dropped out")
+    check_fraction('drop', drop)
     G = G.float().clone()
     G.diagonal().add_(lam + drop/(1-drop)*G.diagonal())
     P = torch.cholesky_inverse(torch.linalg.cholesky(G))
@@ -216,7 +216,7 @@ class MultDAE(CollabModel):
     def __init__(self, rated, # CSR `(indptr, items)` of each user code's training items
                  n_items:int, n_factors:int=200, drop:float=0.2): # The bottleneck's size, and the share of a row's items dropped in training
         check_count('n_factors', n_factors)
-        if not 0 <= drop < 1: raise ValueError(f"drop must be in [0, 1), got {drop}")
+        check_fraction('drop', drop)
         indptr,items = rated
         self.register_buffer('indptr', indptr.long()); self.register_buffer('items', items.long())
         self.encoder,self.decoder = nn.Linear(n_items, n_factors),nn.Linear(n_factors, n_items)
