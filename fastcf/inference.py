@@ -8,14 +8,14 @@ Docs: https://fastcf.github.io/fastcf/inference.html.md"""
 from __future__ import annotations
 from copy import deepcopy
 from fastai.tabular.all import *
-from .data import check_ratings, check_count, check_positive
+from .data import check_ratings, check_count, check_positive, _check_col, _py
 from .loaders import csr_mask
 from .learner import model_device
 from .view import *
 from .registry import *
 
 # %% auto #0
-__all__ = ['fold_in']
+__all__ = ['fold_in', 'Trending']
 
 # %% ../nbs/09_inference.ipynb #d7385723
 def _flat(s): return s.reshape(len(s)) if s.ndim>1 and s.shape[1:].numel()==1 else s
@@ -91,12 +91,25 @@ def _rated(learn):
     return r
 
 # %% ../nbs/09_inference.ipynb #68fe11e5
+def _boost(learn, scores, boost):
+    "`scores` `[n, n_items]` plus `boost`, a Series of per-item shifts by raw item id (items it lacks: 0; ids the model lacks: left out)"
+    if boost is None: return scores
+    if not isinstance(boost, pd.Series): raise TypeError(f"boost needs a pandas Series of score shifts indexed by raw item id, got {type(boost).__name__}")
+    view,v = collab_view(learn),np.asarray(boost.values, dtype=np.float64)
+    if not np.isfinite(v).all(): raise ValueError(f"boost has {int((~np.isfinite(v)).sum())} missing or infinite value(s), first for item {_py(boost.index[~np.isfinite(v)][0])!r}")
+    codes = view.encode_ids(boost.index, 'item', unknown='na')
+    if len(boost) and not (codes>0).any(): raise KeyError(f"none of boost's {len(boost)} item ids is in the model's vocabulary (first: {_py(boost.index[0])!r}): index it by raw item id")
+    shift = torch.zeros(view.n_items); shift[codes[codes>0]] = torch.tensor(v[(codes>0).numpy()], dtype=torch.float32)
+    return scores + shift
+
 @patch
-def recommend_many(self:Learner, users, n:int=10, exclude_seen:bool=True, chunk:int=2**20)->pd.DataFrame:
+def recommend_many(self:Learner, users, n:int=10, exclude_seen:bool=True, chunk:int=2**20,
+                   boost:pd.Series=None, # Per-item shifts added to every user's scores, by raw item id (e.g. `Trending.lift`)
+                  )->pd.DataFrame:
     "Top-`n` items for each raw user id in `users`: a frame of user, rank, item, score"
     view,users = collab_view(self),list(users)
     codes = view.encode_ids(users, 'user')
-    vals,idx = _top(self, _score_codes(self, codes, chunk), n, codes, exclude_seen)
+    vals,idx = _top(self, _boost(self, _score_codes(self, codes, chunk), boost), n, codes, exclude_seen)
     k = idx.shape[1]
     res = pd.DataFrame({view.user_name: np.repeat(np.array(users, dtype=object), k), 'rank': np.tile(np.arange(1,k+1), len(users)),
                         view.item_name: view.decode(idx.flatten()), 'score': vals.flatten().numpy()})
@@ -170,24 +183,63 @@ def _new_user_scores(learn, ratings, features=None, **fold_kw):
     items = _history(learn, ratings).to(model_device(learn.model))
     return learn.model.fold_in_scores(items, **fold_kw).detach().cpu().view(1, -1).clone()
 
+def _recommend(learn, user, n, exclude_seen, ratings, features, boost, **fold_kw):
+    "`recommend`'s list and the reason for it: the model, a new user's features or fold-in, else the cold-start fallback"
+    view = collab_view(learn)
+    if view.is_known(user) and ratings is None and features is None:
+        return learn.recommend_many([user], n, exclude_seen, boost=boost).drop(columns=[view.user_name,'rank']).assign(reason='model')
+    if ratings is not None or features is not None:
+        s = _boost(learn, _new_user_scores(learn, ratings, features, **fold_kw), boost)
+        if exclude_seen and ratings is not None: s[0, view.encode_ids(ratings[view.item_name].values, 'item')] = -float('inf')
+        vals,idx = _top(learn, s, n, exclude_seen=False)
+        reason = 'fold-in' if features is None else 'features' if ratings is None else 'features + fold-in'
+        return _drop_unavailable(_item_frame(learn, vals[0], idx[0], reason), n, 'the new user has')
+    ib = None if members(learn.model) else table_weight(learn.model, 'item_bias')
+    if ib is not None:
+        vals,idx = _top(learn, _boost(learn, ib.detach().cpu().view(1,-1).clone(), boost), n, exclude_seen=False)
+        return _item_frame(learn, vals[0], idx[0], 'cold start: item bias')
+    vals,idx = _top(learn, _boost(learn, _score_codes(learn, tensor([0]), model=_average_model(learn.model)), boost), n, exclude_seen=False)
+    return _item_frame(learn, vals[0], idx[0], 'cold start: average user')
+
 @patch
 def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
               ratings:pd.DataFrame=None, # A new user's (item, rating) frame to fold in
               features:pd.DataFrame=None, # A new user's features (one row), for hybrid models
+              boost:pd.Series=None, # Per-item shifts added to the scores, by raw item id (e.g. `Trending.lift`); the reason then ends in ' + boost'
               **fold_kw)->pd.DataFrame:
     "Top-`n` items for raw `user` id, with cold start for unseen users (see above)"
-    view = collab_view(self)
-    if view.is_known(user) and ratings is None and features is None:
-        return self.recommend_many([user], n, exclude_seen).drop(columns=[view.user_name,'rank']).assign(reason='model')
-    if ratings is not None or features is not None:
-        s = _new_user_scores(self, ratings, features, **fold_kw)
-        if exclude_seen and ratings is not None: s[0, view.encode_ids(ratings[view.item_name].values, 'item')] = -float('inf')
-        vals,idx = _top(self, s, n, exclude_seen=False)
-        reason = 'fold-in' if features is None else 'features' if ratings is None else 'features + fold-in'
-        return _drop_unavailable(_item_frame(self, vals[0], idx[0], reason), n, 'the new user has')
-    ib = None if members(self.model) else table_weight(self.model, 'item_bias')
-    if ib is not None:
-        vals,idx = _top(self, ib.detach().cpu().view(1,-1).clone(), n, exclude_seen=False)
-        return _item_frame(self, vals[0], idx[0], 'cold start: item bias')
-    vals,idx = _top(self, _score_codes(self, tensor([0]), model=_average_model(self.model)), n, exclude_seen=False)
-    return _item_frame(self, vals[0], idx[0], 'cold start: average user')
+    res = _recommend(self, user, n, exclude_seen, ratings, features, boost, **fold_kw)
+    return res if boost is None else res.assign(reason=res.reason + ' + boost')
+
+# %% ../nbs/09_inference.ipynb #17a510c1
+def _times(v, unit):
+    "`v` (a column or one value) as numpy datetime64: numbers are `unit`s since the epoch, anything else what `pd.to_datetime` reads"
+    num = pd.api.types.is_numeric_dtype(v) if isinstance(v, pd.Series) else isinstance(v, (int,float,np.number))
+    t = pd.to_datetime(v, unit=unit if num else None)
+    return t.values if isinstance(t, pd.Series) else t.to_datetime64()
+
+class Trending:
+    "Each item's share of the interactions in the `days` before a time, against its share of them all"
+    def __init__(self, df:pd.DataFrame, # Interactions: an item and a time column
+                 days:float=30, # Length of the window before the time asked about
+                 prior:float=100, # Interactions, spread by all-time popularity, mixed into each window's counts
+                 item_name:str='item', time_name:str='timestamp',
+                 unit:str='s'): # Unit of numeric times (MovieLens: seconds since 1970)
+        check_positive('days', days); check_positive('prior', prior)
+        for c in (item_name, time_name): _check_col(df, c, 'interactions')
+        t = _times(df[time_name], unit); o = np.argsort(t, kind='stable')
+        self.times,self.items = t[o],df[item_name].values[o]
+        self.all = df[item_name].value_counts().sort_index()
+        store_attr('days,prior,unit')
+
+    def counts(self, at)->pd.Series:
+        "Interactions of each item in `[at - days, at)`, by item id (every item, zeros included)"
+        try: at = _times(at, self.unit)
+        except (ValueError, TypeError) as e: raise ValueError(f"at={at!r} is not a time: give a number in {self.unit!r} since 1970, or a date") from e
+        lo,hi = np.searchsorted(self.times, [at - np.timedelta64(round(self.days*86400e9), 'ns'), at])
+        return pd.Series(self.items[lo:hi]).value_counts().reindex(self.all.index, fill_value=0)
+
+    def lift(self, at, weight:float=1.)->pd.Series:
+        "`weight` times the log of each item's share of the window before `at` (smoothed by `prior`) over its share of all: a `boost` for `recommend`"
+        c,p = self.counts(at),self.all/self.all.sum()
+        return weight*np.log((c + self.prior*p)/(c.sum() + self.prior)/p)
