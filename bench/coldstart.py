@@ -4,7 +4,8 @@
     the held-out items for each user who rated any (every held-out rating relevant).
 (2) New users: 20% of the users held out entirely. RMSE on their ratings, and NDCG@10 ranking every item, cold (from
     demographics alone: every rating of the user is scored, every item ranked) and with 5 revealed ratings per user
-    (seeded: the other ratings are scored, and the 5 revealed items are not ranked).
+    (seeded: the other ratings are scored, and the 5 revealed items are not ranked). One cold row also knows when
+    each new user signed up (the time of her first rating) and boosts what training users rated in the days before.
 (3) Warm start (80/20 random split, and u1.base -> u1.test): RMSE of the fast recipe (`fast_learner`), a HybridMF with
     both sides' features trained on the same loaders, and their `blend_learner`.
 
@@ -211,12 +212,20 @@ def group_popularity(train, users_f, users, items):
     allc = train.item.value_counts().reindex(items, fill_value=0).values
     return np.stack([cnt.loc[gp].values + 1e-3*allc if gp in cnt.index else allc for gp in band(users)])
 
+def group_trending(split, users_f, items, days, weight):
+    "Log popularity within the age band x gender group plus `weight` x `Trending(days)`'s lift at each new user's sign-up"
+    tr = Trending(split.train, days=days)
+    lift = np.stack([tr.lift(split.joined[u], weight).reindex(items, fill_value=0).values for u in split.cold])
+    return np.log(np.maximum(group_popularity(split.train, users_f, split.cold, items), 1e-9)) + lift  # (items nobody in training rated: last)
+
 class UserSplit:
     "Users held out of `df` (seeded), each with 5 revealed ratings; their unseen categories given as missing ('#na#')"
     def __init__(self, df, users_f, seed):
         self.train,held,self.cold = hold_out(df, 'user', 0.2, seed)
         self.held = held.sample(frac=1, random_state=seed)  # cold: all their ratings are the test
-        self.revealed = self.held.groupby('user').head(5); self.test = self.held.drop(self.revealed.index)  # +5: the rest
+        known = self.held.item.isin(self.train.item.unique())  # (the 5 revealed are items training has: fold-in can only use those)
+        self.revealed = self.held[known].groupby('user').head(5); self.test = self.held.drop(self.revealed.index)  # +5: the rest
+        self.joined = held.groupby('user').timestamp.min()  # when each new user signed up: her first rating
         seen = users_f.loc[self.train.user.unique()]
         self.ufeats = users_f.copy()  # (a held-out user's zip prefix that no training user has is given as missing: '#na#')
         for c in ('gender','occupation','zip_prefix'): self.ufeats.loc[~self.ufeats[c].isin(seen[c]), c] = np.nan
@@ -235,16 +244,18 @@ class UserSplit:
         return np.stack([e.recommend(10**9, n=n_e, ratings=self.revealed[self.revealed.user==u], exclude_seen=False)
                          .set_index('item').score.reindex(items).values for u in self.cold])
 
-    def hybrid(self, kind, cfg, items, seed, fold_wds=()):
-        "Scores of the held-out users by a hybrid trained on `train`: from their features, and (a dict by fold-in weight decay) with their 5 ratings folded in"
+    def hybrid(self, kind, cfg, items, seed, fold_wds=(), trends=()):
+        "Scores of held-out users by a hybrid trained on `train`: from features; by fold-in wd, 5 ratings folded in; by (days, weight), boosted by `Trending`"
         l = fit_hybrid(self.train, 'mf', kind, users=self.ufeats, seed=seed, **cfg)
         n_l = collab_view(l).n_items-1
         def scores(u, five, **kw):
             r = l.recommend(10**9, n=n_l, features=self.ufeats.loc[[u]], ratings=self.revealed[self.revealed.user==u] if five else None, exclude_seen=False, **kw)
             return r.set_index('item').score.reindex(items).values  # (NaN: items only the held-out users rated)
-        return np.stack([scores(u, False) for u in self.cold]),{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds}
+        tr = {d: Trending(self.train, days=d) for d,_ in trends}
+        return (np.stack([scores(u, False) for u in self.cold]),{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds},
+                {(d,w): np.stack([scores(u, False, boost=tr[d].lift(self.joined[u], w)) for u in self.cold]) for d,w in trends})
 
-def users_protocol(ratings, users_f, items_f, seed, grid, lams):
+def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends):
     items = np.sort(ratings.item.unique())
     sp = UserSplit(ratings, users_f, seed)
     vs = UserSplit(sp.train, users_f, seed+1)  # validation: users held out of the training users, the same way
@@ -266,6 +277,8 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams):
     row('global mean / popularity', np.full(len(sp.held), g), pop, None, pop)
     row('item mean / item mean + offset of the 5 revealed', ipred(sp.held), None, ipred(test) + off.reindex(test.user).values, None)
     row('popularity within age band x gender', None, group_popularity(train, users_f, cold, items))
+    d,w = max(trends, key=lambda k: vs.ndcg(group_trending(vs, users_f, items, *k), items))  # the same grid as fastcf's trend row, on validation
+    row(f'popularity within age band x gender + Trending({d} days) x {w:g}', None, group_trending(sp, users_f, items, d, w))
     row('item-kNN on the 5 revealed ratings', None, None, None, knn_scores(train, revealed, cold, items) + 1e-6*pop)
     if _have('lightfm'):
         U = user_matrix(users_f)
@@ -279,13 +292,15 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams):
         lam,drop = max(cands, key=val.get)
         row(f'fastcf EASE (lambda {lam:g}, drop {drop:g}) folding in the 5', None, None, None, sp.ease(lam, drop, items))
     cm = min(grid['fastcf HybridMF (MSE)'], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed)[0], items, g), vs.held))
-    S0,S5 = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,))
+    S0,S5,_ = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,))
     row(f'fastcf HybridMF (MSE) {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5[0.3], items, g, five=True), None)
     cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: vs.ndcg(vs.hybrid('ranking', c, items, seed)[0], items))
-    _,V5 = vs.hybrid('ranking', cr, items, seed, fold_wds=(0.03, 0.3))
+    _,V5,VT = vs.hybrid('ranking', cr, items, seed, fold_wds=(0.03, 0.3), trends=trends)
     wd = max(V5, key=lambda w: vs.ndcg(V5[w], items, five=True))  # the fold-in's pull towards the feature-based start, on validation
-    S0,S5 = sp.hybrid('ranking', cr, items, seed, fold_wds=(wd,))
+    dw = max(VT, key=lambda k: vs.ndcg(VT[k], items))  # the trend's window and weight, on validation
+    S0,S5,ST = sp.hybrid('ranking', cr, items, seed, fold_wds=(wd,), trends=(dw,))
     row(f'fastcf HybridMF (softmax ranking) {cr}, fold-in wd {wd}', None, S0, None, S5[wd])
+    row(f'fastcf HybridMF (softmax) + Trending({dw[0]} days), weight {dw[1]:g}', None, ST[dw])
     return rows
 
 def warm_protocol(users_f, items_f, seed, cfg):
@@ -331,9 +346,10 @@ if __name__=='__main__':
             'fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w) for d in (0.25, 0.5) for w in (0.05, 0.2)],
             'users: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w, epochs=20, lr=3e-3) for d in (0.75, 1.) for w in (0.3, 1.)]}
     lams = list(itertools.product((300., 1000., 3000., 5000., 10000.), (0., 0.9, 0.95, 0.98)))  # EASE's (lambda, drop)
-    if a.quick: grid,lams = {k: v[:1] for k,v in grid.items()},[(5000., 0.), (1000., 0.98)]
+    trends = list(itertools.product((30, 60), (0.25, 0.5, 1.)))  # Trending's (days, weight) for the cold users
+    if a.quick: grid,lams,trends = {k: v[:1] for k,v in grid.items()},[(5000., 0.), (1000., 0.98)],[(30, 0.5)]
     ri = items_protocol(ratings, users_f, items_f, a.seed, grid)
-    ru = users_protocol(ratings, users_f, items_f, a.seed, grid, lams)
+    ru = users_protocol(ratings, users_f, items_f, a.seed, grid, lams, trends)
     for i,what in ((1, 'cold'), (3, 'with 5 ratings')):
         (n1,v1),(n2,v2) = best_ours(ru, i, False),best_other(ru, i, False)
         print(f"coldstart users NDCG@10 {what}: fastcf {v1:.4f} ({n1}) vs best other {v2:.4f} ({n2})")
