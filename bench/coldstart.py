@@ -251,7 +251,7 @@ class UserSplit:
         def scores(u, five, **kw):
             r = l.recommend(10**9, n=n_l, features=self.ufeats.loc[[u]], ratings=self.revealed[self.revealed.user==u] if five else None, exclude_seen=False, **kw)
             return r.set_index('item').score.reindex(items).values  # (NaN: items only the held-out users rated)
-        tr = {d: Trending(self.train, days=d) for d,_ in trends}
+        tr = {d: Trending(self.train, days=d) for d in {d for d,_ in trends}}
         return (np.stack([scores(u, False) for u in self.cold]),{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds},
                 {(d,w): np.stack([scores(u, False, boost=tr[d].lift(self.joined[u], w)) for u in self.cold]) for d,w in trends})
 

@@ -117,6 +117,11 @@ def check_positive(name:str, v):
     "`v`, a finite number above 0, or an error naming `name`"
     return check_arg(_finite(v) and v > 0, name, v, "needs a finite number above 0")
 
+def _read_times(v, unit:str='s'):
+    "`v` (a column or one value) as pandas datetimes: numbers are `unit`s since 1970, anything else what `pd.to_datetime` reads"
+    num = pd.api.types.is_numeric_dtype(v) if isinstance(v, pd.Series) else isinstance(v, (int,float,np.number))
+    return pd.to_datetime(v, unit=unit if num else None)
+
 # %% ../nbs/00_data.ipynb #43d3b232
 def check_ratings(
     df:pd.DataFrame, # Ratings frame

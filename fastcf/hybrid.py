@@ -15,6 +15,7 @@ from .features import FeatureTable
 from .implicit import ImplicitDataLoaders
 from .ranking import ranking_learner
 from .blend import Blend
+from .data import _read_times
 from .interpret import CollabInterpretation
 
 # %% auto #0
@@ -142,7 +143,7 @@ def time_features(df:pd.DataFrame, time_name:str='timestamp', parts:tuple=('week
     bad = [p for p in parts if p not in _TIME_PARTS]
     if bad: raise ValueError(f"unknown time part(s) {bad}: use {list(_TIME_PARTS)}")
     t = df[time_name]
-    t = pd.to_datetime(t, unit=unit) if pd.api.types.is_numeric_dtype(t) else pd.to_datetime(t)
+    t = _read_times(t, unit)
     if t.isna().any(): raise ValueError(f"{time_name!r} has {int(t.isna().sum())} missing or unreadable time(s), first at row {int(np.flatnonzero(t.isna().values)[0])}")
     return df.assign(**{p: _TIME_PARTS[p](t).astype(np.int16) for p in parts})
 

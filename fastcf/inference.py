@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/inference.html.md"""
 from __future__ import annotations
 from copy import deepcopy
 from fastai.tabular.all import *
-from .data import check_ratings, check_count, check_positive, _check_col, _py
+from .data import check_ratings, check_count, check_positive, _check_col, _py, _read_times
 from .loaders import csr_mask
 from .learner import model_device
 from .view import *
@@ -212,12 +212,6 @@ def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
     return res if boost is None else res.assign(reason=res.reason + ' + boost')
 
 # %% ../nbs/09_inference.ipynb #17a510c1
-def _times(v, unit):
-    "`v` (a column or one value) as numpy datetime64: numbers are `unit`s since the epoch, anything else what `pd.to_datetime` reads"
-    num = pd.api.types.is_numeric_dtype(v) if isinstance(v, pd.Series) else isinstance(v, (int,float,np.number))
-    t = pd.to_datetime(v, unit=unit if num else None)
-    return t.values if isinstance(t, pd.Series) else t.to_datetime64()
-
 class Trending:
     "Each item's share of the interactions in the `days` before a time, against its share of them all"
     def __init__(self, df:pd.DataFrame, # Interactions: an item and a time column
@@ -227,14 +221,14 @@ class Trending:
                  unit:str='s'): # Unit of numeric times (MovieLens: seconds since 1970)
         check_positive('days', days); check_positive('prior', prior)
         for c in (item_name, time_name): _check_col(df, c, 'interactions')
-        t = _times(df[time_name], unit); o = np.argsort(t, kind='stable')
+        t = _read_times(df[time_name], unit).values; o = np.argsort(t, kind='stable')
         self.times,self.items = t[o],df[item_name].values[o]
         self.all = df[item_name].value_counts().sort_index()
         store_attr('days,prior,unit')
 
     def counts(self, at)->pd.Series:
         "Interactions of each item in `[at - days, at)`, by item id (every item, zeros included)"
-        try: at = _times(at, self.unit)
+        try: at = _read_times(at, self.unit).to_datetime64()
         except (ValueError, TypeError) as e: raise ValueError(f"at={at!r} is not a time: give a number in {self.unit!r} since 1970, or a date") from e
         lo,hi = np.searchsorted(self.times, [at - np.timedelta64(round(self.days*86400e9), 'ns'), at])
         return pd.Series(self.items[lo:hi]).value_counts().reindex(self.all.index, fill_value=0)
