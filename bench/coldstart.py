@@ -212,11 +212,9 @@ def group_popularity(train, users_f, users, items):
     allc = train.item.value_counts().reindex(items, fill_value=0).values
     return np.stack([cnt.loc[gp].values + 1e-3*allc if gp in cnt.index else allc for gp in band(users)])
 
-def group_trending(split, users_f, items, days, weight):
-    "Log popularity within the age band x gender group plus `weight` x `Trending(days)`'s lift at each new user's sign-up"
-    tr = Trending(split.train, days=days)
-    lift = np.stack([tr.lift(split.joined[u], weight).reindex(items, fill_value=0).values for u in split.cold])
-    return np.log(np.maximum(group_popularity(split.train, users_f, split.cold, items), 1e-9)) + lift  # (items nobody in training rated: last)
+def with_trend(split, scores, items, days, weight):
+    "`scores` `[new users, items]` plus each new user's `weight` x `Trending(days)` lift at her sign-up"
+    return scores + np.stack([split.lift(u, days, weight).reindex(items, fill_value=0).values for u in split.cold])
 
 class UserSplit:
     "Users held out of `df` (seeded), each with 5 revealed ratings; their unseen categories given as missing ('#na#')"
@@ -226,11 +224,16 @@ class UserSplit:
         known = self.held.item.isin(self.train.item.unique())  # (the 5 revealed are items training has: fold-in can only use those)
         self.revealed = self.held[known].groupby('user').head(5); self.test = self.held.drop(self.revealed.index)  # +5: the rest
         self.joined = held.groupby('user').timestamp.min()  # when each new user signed up: her first rating
+        self.trending = {}  # `Trending` of the training ratings, by window in days
         seen = users_f.loc[self.train.user.unique()]
         self.ufeats = users_f.copy()  # (a held-out user's zip prefix that no training user has is given as missing: '#na#')
         for c in ('gender','occupation','zip_prefix'): self.ufeats.loc[~self.ufeats[c].isin(seen[c]), c] = np.nan
 
     def tested(self, five): return self.test if five else self.held
+    def lift(self, u, days, weight):
+        "`weight` x the lift of what training users rated in the `days` before new user `u` signed up (`Trending.lift`)"
+        if days not in self.trending: self.trending[days] = Trending(self.train, days=days)
+        return self.trending[days].lift(self.joined[u], weight)
     def ndcg(self, S, items, five=False):
         return ranking(np.nan_to_num(S, nan=-1e9), self.cold, items, self.tested(five), exclude=self.revealed if five else None)['ndcg']
     def pairs(self, S, items, fill, five=False):
@@ -251,9 +254,8 @@ class UserSplit:
         def scores(u, five, **kw):
             r = l.recommend(10**9, n=n_l, features=self.ufeats.loc[[u]], ratings=self.revealed[self.revealed.user==u] if five else None, exclude_seen=False, **kw)
             return r.set_index('item').score.reindex(items).values  # (NaN: items only the held-out users rated)
-        tr = {d: Trending(self.train, days=d) for d in {d for d,_ in trends}}
         return (np.stack([scores(u, False) for u in self.cold]),{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds},
-                {(d,w): np.stack([scores(u, False, boost=tr[d].lift(self.joined[u], w)) for u in self.cold]) for d,w in trends})
+                {(d,w): np.stack([scores(u, False, boost=self.lift(u, d, w)) for u in self.cold]) for d,w in trends})
 
 def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends):
     items = np.sort(ratings.item.unique())
@@ -276,9 +278,11 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends):
     off = (revealed.rating - ipred(revealed)).groupby(revealed.user).mean()
     row('global mean / popularity', np.full(len(sp.held), g), pop, None, pop)
     row('item mean / item mean + offset of the 5 revealed', ipred(sp.held), None, ipred(test) + off.reindex(test.user).values, None)
-    row('popularity within age band x gender', None, group_popularity(train, users_f, cold, items))
-    d,w = max(trends, key=lambda k: vs.ndcg(group_trending(vs, users_f, items, *k), items))  # the same grid as fastcf's trend row, on validation
-    row(f'popularity within age band x gender + Trending({d} days) x {w:g}', None, group_trending(sp, users_f, items, d, w))
+    G,VG = group_popularity(train, users_f, cold, items),group_popularity(vs.train, users_f, vs.cold, items)
+    row('popularity within age band x gender', None, G)
+    logp = lambda P: np.log(np.maximum(P, 1e-9))  # (items nobody in training rated: last)
+    d,w = max(trends, key=lambda k: vs.ndcg(with_trend(vs, logp(VG), items, *k), items))  # the same grid as fastcf's trend row, on validation
+    row(f'popularity within age band x gender + Trending({d} days) x {w:g}', None, with_trend(sp, logp(G), items, d, w))
     row('item-kNN on the 5 revealed ratings', None, None, None, knn_scores(train, revealed, cold, items) + 1e-6*pop)
     if _have('lightfm'):
         U = user_matrix(users_f)

@@ -97,9 +97,9 @@ def _boost(learn, scores, boost):
     if not isinstance(boost, pd.Series): raise TypeError(f"boost needs a pandas Series of score shifts indexed by raw item id, got {type(boost).__name__}")
     view,v = collab_view(learn),np.asarray(boost.values, dtype=np.float64)
     if not np.isfinite(v).all(): raise ValueError(f"boost has {int((~np.isfinite(v)).sum())} missing or infinite value(s), first for item {_py(boost.index[~np.isfinite(v)][0])!r}")
-    codes = view.encode_ids(boost.index, 'item', unknown='na')
-    if len(boost) and not (codes>0).any(): raise KeyError(f"none of boost's {len(boost)} item ids is in the model's vocabulary (first: {_py(boost.index[0])!r}): index it by raw item id")
-    shift = torch.zeros(view.n_items); shift[codes[codes>0]] = torch.tensor(v[(codes>0).numpy()], dtype=torch.float32)
+    codes = view.encode_ids(boost.index, 'item', unknown='na'); known = codes>0
+    if len(boost) and not known.any(): raise KeyError(f"none of boost's {len(boost)} item ids is in the model's vocabulary (first: {_py(boost.index[0])!r}): index it by raw item id")
+    shift = torch.zeros(view.n_items); shift[codes[known]] = torch.tensor(v[known.numpy()], dtype=torch.float32)
     return scores + shift
 
 @patch
