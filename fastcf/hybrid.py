@@ -17,6 +17,7 @@ from .ranking import ranking_learner
 from .blend import Blend
 from .data import _read_times
 from .interpret import CollabInterpretation
+from torch.func import functional_call
 
 # %% auto #0
 __all__ = ['FeatureEmbedding', 'HybridMF', 'HybridTabular', 'time_features', 'hybrid_learner', 'synthetic_features']
@@ -214,23 +215,43 @@ def new_scores(self:HybridTabular, which:str, df:pd.DataFrame, codes:Tensor)->Te
     res = self.predict(zeros, old, uf=new) if which=='user' else self.predict(old, zeros, itf=new)
     return res.view(n, m) if which=='user' else res.view(n, m).t()
 
+def _check_fold_in(m, has_feats:bool, df:pd.DataFrame, ratings:Tensor):
+    "Clear errors for a fold-in from features that can't be: no user features, not one new user, ratings that don't suit the model"
+    if not has_feats: raise ValueError("this model has no user features: fold ratings in with recommend(user, ratings=...) instead")
+    if len(df)!=1: raise ValueError(f"fold_in_features is for one new user: got {len(df)} rows of features")
+    if (ratings is None) != (m.y_range is None): raise ValueError("a rating model folds in ratings, a ranking model only items" if ratings is None else "a ranking model folds in items, without ratings")
+
+def _fold_row(start:Tensor, scores, items:Tensor, ratings:Tensor=None, steps:int=100, lr:float=0.05, wd:float=0.3)->Tensor:
+    "Fit a new user's row from `start` so that `scores(row)` (every item's) fit her `items`: MSE to `ratings`, or the softmax without; `wd` pulls it to `start`"
+    row = start.clone().requires_grad_()
+    opt = torch.optim.Adam([row], lr=lr)
+    for _ in range(steps):
+        s = scores(row)
+        loss = (F.mse_loss(s[items], ratings.to(s.device).float()) if ratings is not None else F.cross_entropy(s[None].expand(len(items), -1), items)) + wd*((row-start)**2).sum()
+        opt.zero_grad(); row.grad, = torch.autograd.grad(loss, row); opt.step()  # (the model's own gradients are left as they were)
+    with torch.no_grad(): return scores(row)
+
 @patch
 def fold_in_features(self:HybridMF, df:pd.DataFrame, items:Tensor, ratings:Tensor=None, steps:int=100, lr:float=0.05, wd:float=0.3)->Tensor:
     "Every item's score for a new user with features `df` (one row) who rated item codes `items` (`ratings`; none for a ranking model)"
-    if self.user_feats is None: raise ValueError("this model has no user features: fold ratings in with recommend(user, ratings=...) instead")
-    if len(df)!=1: raise ValueError(f"fold_in_features is for one new user: got {len(df)} rows of features")
-    if (ratings is None) != (self.y_range is None): raise ValueError("a rating model folds in ratings, a ranking model only items" if ratings is None else "a ranking model folds in items, without ratings")
+    _check_fold_in(self, self.user_feats is not None, df, ratings)
     with torch.no_grad(): fu = self.user_feats.embed(*self.user_feats.encode(df))  # her features' part, fixed
     V,vb = _all(self, 'item')
+    def scores(ids): u = ids + fu; return self.score((u[:,:-1], u[:,-1]), (V, vb))[0]
     start = torch.cat([self.user_factors.weight[:1], self.user_bias.weight[:1]], 1).detach()
-    ids,items = start.clone().requires_grad_(),items.to(V.device).long()
-    opt = torch.optim.Adam([ids], lr=lr)
-    def scores(): u = ids + fu; return self.score((u[:,:-1], u[:,-1]), (V, vb))[0]
-    for _ in range(steps):
-        s = scores()
-        loss = (F.mse_loss(s[items], ratings.to(V.device).float()) if ratings is not None else F.cross_entropy(s[None].expand(len(items), -1), items)) + wd*((ids-start)**2).sum()
-        opt.zero_grad(); loss.backward(); opt.step()
-    with torch.no_grad(): return scores()
+    return _fold_row(start, scores, items.to(V.device).long(), ratings, steps, lr, wd)
+
+@patch
+def fold_in_features(self:HybridTabular, df:pd.DataFrame, items:Tensor, ratings:Tensor, steps:int=100, lr:float=0.05, wd:float=0.3)->Tensor:
+    "Every item's rating for a new user with features `df` (one row) who rated item codes `items` `ratings`: her id embedding fitted from the unseen id's"
+    _check_fold_in(self, self.tables['user'] is not None, df, ratings)
+    cats,conts = self.encode('user', df)
+    E = self.tab.embeds[0].weight.detach()
+    codes = torch.arange(self.tab.embeds[1].num_embeddings, device=E.device)
+    x = torch.stack([torch.zeros_like(codes), codes], 1)  # (the unseen user 0 with every item: her row, features and id, swapped in below)
+    def scores(ids): return functional_call(self, {'tab.embeds.0.weight': torch.cat([ids, E[1:]]), 'user_cats': torch.cat([cats, self.user_cats[1:]]),
+                                                   'user_conts': torch.cat([conts, self.user_conts[1:]])}, (x,))
+    return _fold_row(E[:1], scores, items.to(E.device).long(), ratings, steps, lr, wd)
 
 # %% ../nbs/22_hybrid.ipynb #28e36db2
 @patch

@@ -160,10 +160,10 @@ def _feature_model(learn):
 
 def _feature_user_scores(learn, features, ratings=None, **fold_kw):
     "Scores `[1, n_items]` for a new user with `features` (one row), her `ratings` folded in from the feature-based start when given"
-    view,m = collab_view(learn),_feature_model(learn)
+    view,m = collab_view(learn),_feature_model(learn).eval()
     if ratings is None:
-        with torch.no_grad(): return m.eval().new_scores('user', features, torch.arange(view.n_items)).cpu()
-    if not hasattr(m, 'fold_in_features'): raise ValueError(f"{type(m).__name__} cannot fold ratings in from features: use model='mf'")
+        with torch.no_grad(): return m.new_scores('user', features, torch.arange(view.n_items)).cpu()
+    if not hasattr(m, 'fold_in_features'): raise ValueError(f"{type(m).__name__} cannot fold ratings in from features: fold them in with a hybrid_learner's HybridMF or HybridTabular")
     items = _history(learn, ratings)
     r = None if getattr(m, 'y_range', None) is None else torch.tensor(np.asarray(ratings[view.rating_name].values, dtype=np.float32))
     return m.fold_in_features(features, items, r, **fold_kw).detach().cpu().view(1, -1)

@@ -49,6 +49,23 @@ def test_new_user_from_demographics_and_fold_in(ml, trained):
     folded = trained.recommend(10**6, 10, features=u, ratings=mine)
     assert list(folded.reason.unique())==['features + fold-in'] and not set(folded.item) & {50, 172, 181}
 
+def test_tabular_folds_a_new_user_in_after_export(ml, tmp_path):
+    warm,_,users,items,_ = ml
+    set_seed(0)
+    dls = FastCollabDataLoaders.from_df(warm[['user','item','rating']], bs=1024, seed=0)
+    learn = hybrid_learner(dls, users=users, items=items, model='tabular', layers=[32])
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(2, 1e-2)
+    learn.path = tmp_path
+    learn.export('t.pkl')
+    back = load_collab_learner(tmp_path/'t.pkl')
+    u,mine = users.loc[[1]],pd.DataFrame({'item': [50, 172, 181], 'rating': [1., 1., 1.]})
+    folded = back.recommend(10**6, 2000, features=u, ratings=mine, exclude_seen=False)
+    pd.testing.assert_frame_equal(folded, learn.recommend(10**6, 2000, features=u, ratings=mine, exclude_seen=False))
+    assert list(folded.reason.unique())==['features + fold-in']
+    cold = back.recommend(10**6, 2000, features=u, exclude_seen=False).set_index('item').score
+    f = folded.set_index('item').score
+    assert (f[[50, 172, 181]] < cold[[50, 172, 181]] - 0.5).all(), (f[[50, 172, 181]], cold[[50, 172, 181]])  # her 1-star ratings pulled those down
+
 def test_fastai_loaders_work(ml):
     warm,_,users,items,new = ml
     dls = CollabDataLoaders.from_df(warm[['user','item','rating']].iloc[:20000], bs=256, seed=0)
