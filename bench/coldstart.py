@@ -247,9 +247,9 @@ class UserSplit:
         return np.stack([e.recommend(10**9, n=n_e, ratings=self.revealed[self.revealed.user==u], exclude_seen=False)
                          .set_index('item').score.reindex(items).values for u in self.cold])
 
-    def hybrid(self, kind, cfg, items, seed, fold_wds=(), trends=()):
-        "Scores of held-out users by a hybrid trained on `train`: from features; by fold-in wd, 5 ratings folded in; by (days, weight), boosted by `Trending`"
-        l = fit_hybrid(self.train, 'mf', kind, users=self.ufeats, seed=seed, **cfg)
+    def hybrid(self, kind, cfg, items, seed, fold_wds=(), trends=(), model='mf'):
+        "Scores of held-out users by a hybrid `model` trained on `train`: from features; by fold-in wd, 5 ratings folded in; by (days, weight), boosted by `Trending`"
+        l = fit_hybrid(self.train, model, kind, users=self.ufeats, seed=seed, **cfg)
         n_l = collab_view(l).n_items-1
         def scores(u, five, **kw):
             r = l.recommend(10**9, n=n_l, features=self.ufeats.loc[[u]], ratings=self.revealed[self.revealed.user==u] if five else None, exclude_seen=False, **kw)
@@ -295,9 +295,10 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends):
         if not cands: continue
         lam,drop = max(cands, key=val.get)
         row(f'fastcf EASE (lambda {lam:g}, drop {drop:g}) folding in the 5', None, None, None, sp.ease(lam, drop, items))
-    cm = min(grid['fastcf HybridMF (MSE)'], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed)[0], items, g), vs.held))
-    S0,S5,_ = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,))
-    row(f'fastcf HybridMF (MSE) {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5[0.3], items, g, five=True), None)
+    for name,model in (('fastcf HybridMF (MSE)', 'mf'), ('fastcf HybridTabular (MSE)', 'tabular')):  # cold from features; +5: folded in from there
+        cm = min(grid[name], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed, model=model)[0], items, g), vs.held))
+        S0,S5,_ = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,), model=model)
+        row(f'{name} {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5[0.3], items, g, five=True), None)
     cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: vs.ndcg(vs.hybrid('ranking', c, items, seed)[0], items))
     _,V5,VT = vs.hybrid('ranking', cr, items, seed, fold_wds=(0.03, 0.3), trends=trends)
     wd = max(V5, key=lambda w: vs.ndcg(V5[w], items, five=True))  # the fold-in's pull towards the feature-based start, on validation
