@@ -222,12 +222,13 @@ def _check_fold_in(m, has_feats:bool, df:pd.DataFrame, ratings:Tensor):
     if (ratings is None) != (m.y_range is None): raise ValueError("a rating model folds in ratings, a ranking model only items" if ratings is None else "a ranking model folds in items, without ratings")
 
 def _fold_row(start:Tensor, scores, items:Tensor, ratings:Tensor=None, steps:int=100, lr:float=0.05, wd:float=0.3)->Tensor:
-    "Fit a new user's row from `start` so that `scores(row)` (every item's) fit her `items`: MSE to `ratings`, or the softmax without; `wd` pulls it to `start`"
+    "Fit a new user's row from `start` so that `scores(row, codes)` (every item's when `codes` is None) fit her `items`: MSE to `ratings`, or the softmax without; `wd` pulls it to `start`"
     row = start.clone().requires_grad_()
     opt = torch.optim.Adam([row], lr=lr)
     for _ in range(steps):
-        s = scores(row)
-        loss = (F.mse_loss(s[items], ratings.to(s.device).float()) if ratings is not None else F.cross_entropy(s[None].expand(len(items), -1), items)) + wd*((row-start)**2).sum()
+        fit = (F.mse_loss(scores(row, items), ratings.to(row.device).float()) if ratings is not None  # (ratings: only her items are scored)
+               else F.cross_entropy(scores(row)[None].expand(len(items), -1), items))
+        loss = fit + wd*((row-start)**2).sum()
         opt.zero_grad(); row.grad, = torch.autograd.grad(loss, row); opt.step()  # (the model's own gradients are left as they were)
     with torch.no_grad(): return scores(row)
 
@@ -237,7 +238,7 @@ def fold_in_features(self:HybridMF, df:pd.DataFrame, items:Tensor, ratings:Tenso
     _check_fold_in(self, self.user_feats is not None, df, ratings)
     with torch.no_grad(): fu = self.user_feats.embed(*self.user_feats.encode(df))  # her features' part, fixed
     V,vb = _all(self, 'item')
-    def scores(ids): u = ids + fu; return self.score((u[:,:-1], u[:,-1]), (V, vb))[0]
+    def scores(ids, codes=None): u = ids + fu; return self.score((u[:,:-1], u[:,-1]), (V, vb) if codes is None else (V[codes], vb[codes]))[0]
     start = torch.cat([self.user_factors.weight[:1], self.user_bias.weight[:1]], 1).detach()
     return _fold_row(start, scores, items.to(V.device).long(), ratings, steps, lr, wd)
 
@@ -249,8 +250,8 @@ def fold_in_features(self:HybridTabular, df:pd.DataFrame, items:Tensor, ratings:
     E = self.tab.embeds[0].weight.detach()
     codes = torch.arange(self.tab.embeds[1].num_embeddings, device=E.device)
     x = torch.stack([torch.zeros_like(codes), codes], 1)  # (the unseen user 0 with every item: her row, features and id, swapped in below)
-    def scores(ids): return functional_call(self, {'tab.embeds.0.weight': torch.cat([ids, E[1:]]), 'user_cats': torch.cat([cats, self.user_cats[1:]]),
-                                                   'user_conts': torch.cat([conts, self.user_conts[1:]])}, (x,))
+    feats = {'user_cats': torch.cat([cats, self.user_cats[1:]]), 'user_conts': torch.cat([conts, self.user_conts[1:]])}
+    def scores(ids, codes=None): return functional_call(self, {**feats, 'tab.embeds.0.weight': torch.cat([ids, E[1:]])}, (x if codes is None else x[codes],))
     return _fold_row(E[:1], scores, items.to(E.device).long(), ratings, steps, lr, wd)
 
 # %% ../nbs/22_hybrid.ipynb #28e36db2
