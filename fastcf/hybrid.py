@@ -248,8 +248,8 @@ def fold_in_features(self:HybridTabular, df:pd.DataFrame, items:Tensor, ratings:
     _check_fold_in(self, self.tables['user'] is not None, df, ratings)
     cats,conts = self.encode('user', df)
     E = self.tab.embeds[0].weight.detach()
-    codes = torch.arange(self.tab.embeds[1].num_embeddings, device=E.device)
-    x = torch.stack([torch.zeros_like(codes), codes], 1)  # (the unseen user 0 with every item: her row, features and id, swapped in below)
+    every = torch.arange(self.tab.embeds[1].num_embeddings, device=E.device)
+    x = torch.stack([torch.zeros_like(every), every], 1)  # (the unseen user 0 with every item: her row, features and id, swapped in below)
     feats = {'user_cats': torch.cat([cats, self.user_cats[1:]]), 'user_conts': torch.cat([conts, self.user_conts[1:]])}
     def scores(ids, codes=None): return functional_call(self, {**feats, 'tab.embeds.0.weight': torch.cat([ids, E[1:]])}, (x if codes is None else x[codes],))
     return _fold_row(E[:1], scores, items.to(E.device).long(), ratings, steps, lr, wd)
