@@ -247,15 +247,14 @@ class UserSplit:
         return np.stack([e.recommend(10**9, n=n_e, ratings=self.revealed[self.revealed.user==u], exclude_seen=False)
                          .set_index('item').score.reindex(items).values for u in self.cold])
 
-    def hybrid(self, kind, cfg, items, seed, fold_wds=(), trends=(), model='mf'):
-        "Scores of held-out users by a hybrid `model` trained on `train`: from features; by fold-in wd, 5 ratings folded in; by (days, weight), boosted by `Trending`"
+    def hybrid(self, kind, cfg, items, seed, fold_wds=(), model='mf'):
+        "Scores of held-out users by a hybrid `model` trained on `train`: from features, and by fold-in wd with their 5 ratings folded in"
         l = fit_hybrid(self.train, model, kind, users=self.ufeats, seed=seed, **cfg)
         n_l = collab_view(l).n_items-1
         def scores(u, five, **kw):
             r = l.recommend(10**9, n=n_l, features=self.ufeats.loc[[u]], ratings=self.revealed[self.revealed.user==u] if five else None, exclude_seen=False, **kw)
             return r.set_index('item').score.reindex(items).values  # (NaN: items only the held-out users rated)
-        return (np.stack([scores(u, False) for u in self.cold]),{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds},
-                {(d,w): np.stack([scores(u, False, boost=self.lift(u, d, w)) for u in self.cold]) for d,w in trends})
+        return np.stack([scores(u, False) for u in self.cold]),{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds}
 
 def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends):
     items = np.sort(ratings.item.unique())
@@ -297,15 +296,15 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends):
         row(f'fastcf EASE (lambda {lam:g}, drop {drop:g}) folding in the 5', None, None, None, sp.ease(lam, drop, items))
     for name,model in (('fastcf HybridMF (MSE)', 'mf'), ('fastcf HybridTabular (MSE)', 'tabular')):  # cold from features; +5: folded in from there
         cm = min(grid[name], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed, model=model)[0], items, g), vs.held))
-        S0,S5,_ = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,), model=model)
+        S0,S5 = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,), model=model)
         row(f'{name} {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5[0.3], items, g, five=True), None)
     cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: vs.ndcg(vs.hybrid('ranking', c, items, seed)[0], items))
-    _,V5,VT = vs.hybrid('ranking', cr, items, seed, fold_wds=(0.03, 0.3), trends=trends)
+    V0,V5 = vs.hybrid('ranking', cr, items, seed, fold_wds=(0.03, 0.3))
     wd = max(V5, key=lambda w: vs.ndcg(V5[w], items, five=True))  # the fold-in's pull towards the feature-based start, on validation
-    dw = max(VT, key=lambda k: vs.ndcg(VT[k], items))  # the trend's window and weight, on validation
-    S0,S5,ST = sp.hybrid('ranking', cr, items, seed, fold_wds=(wd,), trends=(dw,))
+    dw = max(trends, key=lambda k: vs.ndcg(with_trend(vs, V0, items, *k), items))  # the trend's window and weight, on validation
+    S0,S5 = sp.hybrid('ranking', cr, items, seed, fold_wds=(wd,))
     row(f'fastcf HybridMF (softmax ranking) {cr}, fold-in wd {wd}', None, S0, None, S5[wd])
-    row(f'fastcf HybridMF (softmax) + Trending({dw[0]} days), weight {dw[1]:g}', None, ST[dw])
+    row(f'fastcf HybridMF (softmax) + Trending({dw[0]} days), weight {dw[1]:g}', None, with_trend(sp, S0, items, *dw))
     return rows
 
 def warm_protocol(users_f, items_f, seed, cfg):
