@@ -225,7 +225,7 @@ class UserSplit:
         self.revealed = self.held[known].groupby('user').head(5); self.test = self.held.drop(self.revealed.index)  # +5: the rest
         self.joined = held.groupby('user').timestamp.min()  # when each new user signed up: her first rating
         self.trending = {}  # `Trending` of the training ratings, by window in days
-        self.fitted = {}  # hybrids trained on `train`, with their cold scores, by (kind, model, setting, seed)
+        self.fitted = {}  # hybrids trained on `train`, by (kind, model, setting, seed)
         seen = users_f.loc[self.train.user.unique()]
         self.ufeats = users_f.copy()  # (a held-out user's zip prefix that no training user has is given as missing: '#na#')
         for c in ('gender','occupation','zip_prefix'): self.ufeats.loc[~self.ufeats[c].isin(seen[c]), c] = np.nan
@@ -251,13 +251,12 @@ class UserSplit:
     def hybrid(self, kind, cfg, items, seed, fold_wds=(), model='mf'):
         "Scores of held-out users by a hybrid `model` trained on `train`: from features, and by fold-in wd with their 5 ratings folded in"
         key = (kind, model, str(cfg), seed)  # (a setting picked on validation is trained once: its fold-ins reuse it)
-        if key not in self.fitted: self.fitted[key] = [fit_hybrid(self.train, model, kind, users=self.ufeats, seed=seed, **cfg), None]
-        l = self.fitted[key][0]; n_l = collab_view(l).n_items-1
+        if key not in self.fitted: self.fitted[key] = fit_hybrid(self.train, model, kind, users=self.ufeats, seed=seed, **cfg)
+        l = self.fitted[key]; n_l = collab_view(l).n_items-1
         def scores(u, five, **kw):
             r = l.recommend(10**9, n=n_l, features=self.ufeats.loc[[u]], ratings=self.revealed[self.revealed.user==u] if five else None, exclude_seen=False, **kw)
             return r.set_index('item').score.reindex(items).values  # (NaN: items only the held-out users rated)
-        if self.fitted[key][1] is None: self.fitted[key][1] = np.stack([scores(u, False) for u in self.cold])
-        return self.fitted[key][1],{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds}
+        return np.stack([scores(u, False) for u in self.cold]),{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds}
 
 def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends):
     items = np.sort(ratings.item.unique())
