@@ -25,6 +25,11 @@ class Blend(Module):
         self.models = nn.ModuleList(models)
         self.register_buffer('weights', w/w.sum())
     def forward(self, x): return sum(w*m(x) for w,m in zip(self.weights, self.models))
+    @property
+    def y_range(self):
+        "The range its members' predictions lie in (`None` if one of them is unbounded)"
+        rs = [getattr(m, 'y_range', None) for m in self.models]
+        return None if any(r is None for r in rs) else (min(r[0] for r in rs), max(r[1] for r in rs))
 
 register_collab(Blend, members=lambda m: list(m.models))
 

@@ -255,12 +255,21 @@ def fold_in_features(self:HybridTabular, df:pd.DataFrame, items:Tensor, ratings:
     return _fold_row(E[:1], scores, items.to(E.device).long(), ratings, steps, lr, wd)
 
 # %% ../nbs/22_hybrid.ipynb #28e36db2
+def _members_with(blend, method:str, why:str)->list:
+    "`(weight, model)` of each member of `blend`, or an error naming the first member without `method` and `why`"
+    for m in blend.models:
+        if not hasattr(m, method): raise ValueError(f"a blended {type(m).__name__} {why}")
+    return list(zip(blend.weights, blend.models))
+
 @patch
 def new_scores(self:Blend, which:str, df:pd.DataFrame, codes:Tensor)->Tensor:
     "The weighted average of the members' `new_scores` (each must have features for `which`)"
-    for m in self.models:
-        if not hasattr(m, 'new_scores'): raise ValueError(f"a blended {type(m).__name__} has no features to score new {which}s with")
-    return sum(w*m.new_scores(which, df, codes) for w,m in zip(self.weights, self.models))
+    return sum(w*m.new_scores(which, df, codes) for w,m in _members_with(self, 'new_scores', f"has no features to score new {which}s with"))
+
+@patch
+def fold_in_features(self:Blend, df:pd.DataFrame, items:Tensor, ratings:Tensor, **kwargs)->Tensor:
+    "The weighted average of the members' `fold_in_features`: each folds the new user in from its own feature-based start"
+    return sum(w*m.fold_in_features(df, items, ratings, **kwargs) for w,m in _members_with(self, 'fold_in_features', "cannot fold a new user in from features"))
 
 # %% ../nbs/22_hybrid.ipynb #c6ff5316
 def synthetic_features(n_users:int=400, n_items:int=250, n_flags:int=8, n_factors:int=4, per_user:int=40, noise:float=0.3, seed:int=0)->tuple:

@@ -163,7 +163,7 @@ def _feature_user_scores(learn, features, ratings=None, **fold_kw):
     view,m = collab_view(learn),_feature_model(learn).eval()
     if ratings is None:
         with torch.no_grad(): return m.new_scores('user', features, torch.arange(view.n_items)).cpu()
-    if not hasattr(m, 'fold_in_features'): raise ValueError(f"{type(m).__name__} cannot fold ratings in from features: fold them in with a hybrid_learner's HybridMF or HybridTabular")
+    if not hasattr(m, 'fold_in_features'): raise ValueError(f"{type(m).__name__} cannot fold ratings in from features: fold them in with a hybrid_learner's HybridMF or HybridTabular, or a blend_learner of them")
     items = _history(learn, ratings)
     r = None if getattr(m, 'y_range', None) is None else torch.tensor(np.asarray(ratings[view.rating_name].values, dtype=np.float32))
     return m.fold_in_features(features, items, r, **fold_kw).detach().cpu().view(1, -1)

@@ -49,12 +49,17 @@ def test_new_user_from_demographics_and_fold_in(ml, trained):
     folded = trained.recommend(10**6, 10, features=u, ratings=mine)
     assert list(folded.reason.unique())==['features + fold-in'] and not set(folded.item) & {50, 172, 181}
 
-def test_tabular_folds_a_new_user_in_after_export(ml, tmp_path):
+@pytest.fixture(scope='module')
+def tabular(ml):
     warm,_,users,items,_ = ml
     set_seed(0)
-    dls = FastCollabDataLoaders.from_df(warm[['user','item','rating']], bs=1024, seed=0)
+    dls = FastCollabDataLoaders.from_df(warm[['user','item','rating']], bs=1024, seed=0)  # (the same loaders as `trained`'s: they blend)
     learn = hybrid_learner(dls, users=users, items=items, model='tabular', layers=[32])
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(2, 1e-2)
+    return learn
+
+def test_tabular_folds_a_new_user_in_after_export(ml, tabular, tmp_path):
+    users,learn = ml[2],tabular
     learn.path = tmp_path
     learn.export('t.pkl')
     back = load_collab_learner(tmp_path/'t.pkl')
@@ -65,6 +70,20 @@ def test_tabular_folds_a_new_user_in_after_export(ml, tmp_path):
     cold = back.recommend(10**6, 2000, features=u, exclude_seen=False).set_index('item').score
     f = folded.set_index('item').score
     assert (f[[50, 172, 181]] < cold[[50, 172, 181]] - 0.5).all(), (f[[50, 172, 181]], cold[[50, 172, 181]])  # her 1-star ratings pulled those down
+
+def test_blend_of_hybrids_folds_a_new_user_in_after_export(ml, trained, tabular, tmp_path):
+    users = ml[2]
+    bl = blend_learner([trained, tabular], weights=[3, 1])
+    bl.path = tmp_path
+    bl.export('b.pkl')
+    back = load_collab_learner(tmp_path/'b.pkl')
+    u,mine = users.loc[[1]],pd.DataFrame({'item': [50, 172, 181], 'rating': [5., 5., 1.]})
+    rec = lambda l: l.recommend(10**6, 2000, features=u, ratings=mine, exclude_seen=False)
+    folded = rec(back)
+    pd.testing.assert_frame_equal(folded, rec(bl))
+    assert list(folded.reason.unique())==['features + fold-in']
+    each = [rec(l).set_index('item').score for l in (trained, tabular)]  # each member folds her in from its own start
+    np.testing.assert_allclose(folded.set_index('item').score.sort_index(), ((3*each[0] + each[1])/4).sort_index(), rtol=1e-5, atol=1e-5)
 
 def test_fastai_loaders_work(ml):
     warm,_,users,items,new = ml
