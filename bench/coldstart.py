@@ -296,16 +296,17 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends):
         if not cands: continue
         lam,drop = max(cands, key=val.get)
         row(f'fastcf EASE (lambda {lam:g}, drop {drop:g}) folding in the 5', None, None, None, sp.ease(lam, drop, items))
-    rated = {}  # each rating hybrid's (validation, test) predictions, cold and +5, for their blend
+    rated = {}  # each rating hybrid's predictions: validation cold, test cold, test +5 (for their blend)
     for name,model in (('fastcf HybridMF (MSE)', 'mf'), ('fastcf HybridTabular (MSE)', 'tabular')):  # cold from features; +5: folded in from there
-        cm = min(grid[name], key=lambda c: rmse_of(vs.pairs(vs.hybrid('rating', c, items, seed, model=model)[0], items, g), vs.held))
+        val = {str(c): vs.pairs(vs.hybrid('rating', c, items, seed, model=model)[0], items, g) for c in grid[name]}
+        cm = min(grid[name], key=lambda c: rmse_of(val[str(c)], vs.held))
         S0,S5 = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,), model=model)
-        row(f'{name} {cm}', sp.pairs(S0, items, g), None, sp.pairs(S5[0.3], items, g, five=True), None)
-        V0,V5 = vs.hybrid('rating', cm, items, seed, fold_wds=(0.3,), model=model)
-        rated[model] = [(split.pairs(A, items, g), split.pairs(B[0.3], items, g, five=True)) for split,A,B in ((vs, V0, V5), (sp, S0, S5))]
-    mix = lambda w, k, f: w*rated['mf'][k][f] + (1-w)*rated['tabular'][k][f]  # (a Blend's fold-in is its members' weighted: 22_hybrid tests it)
-    w = min((0.25, 0.5, 0.75), key=lambda w: rmse_of(mix(w, 0, 0), vs.held))
-    row(f'fastcf blend of the two (weights {w}, {1-w}), +5: each folds in', mix(w, 1, 0), None, mix(w, 1, 1), None)
+        P0,P5 = sp.pairs(S0, items, g),sp.pairs(S5[0.3], items, g, five=True)
+        rated[model] = val[str(cm)],P0,P5
+        row(f'{name} {cm}', P0, None, P5, None)
+    mix = lambda w, k: w*rated['mf'][k] + (1-w)*rated['tabular'][k]  # (a Blend's fold-in is its members' weighted: 22_hybrid tests it)
+    w = min((0.25, 0.5, 0.75), key=lambda w: rmse_of(mix(w, 0), vs.held))  # the blend's weight, on the validation users cold
+    row(f'fastcf blend of the two (weights {w}, {1-w}), +5: each folds in', mix(w, 1), None, mix(w, 2), None)
     cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: vs.ndcg(vs.hybrid('ranking', c, items, seed)[0], items))
     V0,V5 = vs.hybrid('ranking', cr, items, seed, fold_wds=(0.03, 0.3))
     wd = max(V5, key=lambda w: vs.ndcg(V5[w], items, five=True))  # the fold-in's pull towards the feature-based start, on validation
