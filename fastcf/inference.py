@@ -121,23 +121,28 @@ def _user_roles(m):
     spec = collab_spec(m)
     return [] if spec.members else [r for r in ('user_factors','user_bias') if getattr(spec, r)]
 
+def _fold_user(m, loss_func, x, y, steps, lr, wd):
+    "Fit `m`'s user code 0 (its user rows, started from the average user) to ratings `y` of pairs `x`, in place; all else stays as it is"
+    new = [set_table(m, r, table_weight(m, r)[1:].mean(0, keepdim=True).clone()) for r in _user_roles(m)]
+    opt = torch.optim.Adam(new, lr=lr)
+    with torch.enable_grad():  # (also when called under `torch.no_grad()`)
+        for _ in range(steps):
+            loss = loss_func(m(x), y) + wd*sum((p**2).sum() for p in new)
+            opt.zero_grad(); loss.backward(); opt.step()
+
 def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05, wd:float=0.01):
-    "A copy of `learn.model` whose user code 0 is a new user fitted to `ratings` (item, rating) with items frozen"
+    "A copy of `learn.model` whose user code 0 is a new user fitted to `ratings` (item, rating) with items frozen (in a blend, each member on its own)"
     view = collab_view(learn)
     iname,rname = view.item_name,view.rating_name
     check_ratings(ratings, iname, iname, rname, None); check_count('steps', steps); check_positive('lr', lr)
     items = view.encode_ids(ratings[iname].values, 'item')
-    if not _user_roles(learn.model):
-        raise ValueError(f"fold_in fits a new user's rows of the user tables; {type(learn.model).__name__} has none")
+    for k,p in enumerate(members(learn.model) or [learn.model]):
+        if not _user_roles(p): raise ValueError(f"fold_in fits a new user's rows of the user tables; {type(p).__name__}{f' (member {k} of the blend)' if p is not learn.model else ''} has none")
     m = deepcopy(learn.model).eval()
     for p in m.parameters(): p.requires_grad_(False)
-    new = [set_table(m, r, table_weight(m, r)[1:].mean(0, keepdim=True).clone()) for r in _user_roles(m)]
     dev = model_device(learn.model)
     x,y = torch.stack([torch.zeros_like(items), items], 1).to(dev),tensor(ratings[rname].values).float().to(dev)
-    opt = torch.optim.Adam(new, lr=lr)
-    for _ in range(steps):
-        loss = learn.loss_func(m(x), y) + wd*sum((p**2).sum() for p in new)
-        opt.zero_grad(); loss.backward(); opt.step()
+    for mod in members(m) or [m]: _fold_user(mod, learn.loss_func, x, y, steps, lr, wd)
     return m
 
 # %% ../nbs/09_inference.ipynb #9a8537ec

@@ -172,7 +172,7 @@ LEARNER_CASES = [
     ('which= option',       lambda l,s: CollabInterpretation(l).biases(which='movie'),         ValueError, ["'movie'"]),
     ('no biases',           lambda l,s: CollabInterpretation(collab_learner(l.dls, model='dot')).biases(), ValueError, ['DotProduct has no item bias table']),
     ('unregistered model',  lambda l,s: CollabInterpretation(collab_learner(l.dls, model=_Mine())).similar(1), TypeError, ['register_collab(_Mine']),
-    ('blend fold-in',       lambda l,s: fold_in(blend_learner([l, l]), s.iloc[:3][['item','rating']]), ValueError, ['Blend has none']),
+    ('blend of blends fold-in', lambda l,s: fold_in(blend_learner([blend_learner([l, l]), l]), s.iloc[:3][['item','rating']]), ValueError, ['Blend (member 0 of the blend) has none']),
     ('L2Reg mode',          lambda l,s: L2Reg(0.1, mode='some'),                               ValueError, ["'some'"]),
 ]
 
@@ -387,6 +387,11 @@ def test_cli_right_results(capsys, cli_files, trained, tmp_path):
     (tmp_path/'u.tsv').write_text('\n'.join(f'{u}\t{i}\t{(u*i)%5+1}' for u in range(1, 40) for i in range(1, 30)))
     learn = run_cli(['train', '--csv', str(tmp_path/'u.tsv'), '--no-header', '--sep', '\\t', '--epochs', '1', '--bs', '128', '--out', str(tmp_path/'o')])
     assert collab_view(learn).n_users == 40
+    # the accurate recipe (a blend) folds a new user in too: each member on its own
+    run_cli(['train', '--csv', str(tmp_path/'u.tsv'), '--no-header', '--sep', '\\t', '--recipe', 'accurate', '--epochs', '2', '--bs', '128', '--out', str(tmp_path/'a')])
+    (cli_files/'mine2.csv').write_text('item,rating\n1,5\n2,5\n3,1\n')
+    res = run_cli(['recommend', '--user', 'newbie', '--ratings', str(cli_files/'mine2.csv'), '--n', '4', '--learner', str(tmp_path/'a'/'learner.pkl')])
+    assert set(res.reason) == {'fold-in'} and len(res) == 4 and not {1, 2, 3} & set(res.item)
 
 def test_cli_process(trained, tmp_path):
     "As a person runs it: exit 2 and one line on stderr, no traceback; --version; the same seed twice gives the same numbers"
