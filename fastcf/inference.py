@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/inference.html.md"""
 from __future__ import annotations
 from copy import deepcopy
 from fastai.tabular.all import *
-from .data import check_ratings, check_count, check_positive, _check_col, _py, _read_times
+from .data import check_ratings, check_count, check_positive, check_arg, _finite, _check_col, _py, _read_times
 from .loaders import csr_mask
 from .learner import model_device
 from .view import *
@@ -122,19 +122,24 @@ def _user_roles(m):
     return [] if spec.members else [r for r in ('user_factors','user_bias') if getattr(spec, r)]
 
 def _fold_user(m, loss_func, x, y, steps, lr, wd):
-    "Fit `m`'s user code 0 (its user rows, started from the average user) to ratings `y` of pairs `x`, in place; all else stays as it is"
-    new = [set_table(m, r, table_weight(m, r)[1:].mean(0, keepdim=True).clone()) for r in _user_roles(m)]
+    "Fit `m`'s user code 0 in place to ratings `y` of pairs `x`, all else frozen: from the average user, and pulled to it as the trained users spread"
+    rows = [table_weight(m, r)[1:].detach() for r in _user_roles(m)]
+    mean,prec = [o.mean(0, keepdim=True) for o in rows],[1/o.var(0, keepdim=True, correction=0).clamp(min=1e-8) for o in rows]
+    new,pull = [set_table(m, r, mu.clone()) for r,mu in zip(_user_roles(m), mean)],wd/len(y)
     opt = torch.optim.Adam(new, lr=lr)
     with torch.enable_grad():  # (also when called under `torch.no_grad()`)
         for _ in range(steps):
-            loss = loss_func(m(x), y) + wd*sum((p**2).sum() for p in new)
+            loss = loss_func(m(x), y) + pull*sum((w*(p-mu)**2).sum() for p,mu,w in zip(new, mean, prec))
             opt.zero_grad(); loss.backward(); opt.step()
 
-def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05, wd:float=0.01):
+def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
+            wd:float=1., # Pull towards the average user: the ratings' noise variance, in a Gaussian prior over the trained users' rows
+           ):
     "A copy of `learn.model` whose user code 0 is a new user fitted to `ratings` (item, rating) with items frozen (in a blend, each member on its own)"
     view = collab_view(learn)
     iname,rname = view.item_name,view.rating_name
     check_ratings(ratings, iname, iname, rname, None); check_count('steps', steps); check_positive('lr', lr)
+    check_arg(_finite(wd) and wd >= 0, 'wd', wd, 'needs a finite number of at least 0 (0: no pull towards the average user)')
     items = view.encode_ids(ratings[iname].values, 'item')
     for k,p in enumerate(members(learn.model) or [learn.model]):
         if not _user_roles(p): raise ValueError(f"fold_in fits a new user's rows of the user tables; {type(p).__name__}{f' (member {k} of the blend)' if p is not learn.model else ''} has none")
