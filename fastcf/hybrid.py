@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/hybrid.html.md"""
 from __future__ import annotations
 from fastai.tabular.all import *
 from .registry import *
-from .models import _emb, _squash, check_batch
+from .models import _emb, _squash, _fit_free, check_batch
 from .view import collab_view
 from .collab import collab_learner, default_y_range
 from .features import FeatureTable
@@ -224,12 +224,11 @@ def _check_fold_in(m, has_feats:bool, df:pd.DataFrame, ratings:Tensor):
 def _fold_row(start:Tensor, scores, items:Tensor, ratings:Tensor=None, steps:int=100, lr:float=0.05, wd:float=0.3)->Tensor:
     "Fit a new user's row from `start` so that `scores(row, codes)` (every item's when `codes` is None) fit her `items`: MSE to `ratings`, or the softmax without; `wd` pulls it to `start`"
     row = start.clone().requires_grad_()
-    opt = torch.optim.Adam([row], lr=lr)
-    for _ in range(steps):
+    def loss():
         fit = (F.mse_loss(scores(row, items), ratings.to(row.device).float()) if ratings is not None  # (ratings: only her items are scored)
                else F.cross_entropy(scores(row)[None].expand(len(items), -1), items))
-        loss = fit + wd*((row-start)**2).sum()
-        opt.zero_grad(); row.grad, = torch.autograd.grad(loss, row); opt.step()  # (the model's own gradients are left as they were)
+        return fit + wd*((row-start)**2).sum()
+    _fit_free([row], loss, steps, lr)
     with torch.no_grad(): return scores(row)
 
 @patch

@@ -11,6 +11,7 @@ from fastai.tabular.all import *
 from .data import check_ratings, check_count, check_positive, check_arg, _finite, _check_col, _py, _read_times
 from .loaders import csr_mask
 from .learner import model_device
+from .models import _fit_free
 from .view import *
 from .registry import *
 
@@ -123,14 +124,11 @@ def _user_roles(m):
 
 def _fold_user(m, loss_func, x, y, steps, lr, wd):
     "Fit `m`'s user code 0 in place to ratings `y` of pairs `x`, all else frozen: from the average user, and pulled to it as the trained users spread"
-    rows = [table_weight(m, r)[1:].detach() for r in _user_roles(m)]
+    roles = _user_roles(m)
+    rows = [table_weight(m, r)[1:].detach() for r in roles]
     mean,prec = [o.mean(0, keepdim=True) for o in rows],[1/o.var(0, keepdim=True, correction=0).clamp(min=1e-8) for o in rows]
-    new,pull = [set_table(m, r, mu.clone()) for r,mu in zip(_user_roles(m), mean)],wd/len(y)
-    opt = torch.optim.Adam(new, lr=lr)
-    with torch.enable_grad():  # (also when called under `torch.no_grad()`)
-        for _ in range(steps):
-            loss = loss_func(m(x), y) + pull*sum((w*(p-mu)**2).sum() for p,mu,w in zip(new, mean, prec))
-            opt.zero_grad(); loss.backward(); opt.step()
+    new,pull = [set_table(m, r, mu.clone()) for r,mu in zip(roles, mean)],wd/len(y)
+    _fit_free(new, lambda: loss_func(m(x), y) + pull*sum((w*(p-mu)**2).sum() for p,mu,w in zip(new, mean, prec)), steps, lr)
 
 def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
             wd:float=1., # Pull towards the average user: the ratings' noise variance, in a Gaussian prior over the trained users' rows

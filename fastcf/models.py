@@ -31,6 +31,15 @@ def _emb(n, k, sparse=False):
 
 def _squash(res, y_range): return res if y_range is None else sigmoid_range(res, *y_range)
 
+def _fit_free(params:list, loss, steps:int, lr:float):
+    "Minimise `loss()` over the tensors `params` (a new user's rows, the model frozen) by `steps` Adam steps, also under `torch.no_grad()`; no other gradient changes"
+    opt = torch.optim.Adam(params, lr=lr)
+    with torch.enable_grad():
+        for _ in range(steps):
+            opt.zero_grad()
+            for p,g in zip(params, torch.autograd.grad(loss(), params)): p.grad = g
+            opt.step()
+
 # %% ../nbs/05_models.ipynb #676e10ff
 class DotProduct(CollabModel):
     "Dot product of user and item factors, squashed into `y_range` if given"

@@ -13,7 +13,7 @@ from .loaders import csr_of
 from .implicit import *
 from .view import *
 from .registry import *
-from .models import _emb
+from .models import _emb, _fit_free
 from .optim import *
 from .learner import *
 from .callbacks import ranking_metrics, check_k
@@ -65,10 +65,7 @@ class RankMF(CollabModel):
         "Scores of every item for a new user who interacted with `items`: her vector fitted by the full softmax, items frozen"
         V,b = self.item_factors.weight.detach(),self.item_bias.weight.detach().view(-1)
         u = self.user_factors.weight.detach()[1:].mean(0).clone().requires_grad_()
-        opt = torch.optim.Adam([u], lr=lr)
-        for _ in range(steps):
-            loss = F.cross_entropy((V@u + b)[None].expand(len(items), -1), items.long()) + wd*(u**2).sum()
-            opt.zero_grad(); loss.backward(); opt.step()
+        _fit_free([u], lambda: F.cross_entropy((V@u + b)[None].expand(len(items), -1), items.long()) + wd*(u**2).sum(), steps, lr)
         return (V@u + b).detach()
 
 register_collab(RankMF, user_factors='user_factors', item_factors='item_factors', item_bias='item_bias')
