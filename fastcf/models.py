@@ -194,15 +194,25 @@ class ItemAutoRec(CollabModel):
         self.y_range = y_range
         _register_sparse(self, _AUTOREC_R, indptr, users, r, (n_items, n_users))
 
-    def item_codes(self):
-        "`[n_items, n_hidden]`: each item's code from its training ratings"
-        return torch.sigmoid(_sparse_product(self, _AUTOREC_R, self.encoder.weight) + self.encoder_bias)
+    scores_all_items = True  # (given a column of user codes, `forward` scores every item: one product with every code)
+
+    def item_codes(self, items:Tensor=None)->Tensor:
+        "`[n_items, n_hidden]`: each item's code from its training ratings (only item codes `items`' when given)"
+        if items is None: return torch.sigmoid(_sparse_product(self, _AUTOREC_R, self.encoder.weight) + self.encoder_bias)
+        ip = self.indptr.long(); lo,n = ip[items],ip[items+1]-ip[items]
+        start = n.cumsum(0) - n
+        at = torch.arange(int(n.sum()), device=ip.device) - start.repeat_interleave(n) + lo.repeat_interleave(n)  # (where their ratings sit in the CSR)
+        return torch.sigmoid(F.embedding_bag(self.users[at].long(), self.encoder.weight, start, mode='sum', per_sample_weights=self.r[at]) + self.encoder_bias)
 
     def forward(self, x):
+        if isinstance(x, Tensor) and x.ndim==2 and x.shape[1]==1 and not x.is_floating_point():  # every item for each user code
+            u = x[:,0]
+            return _squash(self.decoder(u) @ self.item_codes().t() + self.decoder_bias(u), self.y_range)
         check_batch(x)
         u,i = x[:,0],x[:,1]
-        res = (self.item_codes()[i]*self.decoder(u)).sum(1) + self.decoder_bias(u)[:,0]
-        return _squash(res, self.y_range)
+        if self.training: h = self.item_codes()[i]  # (training: the whole table in one sparse product, with its fast backward)
+        else: its,inv = i.unique(return_inverse=True); h = self.item_codes(its)[inv]  # (else the batch's items only: a fold-in's few)
+        return _squash((h*self.decoder(u)).sum(1) + self.decoder_bias(u)[:,0], self.y_range)
 
 register_collab(ItemAutoRec, user_factors='decoder', user_bias='decoder_bias', tables=('encoder',), biases=('encoder_bias',),
                 item_vectors=lambda m: m.item_codes())
