@@ -138,6 +138,10 @@ def _fold_user(m, loss_func, x, y, steps, lr, wd):
     new,pull = [set_table(m, r, mu.clone()) for r,mu in zip(roles, mean)],wd/len(y)
     _fit_free(new, lambda: loss_func(m(x), y) + pull*sum((w*(p-mu)**2).sum() for p,mu,w in zip(new, mean, prec)), steps, lr)
 
+def _check_pull(wd):
+    "A clear error unless `wd`, a fold-in's pull towards the average user, is a finite number of at least 0"
+    check_arg(_finite(wd) and wd >= 0, 'wd', wd, 'needs a finite number of at least 0 (0: no pull towards the average user)')
+
 def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
             wd:float=1., # Pull towards the average user: the ratings' noise variance, in a Gaussian prior over the trained users' rows
            ):
@@ -145,7 +149,7 @@ def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
     view = collab_view(learn)
     iname,rname = view.item_name,view.rating_name
     check_ratings(ratings, iname, iname, rname, None); check_count('steps', steps); check_positive('lr', lr)
-    check_arg(_finite(wd) and wd >= 0, 'wd', wd, 'needs a finite number of at least 0 (0: no pull towards the average user)')
+    _check_pull(wd)
     items = view.encode_ids(ratings[iname].values, 'item')
     for k,p in enumerate(members(learn.model) or [learn.model]):
         if not _user_roles(p): raise ValueError(f"fold_in fits a new user's rows of the user tables; {type(p).__name__}{f' (member {k} of the blend)' if p is not learn.model else ''} has none")

@@ -14,6 +14,7 @@ from .implicit import *
 from .view import *
 from .registry import *
 from .models import _emb, _fit_free
+from .inference import _row_prior, _check_pull
 from .optim import *
 from .learner import *
 from .callbacks import ranking_metrics, check_k
@@ -61,11 +62,15 @@ class RankMF(CollabModel):
         uniq,inv = x[:,1:].unique(return_inverse=True)  # each listed item looked up once: a sparse gradient of as many rows
         return (u[:,None]*self.item_factors(uniq)[inv]).sum(-1) + self.item_bias(uniq)[inv][...,0]
 
-    def fold_in_scores(self, items:Tensor, steps:int=100, lr:float=0.1, wd:float=1e-3)->Tensor:
-        "Scores of every item for a new user who interacted with `items`: her vector fitted by the full softmax, items frozen"
+    def fold_in_scores(self, items:Tensor, steps:int=100, lr:float=0.1,
+                       wd:float=0.03, # Pull towards the average user, as `fold_in`'s: by the trained users' spread, over the number of `items`
+                      )->Tensor:
+        "Scores of every item for a new user who interacted with `items`: her vector fitted by the full softmax from the average user, items frozen"
+        _check_pull(wd)
         V,b = self.item_factors.weight.detach(),self.item_bias.weight.detach().view(-1)
-        u = self.user_factors.weight.detach()[1:].mean(0).clone().requires_grad_()
-        _fit_free([u], lambda: F.cross_entropy((V@u + b)[None].expand(len(items), -1), items.long()) + wd*(u**2).sum(), steps, lr)
+        mu,var = _row_prior(self, 'user_factors')
+        u,pull = mu.clone().requires_grad_(),wd/len(items)
+        _fit_free([u], lambda: F.cross_entropy((V@u + b)[None].expand(len(items), -1), items.long()) + pull*((u-mu)**2/var.clamp(min=1e-8)).sum(), steps, lr)
         return (V@u + b).detach()
 
 register_collab(RankMF, user_factors='user_factors', item_factors='item_factors', item_bias='item_bias')

@@ -49,6 +49,21 @@ def test_fold_in_a_few_items(inter, kind):
     assert len(res)==5 and (res.reason=='fold-in').all()
     assert not set(res.item) & {inter.item.iloc[0], inter.item.iloc[1]}
 
+def test_fold_in_pulls_towards_the_average_user():
+    "A few items cannot pin a new user down: pulled towards the average user, RankMF's fold-in ranks her other items better than without the pull, and than the average user"
+    inter = synthetic_interactions(n_users=300, n_items=120, per_user=20, seed=1)
+    cold = inter.user.unique()[-30:]
+    learn = _trained(inter[~inter.user.isin(cold)], 'mf')
+    view = collab_view(learn)
+    def ndcg(u, **kw):
+        it = view.encode_ids(inter[inter.user==u].sample(frac=1, random_state=0).item.values, 'item')
+        s = learn.model.fold_in_scores(it[:3], **kw).clone(); s[0] = s[it[:3]] = -float('inf')
+        gains = [1/np.log2(r+2) for r,i in enumerate(s.topk(10).indices.tolist()) if i in set(it[3:].tolist())]
+        return sum(gains)/sum(1/np.log2(r+2) for r in range(10))
+    res = {name: np.mean([ndcg(u, **kw) for u in cold]) for name,kw in (('default', {}), ('no pull', dict(wd=0.)), ('average user', dict(wd=1e9)))}
+    assert res['default'] > res['no pull'] + 0.03 and res['default'] > res['average user'] + 0.1, res
+    with pytest.raises(ValueError, match="wd=-1"): learn.recommend('new', 5, ratings=pd.DataFrame({'item': [inter.item.iloc[0]]}), wd=-1)
+
 def test_bad_input(inter):
     learn = fast_ranker(inter, bs=128, seed=0)
     with pytest.raises(KeyError, match=r"unknown user\(s\).*'nobody'"): learn.recommend_many(['nobody'])

@@ -1,0 +1,45 @@
+"""New users folded into a ranking model (`RankMF`, full softmax) from a few of their items, on MovieLens: users held
+out of training entirely (seeded), each gives k of her items, and NDCG@10 of `recommend(user, ratings=...)` against her
+other items is reported for the cold-start list (no items used), the average user (an overwhelming pull, `wd=1e9`),
+fold-in without its pull towards the average user (`wd=0`), and fold-in as it comes (`wd=0.03`).
+
+    python bench/fold_in_ranking.py [--kind ml-100k] [--seed 0] [--users 100] [--ks 3 5 10 20] [--threads 2]
+"""
+import argparse, time
+import numpy as np, pandas as pd, torch
+from fastcf.all import *
+
+def ndcg(rec, relevant, k=10):
+    "NDCG@k of the list `rec` against the set `relevant`"
+    dcg = sum(1/np.log2(r+2) for r,i in enumerate(rec[:k]) if i in relevant)
+    return dcg/sum(1/np.log2(r+2) for r in range(min(k, len(relevant))))
+
+if __name__=='__main__':
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--kind', default='ml-100k', choices=['ml-100k', 'ml-latest-small'])
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--users', type=int, default=100, help='new users held out of training')
+    p.add_argument('--ks', type=int, nargs='+', default=[3, 5, 10, 20], help='items each new user gives')
+    p.add_argument('--threads', type=int, default=2)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    inter = load_movielens(kind=a.kind, titles=False)[['user','item']]
+    cold = np.random.RandomState(a.seed).choice(inter.user.unique(), a.users, replace=False)
+    warm = inter[~inter.user.isin(cold)]
+    set_seed(a.seed)
+    learn = ranking_learner(ImplicitDataLoaders.from_df(warm, valid_pct=0.05, seed=a.seed, bs=1024), model='mf', loss='softmax', n_factors=64)
+    t = time.perf_counter()
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(10, 3e-3, wd=0.01)
+    print(f"torch threads: {a.threads}; {a.kind}, seed {a.seed}: {a.users} new users held out; RankMF trained on the others' {len(warm):,} interactions in {time.perf_counter()-t:.0f} s")
+    known = inter.item.isin(list(collab_view(learn).vocab('item'))[1:])
+    ways = {'cold-start list': None, 'average user': dict(wd=1e9), 'fold-in, wd 0': dict(wd=0.), 'fold-in (wd 0.03)': {}}
+    for k in a.ks:
+        res = {name: [] for name in ways}
+        for u in cold:
+            h = inter[(inter.user==u) & known].sample(frac=1, random_state=0)
+            if len(h) < k+10: continue  # (at least 10 items left to find)
+            given,relevant = h.iloc[:k],set(h.item.iloc[k:])
+            for name,kw in ways.items():
+                rec = learn.recommend(-1, n=10) if kw is None else learn.recommend(-1, n=10, ratings=given, **kw)
+                res[name].append(ndcg(list(rec.item), relevant))
+        print(f"  k={k:<3} ({len(res['average user'])} users) " + ', '.join(f"{name} {np.mean(v):.4f}" for name,v in res.items()), flush=True)
