@@ -52,6 +52,7 @@ class BPRLoss(Module):
 class RankMF(CollabModel):
     "Matrix factorization for ranking: user factors times item factors plus an item bias"
     scores_all_items = True
+    cold_start = 'average user'  # (`recommend`'s list for a user it never saw: its item bias alone is not what most users take up)
     def __init__(self, n_users, n_items, n_factors=64, sparse=False):
         self.user_factors,self.item_factors = _emb(n_users, n_factors, sparse),_emb(n_items, n_factors, sparse)
         self.item_bias = _emb(n_items, 1, sparse)

@@ -63,6 +63,10 @@ def test_fold_in_pulls_towards_the_average_user():
     res = {name: np.mean([ndcg(u, **kw) for u in cold]) for name,kw in (('default', {}), ('no pull', dict(wd=0.)), ('average user', dict(wd=1e9)))}
     assert res['default'] > res['no pull'] + 0.03 and res['default'] > res['average user'] + 0.1, res
     with pytest.raises(ValueError, match="wd=-1"): learn.recommend('new', 5, ratings=pd.DataFrame({'item': [inter.item.iloc[0]]}), wd=-1)
+    cold_list = learn.recommend('nobody', 5)  # (no items: the average user's list, not the learned item bias's)
+    m = learn.model
+    s = (m.user_factors.weight[1:].mean(0) @ m.item_factors.weight.t() + m.item_bias.weight[:,0]).detach(); s[0] = -float('inf')
+    assert (cold_list.reason=='cold start: average user').all() and list(cold_list.item)==list(view.decode(s.topk(5).indices, 'item'))
 
 def test_bad_input(inter):
     learn = fast_ranker(inter, bs=128, seed=0)
