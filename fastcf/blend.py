@@ -26,6 +26,10 @@ class Blend(Module):
         self.register_buffer('weights', w/w.sum())
     def forward(self, x): return sum(w*m(x) for w,m in zip(self.weights, self.models))
     @property
+    def scores_all_items(self):
+        "Whether it scores every item for a column of user codes: when each of its members does"
+        return all(getattr(m, 'scores_all_items', False) for m in self.models)
+    @property
     def y_range(self):
         "The range its members' predictions lie in (`None` if one of them is unbounded)"
         rs = [getattr(m, 'y_range', None) for m in self.models]

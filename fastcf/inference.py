@@ -62,7 +62,7 @@ def predict_ratings(self:Learner, df:pd.DataFrame,
 def _score_codes(learn, users, chunk=2**20, model=None):
     "Scores `[len(users), n_items]` of every item for user codes `users`, about `chunk` (user, item) pairs at a time"
     model,ni = ifnone(model, learn.model),collab_view(learn).n_items
-    if getattr(model, 'scores_all_items', False):  # a ranking model scores every item for a column of user codes at once
+    if getattr(model, 'scores_all_items', False):  # (ranking models, SVD++, the autoencoder and blends of them score every item for a column of user codes at once)
         return _scores(learn, model, users.view(-1, 1), max(1, chunk//ni)) if len(users) else torch.zeros(0, ni)
     items = torch.arange(ni)
     return torch.cat([_scores(learn, model, torch.stack([c.repeat_interleave(ni), items.repeat(len(c))], 1), chunk).view(len(c), ni)

@@ -22,6 +22,10 @@ def check_batch(x:Tensor):
         raise ValueError(f"expected a [bs, 2] tensor of (user, item) codes, got {type(x).__name__} of shape {tuple(getattr(x,'shape',()))}")
     if x.is_floating_point(): raise TypeError(f"expected integer (user, item) codes, got dtype {x.dtype}")
 
+def _users_column(x)->bool:
+    "Whether `x` is a `[bs, 1]` integer tensor of user codes, which a model with `scores_all_items` scores against every item"
+    return isinstance(x, Tensor) and x.ndim==2 and x.shape[1]==1 and not x.is_floating_point()
+
 # %% ../nbs/05_models.ipynb #acc37a8e
 def _emb(n, k, sparse=False):
     "fastai's `Embedding` (truncated normal, std 0.01), with sparse gradients if `sparse`"
@@ -116,6 +120,14 @@ def _sparse_product(m, names, Y):
     "`N @ Y` for the sparse `N` stored in `m` by `_register_sparse`, with the transpose as the backward"
     return _ImplicitSum.apply(Y, *_sparse_pair(m, names))
 
+def _rows_product(m, names, rows:Tensor, Y:Tensor)->Tensor:
+    "`(N @ Y)[rows]` for the sparse `N` stored in `m` by `_register_sparse`, from those rows of `N` alone"
+    ip,cols,vals = [getattr(m, n) for n in names[:3]]
+    ip = ip.long(); lo,n = ip[rows],ip[rows+1]-ip[rows]
+    start = n.cumsum(0) - n
+    at = torch.arange(int(n.sum()), device=ip.device) - start.repeat_interleave(n) + lo.repeat_interleave(n)  # (where the rows' entries sit)
+    return F.embedding_bag(cols[at].long(), Y, start, mode='sum', per_sample_weights=vals[at])
+
 def _row_grads(idx, v, shape, sparse):
     "The gradient of a table of `shape` whose rows `idx` received `v`: sparse rows as a sparse `Embedding` gives, or dense"
     return torch.sparse_coo_tensor(idx.long()[None], v, shape) if sparse else v.new_zeros(shape).index_add_(0, idx, v)
@@ -168,7 +180,13 @@ class SVDpp(CollabModel):
         "`[n_users, n_factors]`: each user's normalized sum of the implicit factors of the items they rated"
         return _sparse_product(self, _SVDPP_N, self.implicit.weight)
 
+    scores_all_items = True  # (given a column of user codes, `forward` scores every item)
+
     def forward(self, x):
+        if _users_column(x):
+            u = x[:,0]
+            pu = self.user_factors(u) + _rows_product(self, _SVDPP_N, u, self.implicit.weight)  # (the implicit sums of these users only)
+            return _squash(pu @ self.item_factors.weight.t() + self.user_bias(u) + self.item_bias.weight.t(), self.y_range)
         check_batch(x)
         tabs = (self.user_factors, self.item_factors, self.user_bias, self.item_bias)
         return _SVDppScores.apply(x[:,0], x[:,1], *[e.weight for e in tabs], self.implicit.weight, *_sparse_pair(self, _SVDPP_N),
@@ -198,16 +216,11 @@ class ItemAutoRec(CollabModel):
 
     def item_codes(self, items:Tensor=None)->Tensor:
         "`[n_items, n_hidden]`: each item's code from its training ratings (only item codes `items`' when given)"
-        if items is None: return torch.sigmoid(_sparse_product(self, _AUTOREC_R, self.encoder.weight) + self.encoder_bias)
-        ip = self.indptr.long(); lo,n = ip[items],ip[items+1]-ip[items]
-        start = n.cumsum(0) - n
-        at = torch.arange(int(n.sum()), device=ip.device) - start.repeat_interleave(n) + lo.repeat_interleave(n)  # (where their ratings sit in the CSR)
-        return torch.sigmoid(F.embedding_bag(self.users[at].long(), self.encoder.weight, start, mode='sum', per_sample_weights=self.r[at]) + self.encoder_bias)
+        Wr = _sparse_product(self, _AUTOREC_R, self.encoder.weight) if items is None else _rows_product(self, _AUTOREC_R, items, self.encoder.weight)
+        return torch.sigmoid(Wr + self.encoder_bias)
 
     def forward(self, x):
-        if isinstance(x, Tensor) and x.ndim==2 and x.shape[1]==1 and not x.is_floating_point():  # every item for each user code
-            u = x[:,0]
-            return _squash(self.decoder(u) @ self.item_codes().t() + self.decoder_bias(u), self.y_range)
+        if _users_column(x): u = x[:,0]; return _squash(self.decoder(u) @ self.item_codes().t() + self.decoder_bias(u), self.y_range)
         check_batch(x)
         u,i = x[:,0],x[:,1]
         if self.training: h = self.item_codes()[i]  # (training: the whole table in one sparse product, with its fast backward)
