@@ -121,12 +121,13 @@ def _sparse_product(m, names, Y):
     return _ImplicitSum.apply(Y, *_sparse_pair(m, names))
 
 def _rows_product(m, names, rows:Tensor, Y:Tensor)->Tensor:
-    "`(N @ Y)[rows]` for the sparse `N` stored in `m` by `_register_sparse`, from those rows of `N` alone"
+    "`(N @ Y)[rows]` for the sparse `N` stored in `m` by `_register_sparse`, from those rows of `N` alone (each once)"
+    rows,inv = rows.long().unique(return_inverse=True)
     ip,cols,vals = [getattr(m, n) for n in names[:3]]
     ip = ip.long(); lo,n = ip[rows],ip[rows+1]-ip[rows]
     start = n.cumsum(0) - n
     at = torch.arange(int(n.sum()), device=ip.device) - start.repeat_interleave(n) + lo.repeat_interleave(n)  # (where the rows' entries sit)
-    return F.embedding_bag(cols[at].long(), Y, start, mode='sum', per_sample_weights=vals[at])
+    return F.embedding_bag(cols[at].long(), Y, start, mode='sum', per_sample_weights=vals[at])[inv]
 
 def _row_grads(idx, v, shape, sparse):
     "The gradient of a table of `shape` whose rows `idx` received `v`: sparse rows as a sparse `Embedding` gives, or dense"
@@ -183,14 +184,16 @@ class SVDpp(CollabModel):
     scores_all_items = True  # (given a column of user codes, `forward` scores every item)
 
     def forward(self, x):
-        if _users_column(x):
-            u = x[:,0]
-            pu = self.user_factors(u) + _rows_product(self, _SVDPP_N, u, self.implicit.weight)  # (the implicit sums of these users only)
-            return _squash(pu @ self.item_factors.weight.t() + self.user_bias(u) + self.item_bias.weight.t(), self.y_range)
-        check_batch(x)
-        tabs = (self.user_factors, self.item_factors, self.user_bias, self.item_bias)
-        return _SVDppScores.apply(x[:,0], x[:,1], *[e.weight for e in tabs], self.implicit.weight, *_sparse_pair(self, _SVDPP_N),
-                                  None if self.y_range is None else tuple(self.y_range), tuple(e.sparse for e in tabs))
+        col = _users_column(x)
+        if not col: check_batch(x)
+        if self.training and not col:  # (training: every user's implicit sum in one sparse product, the gradients written by hand)
+            tabs = (self.user_factors, self.item_factors, self.user_bias, self.item_bias)
+            return _SVDppScores.apply(x[:,0], x[:,1], *[e.weight for e in tabs], self.implicit.weight, *_sparse_pair(self, _SVDPP_N),
+                                      None if self.y_range is None else tuple(self.y_range), tuple(e.sparse for e in tabs))
+        u = x[:,0]
+        pu = self.user_factors(u) + _rows_product(self, _SVDPP_N, u, self.implicit.weight)  # (else the batch's users' sums only: a fold-in's one)
+        if col: return _squash(pu @ self.item_factors.weight.t() + self.user_bias(u) + self.item_bias.weight.t(), self.y_range)
+        return _squash((pu*self.item_factors(x[:,1])).sum(1) + self.user_bias(u)[:,0] + self.item_bias(x[:,1])[:,0], self.y_range)
 
 register_collab(SVDpp, **_FOUR, tables=('implicit',), user_vectors=lambda m: m.user_factors.weight + m.implicit_sums())
 
@@ -223,8 +226,7 @@ class ItemAutoRec(CollabModel):
         if _users_column(x): u = x[:,0]; return _squash(self.decoder(u) @ self.item_codes().t() + self.decoder_bias(u), self.y_range)
         check_batch(x)
         u,i = x[:,0],x[:,1]
-        if self.training: h = self.item_codes()[i]  # (training: the whole table in one sparse product, with its fast backward)
-        else: its,inv = i.unique(return_inverse=True); h = self.item_codes(its)[inv]  # (else the batch's items only: a fold-in's few)
+        h = self.item_codes()[i] if self.training else self.item_codes(i)  # (training: the whole table in one sparse product, with its fast backward; else the batch's items only)
         return _squash((h*self.decoder(u)).sum(1) + self.decoder_bias(u)[:,0], self.y_range)
 
 register_collab(ItemAutoRec, user_factors='decoder', user_bias='decoder_bias', tables=('encoder',), biases=('encoder_bias',),
