@@ -39,19 +39,28 @@ def rmses(learn, ratings, cold, k, item_mean):
         for name,p in preds.items(): sq[name] = sq.get(name, 0.) + ((p-y)**2).sum().item()
     return {name: (v/n)**0.5 for name,v in sq.items()},n
 
-if __name__=='__main__':
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parser(doc, users:int, what:str):
+    "The options of the fold-in benches (this one and `fold_in_ranking.py`): data, seed, `users` held out, how many of their `what` each gives"
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--kind', default='ml-100k', choices=['ml-100k', 'ml-latest-small'])
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--users', type=int, default=60, help='new users held out of training')
-    p.add_argument('--ks', type=int, nargs='+', default=[3, 5, 10, 20], help='ratings each new user gives')
-    p.add_argument('--recipes', nargs='+', default=['fast', 'fastbook', 'autorec'])
+    p.add_argument('--users', type=int, default=users, help='new users held out of training')
+    p.add_argument('--ks', type=int, nargs='+', default=[3, 5, 10, 20], help=f'{what} each new user gives')
     p.add_argument('--threads', type=int, default=2)
-    a = p.parse_args()
+    return p
+
+def held_out(a, cols:list)->tuple:
+    "`(ratings, new users, the others' ratings)`: MovieLens `a.kind`'s `cols` with `a.users` users held out (seed `a.seed`), torch on `a.threads`"
     torch.set_num_threads(a.threads)
-    ratings = load_movielens(kind=a.kind, titles=False)[['user','item','rating']]
+    ratings = load_movielens(kind=a.kind, titles=False)[cols]
     cold = np.random.RandomState(a.seed).choice(ratings.user.unique(), a.users, replace=False)
-    warm = ratings[~ratings.user.isin(cold)]
+    return ratings,cold,ratings[~ratings.user.isin(cold)]
+
+if __name__=='__main__':
+    p = parser(__doc__, 60, 'ratings')
+    p.add_argument('--recipes', nargs='+', default=['fast', 'fastbook', 'autorec'])
+    a = p.parse_args()
+    ratings,cold,warm = held_out(a, ['user','item','rating'])
     item_mean = warm.groupby('item').rating.mean()
     print(f"torch threads: {a.threads}; {a.kind}, seed {a.seed}: {a.users} new users held out, training on {len(warm):,} ratings of the others")
     for recipe in a.recipes:

@@ -6,9 +6,10 @@ popular, and `recommend`'s cold-start list: the average user's), fold-in without
 
     python bench/fold_in_ranking.py [--kind ml-100k] [--seed 0] [--users 100] [--ks 3 5 10 20] [--threads 2]
 """
-import argparse, time
+import time
 import numpy as np, pandas as pd, torch
 from fastcf.all import *
+from fold_in import parser, held_out  # (the options and held-out users of bench/fold_in.py)
 
 def ndcg(rec, relevant, k=10):
     "NDCG@k of the list `rec` against the set `relevant`"
@@ -16,17 +17,8 @@ def ndcg(rec, relevant, k=10):
     return dcg/sum(1/np.log2(r+2) for r in range(min(k, len(relevant))))
 
 if __name__=='__main__':
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--kind', default='ml-100k', choices=['ml-100k', 'ml-latest-small'])
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--users', type=int, default=100, help='new users held out of training')
-    p.add_argument('--ks', type=int, nargs='+', default=[3, 5, 10, 20], help='items each new user gives')
-    p.add_argument('--threads', type=int, default=2)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    inter = load_movielens(kind=a.kind, titles=False)[['user','item']]
-    cold = np.random.RandomState(a.seed).choice(inter.user.unique(), a.users, replace=False)
-    warm = inter[~inter.user.isin(cold)]
+    a = parser(__doc__, 100, 'items').parse_args()
+    inter,cold,warm = held_out(a, ['user','item'])
     set_seed(a.seed)
     learn = ranking_learner(ImplicitDataLoaders.from_df(warm, valid_pct=0.05, seed=a.seed, bs=1024), model='mf', loss='softmax', n_factors=64)
     t = time.perf_counter()
