@@ -31,11 +31,11 @@ def _scores(learn, model, x, chunk=2**18):
 
 # %% ../nbs/09_inference.ipynb #0ee34e2e
 def _row_prior(m, role:str)->tuple:
-    "Row 0 of `role`'s table that makes code 0 the average of the other codes, and their variance by column, over their vectors as the model uses them"
+    "Row 0 of `role`'s table that makes code 0 the average of the other codes, and their precision (1/variance) by column, over their vectors as the model uses them"
     t = table_weight(m, role).detach()
     v = (user_vectors if role=='user_factors' else item_vectors)(m) if role in ('user_factors','item_factors') else t  # (SVD++: the table plus the implicit sums)
     if v.shape!=t.shape: v = t
-    return v[1:].mean(0) - (v[0] - t[0]),v[1:].var(0, correction=0)
+    return v[1:].mean(0) - (v[0] - t[0]),1/v[1:].var(0, correction=0).clamp(min=1e-8)
 
 def _average_model(model):
     "A copy of `model` (and of each member of an ensemble) whose code 0 (`'#na#'`) of each user and item table is the mean of the other codes"
@@ -134,7 +134,7 @@ def _fold_user(m, loss_func, x, y, steps, lr, wd):
     "Fit `m`'s user code 0 in place to ratings `y` of pairs `x`, all else frozen: from the average user, and pulled to it as the trained users spread"
     roles = _user_roles(m)
     prior = [_row_prior(m, r) for r in roles]
-    mean,prec = [mu[None] for mu,_ in prior],[1/var[None].clamp(min=1e-8) for _,var in prior]
+    mean,prec = [mu[None] for mu,_ in prior],[w[None] for _,w in prior]
     new,pull = [set_table(m, r, mu.clone()) for r,mu in zip(roles, mean)],wd/len(y)
     _fit_free(new, lambda: loss_func(m(x), y) + pull*sum((w*(p-mu)**2).sum() for p,mu,w in zip(new, mean, prec)), steps, lr)
 

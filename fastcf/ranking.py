@@ -69,9 +69,9 @@ class RankMF(CollabModel):
         "Scores of every item for a new user who interacted with `items`: her vector fitted by the full softmax from the average user, items frozen"
         _check_pull(wd)
         V,b = self.item_factors.weight.detach(),self.item_bias.weight.detach().view(-1)
-        mu,var = _row_prior(self, 'user_factors')
+        mu,prec = _row_prior(self, 'user_factors')
         u,pull = mu.clone().requires_grad_(),wd/len(items)
-        _fit_free([u], lambda: F.cross_entropy((V@u + b)[None].expand(len(items), -1), items.long()) + pull*((u-mu)**2/var.clamp(min=1e-8)).sum(), steps, lr)
+        _fit_free([u], lambda: F.cross_entropy((V@u + b)[None].expand(len(items), -1), items.long()) + pull*(prec*(u-mu)**2).sum(), steps, lr)
         return (V@u + b).detach()
 
 register_collab(RankMF, user_factors='user_factors', item_factors='item_factors', item_bias='item_bias')
