@@ -6,6 +6,8 @@
     demographics alone: every rating of the user is scored, every item ranked) and with 5 revealed ratings per user
     (seeded: the other ratings are scored, and the 5 revealed items are not ranked). One cold row also knows when
     each new user signed up (the time of her first rating) and boosts what training users rated in the days before.
+    The softmax HybridMF ranks cold users with one model, and folds the 5 in with another (ids kept in training, so
+    that her id part has trained directions to move in), each with its settings picked on the validation users.
 (3) Warm start (80/20 random split, and u1.base -> u1.test): RMSE of the fast recipe (`fast_learner`), a HybridMF with
     both sides' features trained on the same loaders, and their `blend_learner`.
 
@@ -258,7 +260,7 @@ class UserSplit:
             return r.set_index('item').score.reindex(items).values  # (NaN: items only the held-out users rated)
         return np.stack([scores(u, False) for u in self.cold]),{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds}
 
-def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends):
+def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends, fold_wds):
     items = np.sort(ratings.item.unique())
     sp = UserSplit(ratings, users_f, seed)
     vs = UserSplit(sp.train, users_f, seed+1)  # validation: users held out of the training users, the same way
@@ -308,12 +310,15 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends):
     w = min((0.25, 0.5, 0.75), key=lambda w: rmse_of(mix(w, 0), vs.held))  # the blend's weight, on the validation users cold
     row(f'fastcf blend of the two (weights {w}, {1-w}), +5: each folds in', mix(w, 1), None, mix(w, 2), None)
     cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: vs.ndcg(vs.hybrid('ranking', c, items, seed)[0], items))
-    V0,V5 = vs.hybrid('ranking', cr, items, seed, fold_wds=(0.03, 0.3))
-    wd = max(V5, key=lambda w: vs.ndcg(V5[w], items, five=True))  # the fold-in's pull towards the feature-based start, on validation
+    V0,_ = vs.hybrid('ranking', cr, items, seed)
     dw = max(trends, key=lambda k: vs.ndcg(with_trend(vs, V0, items, *k), items))  # the trend's window and weight, on validation
-    S0,S5 = sp.hybrid('ranking', cr, items, seed, fold_wds=(wd,))
-    row(f'fastcf HybridMF (softmax ranking) {cr}, fold-in wd {wd}', None, S0, None, S5[wd])
+    S0,_ = sp.hybrid('ranking', cr, items, seed)
+    row(f'fastcf HybridMF (softmax ranking) {cr}', None, S0)
     row(f'fastcf HybridMF (softmax) + Trending({dw[0]} days), weight {dw[1]:g}', None, with_trend(sp, S0, items, *dw))
+    five = grid['users +5: fastcf HybridMF (softmax ranking)']  # +5: the model and the fold-in's pull towards her feature-based start, on validation
+    val = {(k, wd): vs.ndcg(S, items, five=True) for k,c in enumerate(five) for wd,S in vs.hybrid('ranking', c, items, seed, fold_wds=fold_wds)[1].items()}
+    k,wd = max(val, key=val.get)
+    row(f'fastcf HybridMF (softmax ranking) {five[k]}, fold-in wd {wd}', None, None, None, sp.hybrid('ranking', five[k], items, seed, fold_wds=(wd,))[1][wd])
     return rows
 
 def warm_protocol(users_f, items_f, seed, cfg):
@@ -357,12 +362,14 @@ if __name__=='__main__':
     grid = {'fastcf HybridMF (MSE)': [dict(wd=w) for w in (1., 3., 10.)],
             'fastcf HybridTabular (MSE)': [dict(wd=w, epochs=e, lr=lr) for w in (0.1, 0.3) for e,lr in ((8, 1e-2), (5, 3e-3))],
             'fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w) for d in (0.25, 0.5) for w in (0.05, 0.2)],
-            'users: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w, epochs=20, lr=3e-3) for d in (0.75, 1.) for w in (0.3, 1.)]}
+            'users: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w, epochs=20, lr=3e-3) for d in (0.75, 1.) for w in (0.3, 1.)],
+            'users +5: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=1., epochs=20, lr=3e-3) for d in (0., 0.25)]}  # (ids kept: her fold-in fits her id part)
     lams = list(itertools.product((300., 1000., 3000., 5000., 10000.), (0., 0.9, 0.95, 0.98)))  # EASE's (lambda, drop)
     trends = list(itertools.product((30, 60), (0.25, 0.5, 1.)))  # Trending's (days, weight) for the cold users
-    if a.quick: grid,lams,trends = {k: v[:1] for k,v in grid.items()},[(5000., 0.), (1000., 0.98)],[(30, 0.5)]
+    fold_wds = (0.01, 0.03, 0.1)  # the softmax HybridMF's fold-in pulls towards her feature-based start
+    if a.quick: grid,lams,trends,fold_wds = {k: v[:1] for k,v in grid.items()},[(5000., 0.), (1000., 0.98)],[(30, 0.5)],(0.03,)
     ri = items_protocol(ratings, users_f, items_f, a.seed, grid)
-    ru = users_protocol(ratings, users_f, items_f, a.seed, grid, lams, trends)
+    ru = users_protocol(ratings, users_f, items_f, a.seed, grid, lams, trends, fold_wds)
     for i,what in ((1, 'cold'), (3, 'with 5 ratings')):
         (n1,v1),(n2,v2) = best_ours(ru, i, False),best_other(ru, i, False)
         print(f"coldstart users NDCG@10 {what}: fastcf {v1:.4f} ({n1}) vs best other {v2:.4f} ({n2})")

@@ -15,7 +15,8 @@ from .features import FeatureTable
 from .implicit import ImplicitDataLoaders
 from .ranking import ranking_learner
 from .blend import Blend
-from .data import _read_times
+from .data import _read_times, check_count, check_positive
+from .inference import _check_pull
 from .interpret import CollabInterpretation
 from torch.func import functional_call
 
@@ -223,6 +224,7 @@ def _check_fold_in(m, has_feats:bool, df:pd.DataFrame, ratings:Tensor):
 
 def _fold_row(start:Tensor, scores, items:Tensor, ratings:Tensor=None, steps:int=100, lr:float=0.05, wd:float=0.3)->Tensor:
     "Fit a new user's row from `start` so that `scores(row, codes)` (every item's when `codes` is None) fit her `items`: MSE to `ratings`, or the softmax without; `wd` pulls it to `start`"
+    check_count('steps', steps, lo=0); check_positive('lr', lr); _check_pull(wd, 'her feature-based start')  # (0 steps: her features alone)
     row = start.clone().requires_grad_()
     def loss():
         fit = (F.mse_loss(scores(row, items), ratings.to(row.device).float()) if ratings is not None  # (ratings: only her items are scored)
@@ -232,14 +234,16 @@ def _fold_row(start:Tensor, scores, items:Tensor, ratings:Tensor=None, steps:int
     with torch.no_grad(): return scores(row)
 
 @patch
-def fold_in_features(self:HybridMF, df:pd.DataFrame, items:Tensor, ratings:Tensor=None, steps:int=100, lr:float=0.05, wd:float=0.3)->Tensor:
+def fold_in_features(self:HybridMF, df:pd.DataFrame, items:Tensor, ratings:Tensor=None, steps:int=100, lr:float=0.05,
+                     wd:float=None, # Pull towards her feature-based start (default: 0.3 for ratings, 0.03 for a ranking model's softmax)
+                    )->Tensor:
     "Every item's score for a new user with features `df` (one row) who rated item codes `items` (`ratings`; none for a ranking model)"
     _check_fold_in(self, self.user_feats is not None, df, ratings)
     with torch.no_grad(): fu = self.user_feats.embed(*self.user_feats.encode(df))  # her features' part, fixed
     V,vb = _all(self, 'item')
     def scores(ids, codes=None): u = ids + fu; return self.score((u[:,:-1], u[:,-1]), (V, vb) if codes is None else (V[codes], vb[codes]))[0]
     start = torch.cat([self.user_factors.weight[:1], self.user_bias.weight[:1]], 1).detach()
-    return _fold_row(start, scores, items.to(V.device).long(), ratings, steps, lr, wd)
+    return _fold_row(start, scores, items.to(V.device).long(), ratings, steps, lr, ifnone(wd, 0.03 if ratings is None else 0.3))
 
 @patch
 def fold_in_features(self:HybridTabular, df:pd.DataFrame, items:Tensor, ratings:Tensor, steps:int=100, lr:float=0.05, wd:float=0.3)->Tensor:

@@ -138,9 +138,9 @@ def _fold_user(m, loss_func, x, y, steps, lr, wd):
     new,pull = [set_table(m, r, mu.clone()) for r,mu in zip(roles, mean)],wd/len(y)
     _fit_free(new, lambda: loss_func(m(x), y) + pull*sum((w*(p-mu)**2).sum() for p,mu,w in zip(new, mean, prec)), steps, lr)
 
-def _check_pull(wd):
-    "A clear error unless `wd`, a fold-in's pull towards the average user, is a finite number of at least 0"
-    check_arg(_finite(wd) and wd >= 0, 'wd', wd, 'needs a finite number of at least 0 (0: no pull towards the average user)')
+def _check_pull(wd, towards:str='the average user'):
+    "A clear error unless `wd`, a fold-in's pull `towards` where the new user starts, is a finite number of at least 0"
+    check_arg(_finite(wd) and wd >= 0, 'wd', wd, f'needs a finite number of at least 0 (0: no pull towards {towards})')
 
 def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
             wd:float=1., # Pull towards the average user: the ratings' noise variance, in a Gaussian prior over the trained users' rows

@@ -105,3 +105,22 @@ def test_bad_feature_tables_are_named(ml):
         learn.recommend(10**6, features=users.loc[[1]].assign(occupation='astronaut'))
     with pytest.raises(ValueError, match="has no item features"): learn.new_item_scores(items.iloc[:2])
     with pytest.raises(ValueError, match="needs features"): hybrid_learner(dls)
+
+def test_ranking_hybrid_folds_a_few_items_in(ml100k):
+    "A softmax HybridMF with demographics folds 5 items of each of 60 new ML-100k users in: her other items rank better than from her features alone, and than with a rating model's stronger pull (NDCG@10 0.619, 0.566, 0.575)"
+    users,_ = movielens_features()
+    cold = np.random.RandomState(0).permutation(ml100k.user.unique())[:60]
+    train = ml100k[~ml100k.user.isin(cold)][['user','item']]
+    feats = users.copy()  # (a new user's zip prefix that no training user has is given as missing)
+    for c in ('gender','occupation','zip_prefix'): feats.loc[~feats[c].isin(users.loc[train.user.unique(), c]), c] = np.nan
+    set_seed(0)
+    learn = hybrid_learner(ImplicitDataLoaders.from_df(train, bs=1024, seed=0), users=feats, n_factors=32, id_drop=0.)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(10, 3e-3, wd=1.)
+    mine = lambda u: ml100k[(ml100k.user==u) & ml100k.item.isin(train.item)].sample(frac=1, random_state=0).item  # (her first 5 revealed)
+    def ndcg(u, fold, **kw):
+        rec = learn.recommend(u, 15, features=feats.loc[[u]], ratings=mine(u).iloc[:5].to_frame() if fold else None, **kw).item
+        rec,hits = rec[~rec.isin(mine(u).iloc[:5])].iloc[:10],set(mine(u).iloc[5:])  # (the 5 are never ranked)
+        return sum(1/np.log2(r+2) for r,i in enumerate(rec) if i in hits)/sum(1/np.log2(r+2) for r in range(min(10, len(hits))))
+    res = {name: np.mean([ndcg(u, fold, **kw) for u in cold]) for name,fold,kw in (('features', False, {}), ('default', True, {}), ('wd 0.3', True, dict(wd=0.3)))}
+    assert res['default'] > res['features'] + 0.03 and res['default'] > res['wd 0.3'] + 0.02, res
+    with pytest.raises(ValueError, match=r"wd=-1.*her feature-based start"): learn.recommend(10**6, 5, features=feats.loc[[cold[0]]], ratings=mine(cold[0]).iloc[:5].to_frame(), wd=-1)
