@@ -302,10 +302,12 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends, fold_wds
     for name,model in (('fastcf HybridMF (MSE)', 'mf'), ('fastcf HybridTabular (MSE)', 'tabular')):  # cold from features; +5: folded in from there
         val = {str(c): vs.pairs(vs.hybrid('rating', c, items, seed, model=model)[0], items, g) for c in grid[name]}
         cm = min(grid[name], key=lambda c: rmse_of(val[str(c)], vs.held))
-        S0,S5 = sp.hybrid('rating', cm, items, seed, fold_wds=(0.3,), model=model)
-        P0,P5 = sp.pairs(S0, items, g),sp.pairs(S5[0.3], items, g, five=True)
+        V5 = vs.hybrid('rating', cm, items, seed, fold_wds=fold_wds['rating'], model=model)[1]
+        wd = min(V5, key=lambda w: rmse_of(vs.pairs(V5[w], items, g, five=True), vs.test))  # the fold-in's pull, on validation
+        S0,S5 = sp.hybrid('rating', cm, items, seed, fold_wds=(wd,), model=model)
+        P0,P5 = sp.pairs(S0, items, g),sp.pairs(S5[wd], items, g, five=True)
         rated[model] = val[str(cm)],P0,P5
-        row(f'{name} {cm}', P0, None, P5, None)
+        row(f'{name} {cm}, fold-in wd {wd}', P0, None, P5, None)
     mix = lambda w, k: w*rated['mf'][k] + (1-w)*rated['tabular'][k]  # (a Blend's fold-in is its members' weighted: 22_hybrid tests it)
     w = min((0.25, 0.5, 0.75), key=lambda w: rmse_of(mix(w, 0), vs.held))  # the blend's weight, on the validation users cold
     row(f'fastcf blend of the two (weights {w}, {1-w}), +5: each folds in', mix(w, 1), None, mix(w, 2), None)
@@ -316,7 +318,7 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends, fold_wds
     row(f'fastcf HybridMF (softmax ranking) {cr}', None, S0)
     row(f'fastcf HybridMF (softmax) + Trending({dw[0]} days), weight {dw[1]:g}', None, with_trend(sp, S0, items, *dw))
     five = grid['users +5: fastcf HybridMF (softmax ranking)']  # +5: the model and the fold-in's pull towards her feature-based start, on validation
-    val = {(k, wd): vs.ndcg(S, items, five=True) for k,c in enumerate(five) for wd,S in vs.hybrid('ranking', c, items, seed, fold_wds=fold_wds)[1].items()}
+    val = {(k, wd): vs.ndcg(S, items, five=True) for k,c in enumerate(five) for wd,S in vs.hybrid('ranking', c, items, seed, fold_wds=fold_wds['ranking'])[1].items()}
     k,wd = max(val, key=val.get)
     row(f'fastcf HybridMF (softmax ranking) {five[k]}, fold-in wd {wd}', None, None, None, sp.hybrid('ranking', five[k], items, seed, fold_wds=(wd,))[1][wd])
     return rows
@@ -366,8 +368,8 @@ if __name__=='__main__':
             'users +5: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=1., epochs=20, lr=3e-3) for d in (0., 0.25)]}  # (ids kept: her fold-in fits her id part)
     lams = list(itertools.product((300., 1000., 3000., 5000., 10000.), (0., 0.9, 0.95, 0.98)))  # EASE's (lambda, drop)
     trends = list(itertools.product((30, 60), (0.25, 0.5, 1.)))  # Trending's (days, weight) for the cold users
-    fold_wds = (0.01, 0.03, 0.1)  # the softmax HybridMF's fold-in pulls towards her feature-based start
-    if a.quick: grid,lams,trends,fold_wds = {k: v[:1] for k,v in grid.items()},[(5000., 0.), (1000., 0.98)],[(30, 0.5)],(0.03,)
+    fold_wds = {'rating': (0.3, 1., 3., 10.), 'ranking': (0.01, 0.03, 0.1)}  # the hybrids' fold-in pulls towards her feature-based start
+    if a.quick: grid,lams,trends,fold_wds = {k: v[:1] for k,v in grid.items()},[(5000., 0.), (1000., 0.98)],[(30, 0.5)],{'rating': (3.,), 'ranking': (0.03,)}
     ri = items_protocol(ratings, users_f, items_f, a.seed, grid)
     ru = users_protocol(ratings, users_f, items_f, a.seed, grid, lams, trends, fold_wds)
     for i,what in ((1, 'cold'), (3, 'with 5 ratings')):

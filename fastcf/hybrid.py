@@ -222,7 +222,7 @@ def _check_fold_in(m, has_feats:bool, df:pd.DataFrame, ratings:Tensor):
     if len(df)!=1: raise ValueError(f"fold_in_features is for one new user: got {len(df)} rows of features")
     if (ratings is None) != (m.y_range is None): raise ValueError("a rating model folds in ratings, a ranking model only items" if ratings is None else "a ranking model folds in items, without ratings")
 
-def _fold_row(start:Tensor, scores, items:Tensor, ratings:Tensor=None, steps:int=100, lr:float=0.05, wd:float=0.3)->Tensor:
+def _fold_row(start:Tensor, scores, items:Tensor, ratings:Tensor, steps:int, lr:float, wd:float)->Tensor:
     "Fit a new user's row from `start` so that `scores(row, codes)` (every item's when `codes` is None) fit her `items`: MSE to `ratings`, or the softmax without; `wd` pulls it to `start`"
     check_count('steps', steps, lo=0); check_positive('lr', lr); _check_pull(wd, 'her feature-based start')  # (0 steps: her features alone)
     row = start.clone().requires_grad_()
@@ -235,7 +235,7 @@ def _fold_row(start:Tensor, scores, items:Tensor, ratings:Tensor=None, steps:int
 
 @patch
 def fold_in_features(self:HybridMF, df:pd.DataFrame, items:Tensor, ratings:Tensor=None, steps:int=100, lr:float=0.05,
-                     wd:float=None, # Pull towards her feature-based start (default: 0.3 for ratings, 0.03 for a ranking model's softmax)
+                     wd:float=None, # Pull towards her feature-based start (default: 3 for ratings, 0.03 for a ranking model's softmax)
                     )->Tensor:
     "Every item's score for a new user with features `df` (one row) who rated item codes `items` (`ratings`; none for a ranking model)"
     _check_fold_in(self, self.user_feats is not None, df, ratings)
@@ -243,10 +243,12 @@ def fold_in_features(self:HybridMF, df:pd.DataFrame, items:Tensor, ratings:Tenso
     V,vb = _all(self, 'item')
     def scores(ids, codes=None): u = ids + fu; return self.score((u[:,:-1], u[:,-1]), (V, vb) if codes is None else (V[codes], vb[codes]))[0]
     start = torch.cat([self.user_factors.weight[:1], self.user_bias.weight[:1]], 1).detach()
-    return _fold_row(start, scores, items.to(V.device).long(), ratings, steps, lr, ifnone(wd, 0.03 if ratings is None else 0.3))
+    return _fold_row(start, scores, items.to(V.device).long(), ratings, steps, lr, ifnone(wd, 0.03 if ratings is None else 3.))
 
 @patch
-def fold_in_features(self:HybridTabular, df:pd.DataFrame, items:Tensor, ratings:Tensor, steps:int=100, lr:float=0.05, wd:float=0.3)->Tensor:
+def fold_in_features(self:HybridTabular, df:pd.DataFrame, items:Tensor, ratings:Tensor, steps:int=100, lr:float=0.05,
+                     wd:float=3., # Pull towards her feature-based start
+                    )->Tensor:
     "Every item's rating for a new user with features `df` (one row) who rated item codes `items` `ratings`: her id embedding fitted from the unseen id's"
     _check_fold_in(self, self.tables['user'] is not None, df, ratings)
     cats,conts = self.encode('user', df)
