@@ -247,7 +247,7 @@ def fold_in_features(self:HybridMF, df:pd.DataFrame, items:Tensor, ratings:Tenso
 
 @patch
 def fold_in_features(self:HybridTabular, df:pd.DataFrame, items:Tensor, ratings:Tensor, steps:int=100, lr:float=0.05,
-                     wd:float=3., # Pull towards her feature-based start
+                     wd:float=10., # Pull towards her feature-based start (what `bench/coldstart.py` picks on ML-100k)
                     )->Tensor:
     "Every item's rating for a new user with features `df` (one row) who rated item codes `items` `ratings`: her id embedding fitted from the unseen id's"
     _check_fold_in(self, self.tables['user'] is not None, df, ratings)
