@@ -1,9 +1,13 @@
 "Hybrid models on ML-100k's real features end to end: cold start from features, export/load, fastai's own loaders, and bad feature tables named"
+import sys
+from pathlib import Path
 import pandas as pd, numpy as np, torch, pytest
 from fastcf.all import *
 from fastai.collab import CollabDataLoaders
 from fastai.tabular.core import Categorify, Normalize
 for _n in [n for n in list(globals()) if n.startswith('test')]: del globals()[_n]  # (fastcore's test_* helpers are not tests)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'bench'))
+from fold_in_ranking import ndcg as list_ndcg  # (NDCG@10 of a list, as bench/fold_in_ranking.py scores fold-ins)
 
 @pytest.fixture(scope='module')
 def ml(ml100k):
@@ -121,8 +125,7 @@ def test_ranking_hybrid_folds_a_few_items_in(ml100k):
     def ndcg(u, fold, **kw):
         five,hits = mine[u].iloc[:5],set(mine[u].iloc[5:])
         rec = learn.recommend(u, 15, features=feats.loc[[u]], ratings=five.to_frame() if fold else None, **kw).item
-        rec = rec[~rec.isin(five)].iloc[:10]  # (the 5 are never ranked)
-        return sum(1/np.log2(r+2) for r,i in enumerate(rec) if i in hits)/sum(1/np.log2(r+2) for r in range(min(10, len(hits))))
+        return list_ndcg(list(rec[~rec.isin(five)]), hits)  # (the 5 are never ranked)
     res = {name: np.mean([ndcg(u, fold, **kw) for u in cold]) for name,fold,kw in (('features', False, {}), ('default', True, {}), ('wd 0.3', True, dict(wd=0.3)))}
     assert res['default'] > res['features'] + 0.03 and res['default'] > res['wd 0.3'] + 0.02, res
     with pytest.raises(ValueError, match=r"wd=-1.*her feature-based start"): learn.recommend(10**6, 5, features=feats.loc[[cold[0]]], ratings=mine[cold[0]].iloc[:5].to_frame(), wd=-1)

@@ -1,8 +1,12 @@
 "Ranking learners end to end: export/load keeps the lists, `recommend` gives the lists the metrics score, and bad input is named"
+import sys
+from pathlib import Path
 import pandas as pd, numpy as np, torch, pytest
 from fastcf.all import *
 from fastai.callback.tracker import EarlyStoppingCallback, SaveModelCallback
 for _n in [n for n in list(globals()) if n.startswith('test')]: del globals()[_n]  # (fastcore's test_* helpers are not tests)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'bench'))
+from fold_in_ranking import ndcg as list_ndcg  # (NDCG@10 of a list, as bench/fold_in_ranking.py scores fold-ins)
 
 @pytest.fixture(scope='module')
 def inter(): return synthetic_interactions(n_users=200, n_items=120, per_user=20, seed=1)
@@ -58,8 +62,7 @@ def test_fold_in_pulls_towards_the_average_user():
     def ndcg(u, **kw):
         it = view.encode_ids(inter[inter.user==u].sample(frac=1, random_state=0).item.values, 'item')
         s = learn.model.fold_in_scores(it[:3], **kw).clone(); s[0] = s[it[:3]] = -float('inf')
-        gains = [1/np.log2(r+2) for r,i in enumerate(s.topk(10).indices.tolist()) if i in set(it[3:].tolist())]
-        return sum(gains)/sum(1/np.log2(r+2) for r in range(10))
+        return list_ndcg(s.topk(10).indices.tolist(), set(it[3:].tolist()))  # (17 of her items left: the ideal list is 10 hits, as before)
     res = {name: np.mean([ndcg(u, **kw) for u in cold]) for name,kw in (('default', {}), ('no pull', dict(wd=0.)), ('average user', dict(wd=1e9)))}
     assert res['default'] > res['no pull'] + 0.03 and res['default'] > res['average user'] + 0.1, res
     with pytest.raises(ValueError, match="wd=-1"): learn.recommend('new', 5, ratings=pd.DataFrame({'item': [inter.item.iloc[0]]}), wd=-1)
