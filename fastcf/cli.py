@@ -17,6 +17,8 @@ from .interpret import *
 from .learner import load_collab_learner
 from .blend import blend_learner
 from .recipes import fast_learner, autorec_learner
+from .features import movielens_features
+from .hybrid import hybrid_learner
 
 # %% auto #0
 __all__ = ['RECIPES', 'train', 'recommend', 'run_cli', 'main']
@@ -24,7 +26,8 @@ __all__ = ['RECIPES', 'train', 'recommend', 'run_cli', 'main']
 # %% ../nbs/15_cli.ipynb #787130ea
 RECIPES = {'fast': dict(models=('svdpp','dot_bias','dot'), model='svdpp'),
            'fastbook': dict(models=('dot_bias','dot','params','nn','classes','liked','svdpp','autorec'), model='dot_bias', epochs=5, lr=5e-3, wd=0.1, bs=64, n_factors=50),
-           'accurate': dict(models=('svdpp',), model='svdpp')}
+           'accurate': dict(models=('svdpp',), model='svdpp'),
+           'hybrid': dict(models=('hybrid_mf','hybrid_tabular'), model='hybrid_mf', epochs=8, lr=1e-2, bs=512, n_factors=32, wd=dict(hybrid_mf=3., hybrid_tabular=0.3))}
 
 class _Help(argparse.HelpFormatter):
     "Help lines with the default at the end, once, and only when there is one"
@@ -53,12 +56,15 @@ def _parser():
     d.add_argument('--title-id-col', help='item id column of --titles (default: its first)')
     d.add_argument('--kind', default='ml-100k', choices=list(ML_URLS), help='MovieLens release when no --csv')
     d.add_argument('--data', help='folder of an extracted MovieLens release (default: untar_data)')
+    d.add_argument('--user-features', help="CSV of user features, a row per user (id: the ratings' user column, else the first), for --recipe hybrid (default with MovieLens 100k: its demographics)")
+    d.add_argument('--item-features', help="CSV of item features, a row per item, for --recipe hybrid (default with MovieLens: genres and year)")
+    d.add_argument('--categorical', help='comma-separated feature columns of numbers that are codes, to treat as categories (e.g. zip)')
     m = t.add_argument_group('model and training')
-    m.add_argument('--recipe', default='fast', choices=list(RECIPES), help="fast: SVD++ in about a second; fastbook: the course's; accurate: SVD++ blended with an autoencoder")
-    m.add_argument('--model', choices=sorted(set(sum([list(r['models']) for r in RECIPES.values()], []))), help="model (default: the recipe's); fast takes svdpp, dot_bias, dot")
+    m.add_argument('--recipe', default='fast', choices=list(RECIPES), help="fast: SVD++ in about a second; fastbook: the course's; accurate: SVD++ blended with an autoencoder; hybrid: factorization with user and item features, which places new users and items")
+    m.add_argument('--model', choices=sorted(set(sum([list(r['models']) for r in RECIPES.values()], []))), help="model (default: the recipe's); fast takes svdpp, dot_bias, dot; hybrid takes hybrid_mf, hybrid_tabular")
     m.add_argument('--epochs', type=int, help="epochs (default: the recipe's)")
     m.add_argument('--lr', type=float, help="maximum learning rate (default: the recipe's)")
-    m.add_argument('--wd', type=float, help="weight decay, fastbook recipe (default: 0.1)")
+    m.add_argument('--wd', type=float, help="weight decay, fastbook and hybrid recipes (default: the recipe's)")
     m.add_argument('--bs', type=int, help="batch size (default: the recipe's)")
     m.add_argument('--n-factors', type=int, help="latent factors (default: the recipe's)")
     m.add_argument('--valid-pct', type=float, default=0.2, help='share of ratings held out for validation')
@@ -71,6 +77,7 @@ def _parser():
     r.add_argument('--include-seen', action='store_true', help='also recommend items the user already rated')
     r.add_argument('--cold-start', action='store_true', help="for a user the model has not seen: the items with the highest learned bias")
     r.add_argument('--ratings', help="for a user the model has not seen: a CSV of their own ratings (item, rating columns), folded in")
+    r.add_argument('--features', nargs='+', metavar='NAME=VALUE', help="for a user the model has not seen: her features (hybrid recipe), e.g. age=25 gender=F")
     return p
 
 def _version():
@@ -88,15 +95,15 @@ def _check_train_args(a):
     check_arg(0 < a.valid_pct < 1, '--valid-pct', a.valid_pct, 'needs a number between 0 and 1 (exclusive): the share of ratings to validate on')
     rec = RECIPES[a.recipe]
     if a.model is not None and a.model not in rec['models']:
-        raise ValueError(f"--model {a.model} is not a {a.recipe} recipe model ({', '.join(rec['models'])}): use --recipe fastbook for it")
+        home = next(n for n,r in RECIPES.items() if a.model in r['models'])
+        raise ValueError(f"--model {a.model} is not a {a.recipe} recipe model ({', '.join(rec['models'])}): use --recipe {home} for it")
     if a.title_id_col and not a.titles: raise ValueError("--title-id-col needs --titles")
+    for n in ('user_features','item_features','categorical'):
+        if getattr(a, n) and a.recipe!='hybrid': raise ValueError(f"--{n.replace('_','-')} is for the hybrid recipe: add --recipe hybrid")
     a.sep = codecs.decode(a.sep, 'unicode_escape')  # so that --sep '\\t' is a tab
 
 def _read_titles(a):
-    f = Path(a.titles)
-    if not f.is_file(): raise FileNotFoundError(f"titles file not found: {f}")
-    try: t = pd.read_csv(f, sep=a.sep, encoding=a.encoding)
-    except UnicodeDecodeError: raise ValueError(f"{f.name} is not {a.encoding or 'utf-8'} text: pass --encoding, e.g. --encoding latin-1") from None
+    f,t = Path(a.titles),read_csv_ratings(a.titles, sep=a.sep, encoding=a.encoding, what='titles')
     idc = a.title_id_col or t.columns[0]
     for c,what in ((idc,'--title-id-col'),(a.title_col,'--title-col')):
         if c not in t.columns: raise KeyError(f"{what} {c!r} is not a column of {f.name}; it has {list(t.columns)}")
@@ -113,19 +120,40 @@ def _load_ratings(a):
     labels = _read_titles(a) if a.titles else df.drop_duplicates('item').set_index('item')['title']
     return df[['user','item','rating']],['user','item','rating'],labels
 
+def _read_features(a, f, id_col, which, cats):
+    "Feature CSV `f` as a frame indexed by id (its column `id_col`, else its first), the `cats` columns as text categories"
+    t = read_csv_ratings(f, sep=a.sep, encoding=a.encoding, what=f'{which} features')
+    t = t.set_index(id_col if id_col in t.columns else t.columns[0])
+    for c in cats & set(t.columns): t[c] = t[c].where(t[c].isna(), t[c].astype(str))
+    return t
+
+def _load_features(a, cols):
+    "`(users, items)` feature frames indexed by id for the hybrid recipe: the files given, else MovieLens's own"
+    if not (a.user_features or a.item_features):
+        if a.csv: raise ValueError("--recipe hybrid needs features: pass --user-features and/or --item-features (CSV files, a row per id)")
+        users,items = movielens_features(a.data, kind=a.kind)
+        return users,items.drop(columns='title')
+    cats = set(filter(None, (a.categorical or '').split(',')))
+    res = [None if f is None else _read_features(a, f, c, w, cats) for f,c,w in ((a.user_features, cols[0], 'user'), (a.item_features, cols[1], 'item'))]
+    bad = cats - set().union(*[r.columns for r in res if r is not None])
+    if bad: raise KeyError(f"--categorical {sorted(bad)} are not columns of the feature files; they have {[list(r.columns) for r in res if r is not None]}")
+    return tuple(res)
+
 # %% ../nbs/15_cli.ipynb #f89e2155
-def _fit(a, df, cols):
-    "The trained learner of `a.recipe`, and the learner to interpret (a blend's SVD++ member)"
+def _fit(a, df, cols, feats=None):
+    "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames), and the learner to interpret (a blend's SVD++ member)"
     u,i,r = cols
     kw = dict(valid_pct=a.valid_pct, seed=a.seed, user_name=u, item_name=i, rating_name=r)
     over = {k:v for k,v in dict(bs=a.bs, n_factors=a.n_factors).items() if v is not None}
-    if a.recipe=='fastbook':
-        rec = RECIPES['fastbook']
+    if a.recipe in ('fastbook','hybrid'):  # fastai's own schedule: loaders, a learner, fit_one_cycle
+        rec,model = RECIPES[a.recipe],a.model or RECIPES[a.recipe]['model']
         dls = FastCollabDataLoaders.from_df(df, bs=over.get('bs', rec['bs']), **kw)
-        model = a.model or rec['model']
-        yr = {} if model in ('classes','liked') else dict(y_range=default_y_range(collab_view(dls).rating_range()))
-        learn = collab_learner(dls, n_factors=over.get('n_factors', rec['n_factors']), model=model, **yr)
-        learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, rec['wd']))
+        nf = over.get('n_factors', rec['n_factors'])
+        if feats is not None: learn = hybrid_learner(dls, users=feats[0], items=feats[1], model=model.split('_')[1], n_factors=nf)
+        else:
+            yr = {} if model in ('classes','liked') else dict(y_range=default_y_range(collab_view(dls).rating_range()))
+            learn = collab_learner(dls, n_factors=nf, model=model, **yr)
+        learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, rec['wd'][model] if feats is not None else rec['wd']))
         return learn,learn
     learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw)
     learn.fit_fast(a.epochs, a.lr)
@@ -138,9 +166,10 @@ def train(a):
     "`fastcf train`: train, export, and write the bias table and PCA plot"
     _check_train_args(a)
     df,cols,labels = _load_ratings(a)
+    feats = _load_features(a, cols) if a.recipe=='hybrid' else None
     print(f"Training the {a.recipe} recipe on {len(df):,} ratings ({df[cols[0]].nunique():,} users, {df[cols[1]].nunique():,} items)")
     set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
-    learn,shown = _fit(a, df, cols)
+    learn,shown = _fit(a, df, cols, feats)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     learn.item_labels = None if labels is None else labels.to_dict()
     learn.path = out
@@ -156,7 +185,14 @@ def train(a):
         ax = interp.plot_pca(n=40)
         ax.figure.savefig(out/'pca.png', dpi=100, bbox_inches='tight'); plt.close(ax.figure)
     except ValueError as e: print(f'(no PCA plot: {e})')
-    print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl","biases.csv","pca.png") if (out/f).exists())}')
+    if feats is not None and feats[1] is not None:
+        try:
+            fd = interp.feature_directions()
+            fd.to_csv(out/'features.csv', index_label='direction')
+            print('\nThe item features that push hardest along each principal direction of the item vectors:')
+            print(fd.to_string())
+        except ValueError as e: print(f'(no feature table: {e})')
+    print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl","biases.csv","pca.png","features.csv") if (out/f).exists())}')
     return learn
 
 # %% ../nbs/15_cli.ipynb #7bd8c4c0
@@ -169,23 +205,31 @@ def _user_id(vocab, user:str):
     except (TypeError, ValueError, IndexError): pass
     return None
 
+def _new_features(pairs):
+    "A new user's one-row feature frame from `name=value` strings (`name=`: missing, the unknown category)"
+    bad = [p for p in pairs if '=' not in p or not p.split('=')[0]]
+    if bad: raise ValueError(f"--features takes NAME=VALUE pairs, e.g. --features age=25 gender=F; got {bad}")
+    kv = dict(p.split('=', 1) for p in pairs)
+    return pd.DataFrame({k: [v if v else np.nan] for k,v in kv.items()})
+
 def recommend(a):
     "`fastcf recommend`: print the top items for a user from an exported learner"
     check_count('--n', a.n)
-    if a.cold_start and a.ratings: raise ValueError("pass --cold-start or --ratings, not both")
+    if a.cold_start and (a.ratings or a.features): raise ValueError(f"pass --cold-start or {'--ratings' if a.ratings else '--features'}, not both")
+    feats = _new_features(a.features) if a.features else None
     if not Path(a.learner).exists(): raise FileNotFoundError(f"no learner at {a.learner}: run `fastcf train` first, or pass --learner")
     learn = load_collab_learner(a.learner)
     view = collab_view(learn)
     user = _user_id(view.vocab('user'), a.user)
-    if user is None and not (a.cold_start or a.ratings):
+    if user is None and not (a.cold_start or a.ratings or a.features):
         raise KeyError(f"user {a.user} is not in the model's training data: for a new user pass --ratings FILE (a CSV of their own "
-                       f"item,rating pairs, folded into the model) or --cold-start (the items with the highest learned bias)")
-    if user is not None and (a.cold_start or a.ratings): raise ValueError(f"user {a.user} is in the training data: drop --cold-start/--ratings")
+                       f"item,rating pairs, folded into the model), --features NAME=VALUE ... (a hybrid model's) or --cold-start (the items with the highest learned bias)")
+    if user is not None and (a.cold_start or a.ratings or a.features): raise ValueError(f"user {a.user} is in the training data: drop --cold-start/--ratings/--features")
     ratings = None
     if a.ratings:
         ratings = read_csv_ratings(a.ratings)
         check_ratings(ratings, view.item_name, view.item_name, view.rating_name, None)
-    res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings)
+    res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats)
     labels = getattr(learn, 'item_labels', None)
     if labels: res.insert(1, 'title', [labels.get(o, '') for o in res.iloc[:,0]])
     print(f'Top {len(res)} for user {a.user}:')

@@ -50,6 +50,16 @@ def _cat_like(s): return s.dtype==object or isinstance(s.dtype, pd.CategoricalDt
 
 def _few(values, n=10): return f"{[_py(o) for o in list(values)[:n]]}{' ...' if len(values)>n else ''}"
 
+def _like(col:pd.Series, classes)->pd.Series:
+    "`col` in the type of training's categories `classes` (`'#na#'` first): a code typed as a number where training had text, or the other way"
+    t = next((type(o) for o in list(classes)[1:]), None)
+    if t is None or t in (bool, np.bool_) or col.map(lambda v: pd.isna(v) or isinstance(v, t)).all(): return col
+    def cast(v):
+        if pd.isna(v): return v
+        try: return t(v)
+        except (TypeError, ValueError): return v  # (left as given: `encode` names it)
+    return col.map(cast)
+
 class FeatureTable:
     "Features of users or items processed once per entity by fastai's tabular procs, as tensors indexed by the codes of a collab vocabulary"
     def __init__(self, df:pd.DataFrame, # One row per raw id (the index), a column per feature
@@ -106,17 +116,31 @@ class FeatureTable:
         stds = getattr(getattr(self.to.procs, 'normalize', None), 'stds', {})
         return tensor([1/stds[c] if c in stds else 1. for c in self.cont_names]).float()
 
+    def _typed(self, df):
+        "The feature columns of `df` in training's types: categories as `_like` makes them, continuous features read as numbers"
+        cats,conts = self.columns
+        df = df[cats+conts].copy()
+        for c in cats: df[c] = _like(df[c], self.to.classes[c])
+        for c in conts:
+            if pd.api.types.is_numeric_dtype(df[c]): continue
+            num = pd.to_numeric(df[c], errors='coerce')
+            bad = df[c][num.isna() & df[c].notna()]
+            if len(bad): raise ValueError(f"new {self.which} feature {c!r} is a number in training, but has {_few(pd.unique(bad))}: give a number, or a missing value (NaN)")
+            df[c] = num
+        return df
+
     def encode(self, df:pd.DataFrame)->tuple:
         "`(cats, conts)` of the features of new entities in `df` (cold start), processed as the table's own rows were"
         cats,conts = self.columns
         missing = [c for c in cats+conts if c not in df.columns]
         if missing: raise KeyError(f"new {self.which} features need column(s) {missing}; the frame has {list(df.columns)}")
+        df = self._typed(df)
         for c in cats:
             known = set(self.to.classes[c])
             bad = [v for v in pd.unique(df[c]) if v not in known and not pd.isna(v)]
             if bad: raise ValueError(f"new {self.which} feature {c!r} has value(s) {_few(bad)} that no training {self.which} has: known values are {_few(list(known - {'#na#'}))}; "
                                      "give one of them, or a missing value (NaN) for the unknown category '#na#'")
-        new = self.to.new(df[cats+conts].reset_index(drop=True))
+        new = self.to.new(df.reset_index(drop=True))
         new.process()
         cats,conts = self._tensors(new)
         return cats[1:],conts[1:]

@@ -188,7 +188,7 @@ def _features(self:HybridMF, which:str)->FeatureEmbedding:
     "The `FeatureEmbedding` of users or items, or a clear error"
     _check_which(which)
     fe = self._parts(which)[2]
-    if fe is None: raise ValueError(f"this model has no {which} features: build it with {which}s= to place new {which}s")
+    if fe is None: raise ValueError(f"this model has no {which} features: build it with {which}s= (fastcf train: --{which}-features) to place new {which}s")
     return fe
 
 @patch
@@ -316,7 +316,7 @@ def feature_pca(self:CollabInterpretation, which:str='item', n_components:int=3,
     fv = _feature_vectors(self, which)
     self.pca(n_components, top, which)
     V = self.pca_basis[1]
-    return pd.DataFrame((tensor(fv.iloc[:, :-1].values).float() @ V.T).numpy(), index=fv.index, columns=[f'pc{i}' for i in range(len(V))])
+    return pd.DataFrame((torch.from_numpy(fv.iloc[:, :-1].to_numpy(np.float32, copy=True)) @ V.T).numpy(), index=fv.index, columns=[f'pc{i}' for i in range(len(V))])
 
 @patch
 def feature_directions(self:CollabInterpretation, n:int=3, which:str='item', n_components:int=3, top:int=1000)->pd.DataFrame:

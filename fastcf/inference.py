@@ -175,7 +175,7 @@ def _history(learn, ratings)->Tensor:
 def _feature_model(learn):
     "The model, if it scores new users and items from their features (`new_scores`, as fastcf's hybrid models do)"
     m = learn.model
-    if not hasattr(m, 'new_scores'): raise ValueError(f"{type(m).__name__} has no user or item features: train a hybrid_learner to use features for cold start")
+    if not hasattr(m, 'new_scores'): raise ValueError(f"{type(m).__name__} has no user or item features: train a hybrid_learner (fastcf train --recipe hybrid) to use features for cold start")
     return m
 
 def _feature_user_scores(learn, features, ratings=None, **fold_kw):

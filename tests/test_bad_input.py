@@ -334,6 +334,7 @@ def trained(tmp_path_factory, fastai_home):
 def cli_files(files, tmp_path):
     (tmp_path/'mine.csv').write_text('item,rating\n50,5\n181,5\n99999,1\n')
     (tmp_path/'titles.csv').write_text('id,name\n1,One\n')
+    (tmp_path/'items.csv').write_text('item,flag\n1,0\n2,1\n')
     return files
 
 CLI_CASES = [
@@ -350,6 +351,7 @@ CLI_CASES = [
     ('n-factors 0',       ['train', '--n-factors', '0'],            '--n-factors=0'),
     ('unknown recipe',    ['train', '--recipe', 'quick'],           "invalid choice: 'quick'"),
     ('model not in fast', ['train', '--model', 'nn'],               '--model nn is not a fast recipe model', '--recipe fastbook'),
+    ('model not in hybrid', ['train', '--recipe', 'fastbook', '--model', 'hybrid_mf'], '--model hybrid_mf is not a fastbook recipe model', '--recipe hybrid'),
     ('csv is a folder',   ['train', '--csv', '{d}'],                'is a folder: pass the ratings CSV file itself'),
     ('csv missing',       ['train', '--csv', '{d}/none.csv'],       'ratings file not found'),
     ('csv without header',['train', '--csv', '{d}/nohead.csv'],     'looks like data, not a header', '--no-header'),
@@ -367,6 +369,16 @@ CLI_CASES = [
     ('cold start, known', ['recommend', '--user', '1', '--cold-start', '--learner', '{l}'], 'user 1 is in the training data'),
     ('cold start and ratings', ['recommend', '--user', 'x', '--cold-start', '--ratings', '{d}/mine.csv', '--learner', '{l}'], 'not both'),
     ('ratings: unknown item', ['recommend', '--user', 'x', '--ratings', '{d}/mine.csv', '--learner', '{l}'], 'unknown item(s)', '[99999]'),
+    ('user-features, not hybrid', ['train', '--user-features', '{d}/items.csv'], '--user-features is for the hybrid recipe: add --recipe hybrid'),
+    ('categorical, not hybrid', ['train', '--categorical', 'zip'],   '--categorical is for the hybrid recipe'),
+    ('hybrid csv, no features', ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--recipe', 'hybrid'], '--recipe hybrid needs features', '--item-features'),
+    ('features file missing', ['train', '--recipe', 'hybrid', '--item-features', '{d}/none.csv'], 'item features file not found'),
+    ('categorical not a column', ['train', '--recipe', 'hybrid', '--item-features', '{d}/items.csv', '--categorical', 'zip'], "--categorical ['zip'] are not columns", "'flag'"),
+    ('features: rows missing', ['train', '--recipe', 'hybrid', '--item-features', '{d}/items.csv'], '1680 item(s) of the ratings have no row of features: [3, 4, 5'),
+    ('features, known user', ['recommend', '--user', '1', '--features', 'age=3', '--learner', '{l}'], 'user 1 is in the training data'),
+    ('features not pairs', ['recommend', '--user', 'x', '--features', 'age', '--learner', '{l}'], '--features takes NAME=VALUE pairs', "['age']"),
+    ('features, no hybrid', ['recommend', '--user', 'x', '--features', 'age=3', '--learner', '{l}'], 'has no user or item features', 'fastcf train --recipe hybrid'),
+    ('cold start and features', ['recommend', '--user', 'x', '--cold-start', '--features', 'age=3', '--learner', '{l}'], 'pass --cold-start or --features, not both'),
     ('no command',        [],                                        'the following arguments are required'),
 ]
 

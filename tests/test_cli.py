@@ -54,3 +54,44 @@ def test_train_csv(tmp_path, fastai_home):
     assert r.returncode == 0, r.stderr[-2000:]
     r = run('recommend', '--user', '3', '--n', '4', '--learner', str(tmp_path/'o'/'learner.pkl'))
     assert r.returncode == 0 and len(r.stdout.strip().splitlines()) == 6, r.stdout + r.stderr
+
+def test_hybrid_recipe_movielens(tmp_path, ml100k):
+    "`--recipe hybrid` on MovieLens's own features: a new user's list moves with her demographics, and is the learner's own `recommend`"
+    from fastcf.all import load_collab_learner
+    out = tmp_path/'h'
+    r = run('train', '--recipe', 'hybrid', '--epochs', '3', '--out', str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert {p.name for p in out.iterdir()} == {'learner.pkl', 'biases.csv', 'pca.png', 'features.csv'}
+    fd = pd.read_csv(out/'features.csv')
+    assert list(fd.direction) == ['pc0', 'pc1', 'pc2'] and fd.explained.is_monotonic_decreasing
+    people = {'young': dict(age='19', gender='M', occupation='student', zip_prefix='9'),
+              'old': dict(age='66', gender='F', occupation='retired', zip_prefix='0')}
+    lists = {}
+    for who,f in people.items():
+        r = run('recommend', '--user', who, '--n', '10', '--learner', str(out/'learner.pkl'), '--features', *[f'{k}={v}' for k,v in f.items()])
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.strip().splitlines()
+        assert lines[0] == f'Top 10 for user {who}:' and all(l.endswith('features') for l in lines[2:])
+        lists[who] = [int(l.split()[0]) for l in lines[2:]]
+    learn = load_collab_learner(out/'learner.pkl')  # the command line's list is the learner's
+    assert list(learn.recommend('x', n=10, features=pd.DataFrame({'age': [19], 'gender': ['M'], 'occupation': ['student'], 'zip_prefix': ['9']})).item) == lists['young']
+    assert len(set(lists['young']) - set(lists['old'])) >= 3  # her demographics move her list
+
+def test_hybrid_recipe_csv(tmp_path):
+    "`--recipe hybrid` from CSV files (its default settings): number codes made categories by --categorical; a new user's list is her planted group's taste"
+    from fastcf.all import synthetic_features
+    ratings, users, items = synthetic_features(seed=0)  # (three groups of distinct taste)
+    ratings[['user', 'item', 'rating']].to_csv(tmp_path/'r.csv', index=False)
+    users.assign(group=users.group.map({'a': 0, 'b': 1, 'c': 2})).to_csv(tmp_path/'users.csv')
+    items.to_csv(tmp_path/'items.csv')
+    out = tmp_path/'o'
+    r = run('train', '--csv', str(tmp_path/'r.csv'), '--recipe', 'hybrid', '--user-features', str(tmp_path/'users.csv'),
+            '--item-features', str(tmp_path/'items.csv'), '--categorical', 'group', '--out', str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    taste = ratings.assign(group=users.group.reindex(ratings.user).values).groupby(['group', 'item']).truth.mean().unstack()
+    for code,g in enumerate('abc'):
+        r = run('recommend', '--user', 'new', '--n', '10', '--learner', str(out/'learner.pkl'), '--features', f'group={code}')
+        assert r.returncode == 0, r.stderr
+        top = [int(l.split()[0]) for l in r.stdout.strip().splitlines()[2:]]
+        others = [h for h in 'abc' if h != g]
+        assert taste.loc[g, top].mean() > max(taste.loc[h, top].mean() for h in others) + 1, (g, taste.loc[:, top].mean(axis=1))
