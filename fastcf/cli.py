@@ -128,16 +128,16 @@ def _read_features(a, f, id_col, which, cats):
     return t
 
 def _load_features(a, cols):
-    "`(users, items)` feature frames indexed by id for the hybrid recipe: the files given, else MovieLens's own"
-    if not (a.user_features or a.item_features):
-        if a.csv: raise ValueError("--recipe hybrid needs features: pass --user-features and/or --item-features (CSV files, a row per id)")
-        users,items = movielens_features(a.data, kind=a.kind)
-        return users,items.drop(columns='title')
+    "`(users, items)` feature frames indexed by id for the hybrid recipe: each side's file, else (MovieLens) the release's own"
     cats = set(filter(None, (a.categorical or '').split(',')))
-    res = [None if f is None else _read_features(a, f, c, w, cats) for f,c,w in ((a.user_features, cols[0], 'user'), (a.item_features, cols[1], 'item'))]
-    bad = cats - set().union(*[r.columns for r in res if r is not None])
-    if bad: raise KeyError(f"--categorical {sorted(bad)} are not columns of the feature files; they have {[list(r.columns) for r in res if r is not None]}")
-    return tuple(res)
+    users,items = (None,None) if a.csv or (a.user_features and a.item_features) else movielens_features(a.data, kind=a.kind)
+    if a.user_features: users = _read_features(a, a.user_features, cols[0], 'user', cats)
+    items = _read_features(a, a.item_features, cols[1], 'item', cats) if a.item_features else None if items is None else items.drop(columns='title')
+    res = [f for f in (users,items) if f is not None]
+    if not res: raise ValueError("--recipe hybrid needs features: pass --user-features and/or --item-features (CSV files, a row per id)")
+    bad = cats - set().union(*[f.columns for f in res])
+    if bad: raise KeyError(f"--categorical {sorted(bad)} are not columns of the features; they have {[list(f.columns) for f in res]}")
+    return users,items
 
 # %% ../nbs/15_cli.ipynb #f89e2155
 def _fit(a, df, cols, feats=None):
@@ -210,6 +210,7 @@ def _new_features(pairs):
     bad = [p for p in pairs if '=' not in p or not p.split('=')[0]]
     if bad: raise ValueError(f"--features takes NAME=VALUE pairs, e.g. --features age=25 gender=F; got {bad}")
     kv = dict(p.split('=', 1) for p in pairs)
+    if len(kv) < len(pairs): raise ValueError(f"--features names {sorted(k for k in kv if sum(p.split('=')[0]==k for p in pairs) > 1)} more than once: give each once")
     return pd.DataFrame({k: [v if v else np.nan] for k,v in kv.items()})
 
 def recommend(a):

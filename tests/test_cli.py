@@ -95,3 +95,14 @@ def test_hybrid_recipe_csv(tmp_path):
         top = [int(l.split()[0]) for l in r.stdout.strip().splitlines()[2:]]
         others = [h for h in 'abc' if h != g]
         assert taste.loc[g, top].mean() > max(taste.loc[h, top].mean() for h in others) + 1, (g, taste.loc[:, top].mean(axis=1))
+
+def test_hybrid_recipe_one_side_from_file(tmp_path):
+    "On MovieLens, a side without a feature file takes the release's own: items from a file, users' demographics still place a new user"
+    from fastcf.all import movielens_features
+    _, items = movielens_features()
+    items[['year']].to_csv(tmp_path/'years.csv')  # (the year alone)
+    r = run('train', '--recipe', 'hybrid', '--item-features', str(tmp_path/'years.csv'), '--epochs', '1', '--out', str(tmp_path/'o'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'year' in (tmp_path/'o'/'features.csv').read_text() and 'Drama' not in (tmp_path/'o'/'features.csv').read_text()
+    r = run('recommend', '--user', 'new', '--n', '3', '--learner', str(tmp_path/'o'/'learner.pkl'), '--features', 'age=30', 'gender=F', 'occupation=writer', 'zip_prefix=')
+    assert r.returncode == 0 and r.stdout.count('features') == 3, r.stdout + r.stderr
