@@ -131,8 +131,9 @@ def _load_features(a, cols):
     "`(users, items)` feature frames indexed by id for the hybrid recipe: each side's file, else (MovieLens) the release's own"
     cats = set(filter(None, (a.categorical or '').split(',')))
     users,items = (None,None) if a.csv or (a.user_features and a.item_features) else movielens_features(a.data, kind=a.kind)
+    if items is not None: items = items.drop(columns='title')
     if a.user_features: users = _read_features(a, a.user_features, cols[0], 'user', cats)
-    items = _read_features(a, a.item_features, cols[1], 'item', cats) if a.item_features else None if items is None else items.drop(columns='title')
+    if a.item_features: items = _read_features(a, a.item_features, cols[1], 'item', cats)
     res = [f for f in (users,items) if f is not None]
     if not res: raise ValueError("--recipe hybrid needs features: pass --user-features and/or --item-features (CSV files, a row per id)")
     bad = cats - set().union(*[f.columns for f in res])
@@ -209,9 +210,10 @@ def _new_features(pairs):
     "A new user's one-row feature frame from `name=value` strings (`name=`: missing, the unknown category)"
     bad = [p for p in pairs if '=' not in p or not p.split('=')[0]]
     if bad: raise ValueError(f"--features takes NAME=VALUE pairs, e.g. --features age=25 gender=F; got {bad}")
-    kv = dict(p.split('=', 1) for p in pairs)
-    if len(kv) < len(pairs): raise ValueError(f"--features names {sorted(k for k in kv if sum(p.split('=')[0]==k for p in pairs) > 1)} more than once: give each once")
-    return pd.DataFrame({k: [v if v else np.nan] for k,v in kv.items()})
+    names = [p.split('=')[0] for p in pairs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice: raise ValueError(f"--features names {twice} more than once: give each once")
+    return pd.DataFrame({k: [v if v else np.nan] for k,v in (p.split('=', 1) for p in pairs)})
 
 def recommend(a):
     "`fastcf recommend`: print the top items for a user from an exported learner"
