@@ -121,11 +121,9 @@ def _load_ratings(a):
     return df[['user','item','rating']],['user','item','rating'],labels
 
 def _read_features(a, f, id_col, which, cats):
-    "Feature CSV `f` as a frame indexed by id (its column `id_col`, else its first), the `cats` columns as text categories"
-    t = read_csv_ratings(f, sep=a.sep, encoding=a.encoding, what=f'{which} features')
-    t = t.set_index(id_col if id_col in t.columns else t.columns[0])
-    for c in cats & set(t.columns): t[c] = t[c].where(t[c].isna(), t[c].astype(str))
-    return t
+    "Feature CSV `f` as a frame indexed by id (its column `id_col`, else its first), the `cats` columns read as text (a zip 02139 keeps its 0)"
+    t = read_csv_ratings(f, sep=a.sep, encoding=a.encoding, dtype={c: str for c in cats}, what=f'{which} features')
+    return t.set_index(id_col if id_col in t.columns else t.columns[0])
 
 def _load_features(a, cols):
     "`(users, items)` feature frames indexed by id for the hybrid recipe: each side's file, else (MovieLens) the release's own"

@@ -162,14 +162,14 @@ def _all_numbers(names): return len(names) > 0 and all(pd.notna(pd.to_numeric(pd
 
 def read_csv_ratings(
     csv, # Path of the CSV file
-    sep:str=',', header='infer', names:list=None, encoding:str=None, # As `pd.read_csv`
+    sep:str=',', header='infer', names:list=None, encoding:str=None, dtype=None, # As `pd.read_csv`
     what:str='ratings', # What the file holds, for the messages (e.g. 'user features')
 )->pd.DataFrame:
     "Read a ratings (or other) CSV with `pd.read_csv`, with clear errors for a missing file, a folder, the wrong encoding or separator, and a missing header"
     f = Path(csv)
     if not f.exists(): raise FileNotFoundError(f"{what} file not found: {f}")
     if f.is_dir(): raise IsADirectoryError(f"{f} is a folder: pass the {what} CSV file itself")
-    try: df = pd.read_csv(f, sep=sep, header=header, names=names, encoding=encoding)
+    try: df = pd.read_csv(f, sep=sep, header=header, names=names, encoding=encoding, dtype=dtype)
     except UnicodeDecodeError as e: raise ValueError(f"{f.name} is not {encoding or 'utf-8'} text (byte {e.start}): pass its encoding, e.g. encoding='latin-1' (fastcf train: --encoding latin-1)") from None
     except pd.errors.EmptyDataError: raise ValueError(f"{f.name} is empty") from None
     except pd.errors.ParserError as e: raise ValueError(f"{f.name} can't be parsed with sep={sep!r}: {str(e).strip()}") from None
