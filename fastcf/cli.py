@@ -1,4 +1,4 @@
-"""`fastcf train` and `fastcf recommend`: train on MovieLens (or your CSV) and get recommendations without writing code.
+"""`fastcf train`, `fastcf recommend` and `fastcf similar`: train on MovieLens (or your CSV), get recommendations and look up similar items and users without writing code.
 
 Docs: https://fastcf.github.io/fastcf/cli.html.md"""
 
@@ -13,6 +13,7 @@ from .loaders import *
 from .view import *
 from .collab import *
 from .inference import *
+from .registry import members
 from .interpret import *
 from .learner import load_collab_learner
 from .blend import blend_learner
@@ -21,7 +22,7 @@ from .features import movielens_features
 from .hybrid import hybrid_learner
 
 # %% auto #0
-__all__ = ['RECIPES', 'train', 'recommend', 'run_cli', 'main']
+__all__ = ['RECIPES', 'train', 'recommend', 'similar', 'run_cli', 'main']
 
 # %% ../nbs/15_cli.ipynb #787130ea
 RECIPES = {'fast': dict(models=('svdpp','dot_bias','dot'), model='svdpp'),
@@ -38,9 +39,9 @@ class _Help(argparse.HelpFormatter):
 
 def _parser():
     p = argparse.ArgumentParser(prog='fastcf', description='Collaborative filtering with fastai, from the command line.',
-        epilog="Start with `fastcf train` (trains on MovieLens 100k), then `fastcf recommend --user 1`.")
+        epilog="Start with `fastcf train` (trains on MovieLens 100k), then `fastcf recommend --user 1` or `fastcf similar --item 50`.")
     p.add_argument('--version', action='version', version=_version())
-    sub = p.add_subparsers(dest='command', required=True, metavar='{train,recommend}')
+    sub = p.add_subparsers(dest='command', required=True, metavar='{train,recommend,similar}')
     t = sub.add_parser('train', help='train a model and save it with a bias table and a PCA plot', formatter_class=_Help,
         description="Train a collab model. Without --csv it reads MovieLens through fastai's untar_data (downloaded once).")
     d = t.add_argument_group('data')
@@ -78,6 +79,14 @@ def _parser():
     r.add_argument('--cold-start', action='store_true', help="for a user the model has not seen: the items with the highest learned bias")
     r.add_argument('--ratings', help="for a user the model has not seen: a CSV of their own ratings (item, rating columns), folded in")
     r.add_argument('--features', nargs='+', metavar='NAME=VALUE', help="for a user the model has not seen: her features (hybrid recipe), e.g. age=25 gender=F")
+    s = sub.add_parser('similar', help='the items (or users) most like one, by the cosine similarity of their learned vectors', formatter_class=_Help)
+    w = s.add_mutually_exclusive_group(required=True)
+    w.add_argument('--item', help='item id, or its title')
+    w.add_argument('--user', help='user id, as in the training data')
+    w.add_argument('--new-item', nargs='+', metavar='NAME=VALUE', help="an item the model has not seen, by every one of its features (hybrid recipe), e.g. year=1997 Action=1 ...")
+    w.add_argument('--new-user', nargs='+', metavar='NAME=VALUE', help="a user the model has not seen, by her features (hybrid recipe), e.g. age=25 gender=F occupation=writer zip_prefix=9")
+    s.add_argument('--n', type=int, default=10, help='number of items (or users)')
+    s.add_argument('--learner', default='runs/learner.pkl', help='exported learner from `fastcf train`')
     return p
 
 def _version():
@@ -195,33 +204,37 @@ def train(a):
     return learn
 
 # %% ../nbs/15_cli.ipynb #7bd8c4c0
-def _user_id(vocab, user:str):
-    "The id in `vocab` that the command-line string `user` stands for (ids may be ints)"
-    if vocab.o2i.get(user, 0): return user
+def _vocab_id(vocab, s:str):
+    "The id in `vocab` that the command-line string `s` stands for (ids may be ints), or `None`"
+    if vocab.o2i.get(s, 0): return s
     try:
-        v = type(vocab[1])(user)
+        v = type(vocab[1])(s)
         if vocab.o2i.get(v, 0): return v
     except (TypeError, ValueError, IndexError): pass
     return None
 
-def _new_features(pairs):
-    "A new user's one-row feature frame from `name=value` strings (`name=`: missing, the unknown category)"
+def _new_features(pairs, flag='--features', eg='age=25 gender=F'):
+    "A new user's (or item's) one-row feature frame from the `name=value` strings of `flag` (`name=`: missing, the unknown category)"
     bad = [p for p in pairs if '=' not in p or not p.split('=')[0]]
-    if bad: raise ValueError(f"--features takes NAME=VALUE pairs, e.g. --features age=25 gender=F; got {bad}")
+    if bad: raise ValueError(f"{flag} takes NAME=VALUE pairs, e.g. {flag} {eg}; got {bad}")
     names = [p.split('=')[0] for p in pairs]
     twice = sorted({n for n in names if names.count(n) > 1})
-    if twice: raise ValueError(f"--features names {twice} more than once: give each once")
+    if twice: raise ValueError(f"{flag} names {twice} more than once: give each once")
     return pd.DataFrame({k: [v if v else np.nan] for k,v in (p.split('=', 1) for p in pairs)})
+
+def _load(a):
+    "The learner exported at `--learner`, or a clear error"
+    if not Path(a.learner).exists(): raise FileNotFoundError(f"no learner at {a.learner}: run `fastcf train` first, or pass --learner")
+    return load_collab_learner(a.learner)
 
 def recommend(a):
     "`fastcf recommend`: print the top items for a user from an exported learner"
     check_count('--n', a.n)
     if a.cold_start and (a.ratings or a.features): raise ValueError(f"pass --cold-start or {'--ratings' if a.ratings else '--features'}, not both")
     feats = _new_features(a.features) if a.features else None
-    if not Path(a.learner).exists(): raise FileNotFoundError(f"no learner at {a.learner}: run `fastcf train` first, or pass --learner")
-    learn = load_collab_learner(a.learner)
+    learn = _load(a)
     view = collab_view(learn)
-    user = _user_id(view.vocab('user'), a.user)
+    user = _vocab_id(view.vocab('user'), a.user)
     if user is None and not (a.cold_start or a.ratings or a.features):
         raise KeyError(f"user {a.user} is not in the model's training data: for a new user pass --ratings FILE (a CSV of their own "
                        f"item,rating pairs, folded into the model), --features NAME=VALUE ... (a hybrid model's) or --cold-start (the items with the highest learned bias)")
@@ -237,13 +250,36 @@ def recommend(a):
     print(res.to_string(index=False))
     return res
 
+def _interp(learn):
+    "The interpretation of an exported learner, with its titles: a blend's is its first member's (the accurate recipe's SVD++), as `train` shows"
+    ms = members(learn.model)
+    shown = Learner(learn.dls, ms[0], loss_func=learn.loss_func) if ms else learn
+    return CollabInterpretation.from_learner(shown, getattr(learn, 'item_labels', None))
+
+def similar(a):
+    "`fastcf similar`: print the items (or users) most like one, known or new, by the cosine similarity of their vectors"
+    check_count('--n', a.n)
+    which = 'user' if a.user is not None or a.new_user else 'item'
+    key,new = (a.user,a.new_user) if which=='user' else (a.item,a.new_item)
+    feats = _new_features(new, f'--new-{which}', 'age=25 gender=F' if which=='user' else 'year=1997 Action=1') if new else None
+    interp = _interp(_load(a))
+    if new: res,what = interp.similar_new(feats, a.n, which),f"the new {which} {' '.join(new)}"
+    else:
+        k = ifnone(_vocab_id(interp.view.vocab(which), key), key)  # (an item not in the vocabulary may be a title)
+        res,label = interp.similar(k, a.n, which),interp.label([k], which)[0]
+        what = f'{which} {key}' + ('' if str(label)==key else f' ({label})')
+    if which=='user': res = res.drop(columns='label')
+    print(f'The {len(res)} {which}s most like {what}:')
+    print(res.to_string(index=False))
+    return res
+
 # %% ../nbs/15_cli.ipynb #f2b38648
 _USER_ERRORS = (FileNotFoundError, IsADirectoryError, KeyError, ValueError, TypeError)
 
 def run_cli(argv=None):
-    "Run `fastcf` with `argv` and return what the command made (the learner, or the recommendations)"
+    "Run `fastcf` with `argv` and return what the command made (the learner, the recommendations, or the similar items)"
     a = _parser().parse_args(argv)
-    try: return {'train':train, 'recommend':recommend}[a.command](a)
+    try: return {'train':train, 'recommend':recommend, 'similar':similar}[a.command](a)
     except _USER_ERRORS as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'fastcf {a.command}: error: {msg}', file=sys.stderr)

@@ -344,6 +344,7 @@ def plot_feature_pca(self:CollabInterpretation, x:int=0, y:int=1, n:int=30, whic
 def similar_new(self:CollabInterpretation, features:pd.DataFrame, n:int=10, which:str='item')->pd.DataFrame:
     "The `n` items (or users) most similar to a new one described by `features` (one row), by cosine similarity of vectors"
     m = self.model
-    if not hasattr(m, 'new_rows'): raise ValueError(f"{type(m).__name__} has no features to place a new {which} with")
+    if not hasattr(m, 'new_rows'): raise ValueError(f"{type(m).__name__} has no vectors for a new {which} from features: "
+                                              "that needs a HybridMF (hybrid_learner(model='mf'); fastcf train --recipe hybrid)")
     with torch.no_grad(): v = m.new_rows(which, features)[0][0].cpu()
     return self._similar(v, n, which, skip=(0,))

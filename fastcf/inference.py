@@ -156,7 +156,7 @@ def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
     m = deepcopy(learn.model).eval()
     for p in m.parameters(): p.requires_grad_(False)
     dev = model_device(learn.model)
-    x,y = torch.stack([torch.zeros_like(items), items], 1).to(dev),tensor(ratings[rname].values).float().to(dev)
+    x,y = torch.stack([torch.zeros_like(items), items], 1).to(dev),tensor(np.array(ratings[rname].values, dtype=np.float32)).to(dev)  # (a copy: pandas' own arrays are read-only)
     for mod in members(m) or [m]: _fold_user(mod, learn.loss_func, x, y, steps, lr, wd)
     return m
 

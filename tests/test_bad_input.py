@@ -380,6 +380,15 @@ CLI_CASES = [
     ('features: a name twice', ['recommend', '--user', 'x', '--features', 'age=3', 'sex=F', 'age=4', '--learner', '{l}'], "--features names ['age'] more than once"),
     ('features, no hybrid', ['recommend', '--user', 'x', '--features', 'age=3', '--learner', '{l}'], 'has no user or item features', 'fastcf train --recipe hybrid'),
     ('cold start and features', ['recommend', '--user', 'x', '--cold-start', '--features', 'age=3', '--learner', '{l}'], 'pass --cold-start or --features, not both'),
+    ('similar: unknown item', ['similar', '--item', '99999', '--learner', '{l}'], "unknown item '99999'", 'labels'),
+    ('similar: unknown title', ['similar', '--item', 'Star Wars', '--learner', '{l}'], "unknown item 'Star Wars'"),
+    ('similar: unknown user', ['similar', '--user', 'x', '--learner', '{l}'], "unknown user 'x': not in the model's vocabulary"),
+    ('similar: n 0',      ['similar', '--item', '50', '--n', '0', '--learner', '{l}'], '--n=0'),
+    ('similar: nothing',  ['similar', '--learner', '{l}'],           'one of the arguments --item --user --new-item --new-user is required'),
+    ('similar: two',      ['similar', '--item', '50', '--user', '1'], 'not allowed with argument'),
+    ('similar: not pairs',['similar', '--new-item', 'Action', '--learner', '{l}'], "--new-item takes NAME=VALUE pairs", "['Action']"),
+    ('similar: no hybrid',['similar', '--new-user', 'age=3', '--learner', '{l}'], 'has no vectors for a new user from features', 'fastcf train --recipe hybrid'),
+    ('similar: learner missing', ['similar', '--item', '50', '--learner', '{d}/none.pkl'], 'run `fastcf train` first'),
     ('no command',        [],                                        'the following arguments are required'),
 ]
 
@@ -405,6 +414,8 @@ def test_cli_right_results(capsys, cli_files, trained, tmp_path):
     (cli_files/'mine2.csv').write_text('item,rating\n1,5\n2,5\n3,1\n')
     res = run_cli(['recommend', '--user', 'newbie', '--ratings', str(cli_files/'mine2.csv'), '--n', '4', '--learner', str(tmp_path/'a'/'learner.pkl')])
     assert set(res.reason) == {'fold-in'} and len(res) == 4 and not {1, 2, 3} & set(res.item)
+    res = run_cli(['similar', '--item', '1', '--n', '3', '--learner', str(tmp_path/'a'/'learner.pkl')])  # a blend: its SVD++ member's vectors
+    assert len(res) == 3 and 1 not in set(res.item) and res.similarity.is_monotonic_decreasing
 
 def test_cli_process(trained, tmp_path):
     "As a person runs it: exit 2 and one line on stderr, no traceback; --version; the same seed twice gives the same numbers"

@@ -36,6 +36,21 @@ def test_recommend_reads_learner(trained, ml100k):
     rated = set(ml100k.title[ml100k.user == 1])
     assert not any(t in l for l in lines[2:] for t in rated if len(t) > 12)
 
+def test_similar(trained):
+    "`fastcf similar` prints the exported learner's `CollabInterpretation.similar`, by id or by title: Star Wars's nearest include its sequel"
+    from fastcf.all import load_collab_learner, CollabInterpretation
+    l = str(trained[0]/'learner.pkl')
+    ids = lambda r: [int(o.split()[0]) for o in r.stdout.strip().splitlines()[2:]]
+    by_title,by_id = [run('similar', '--item', k, '--n', '10', '--learner', l) for k in ('Star Wars (1977)', '50')]
+    assert by_title.returncode == 0 and by_id.returncode == 0, by_title.stderr + by_id.stderr
+    assert by_id.stdout.splitlines()[0] == 'The 10 items most like item 50 (Star Wars (1977)):'
+    learn = load_collab_learner(l)
+    interp = CollabInterpretation.from_learner(learn, learn.item_labels)
+    assert ids(by_title) == ids(by_id) == list(interp.similar(50, 10).item) and 50 not in ids(by_id)
+    assert 'Empire Strikes Back, The (1980)' in by_id.stdout
+    users = run('similar', '--user', '1', '--n', '4', '--learner', l)
+    assert users.returncode == 0 and ids(users) == list(interp.similar_users(1, 4).user), users.stdout + users.stderr
+
 def test_recommend_unknown_learner(tmp_path):
     r = run('recommend', '--user', '1', '--learner', str(tmp_path/'nope.pkl'))
     assert r.returncode == 2 and 'run `fastcf train` first' in r.stderr
@@ -96,6 +111,10 @@ def test_hybrid_recipe_csv(tmp_path):
         top = [int(l.split()[0]) for l in r.stdout.strip().splitlines()[2:]]
         others = [h for h in 'abc' if h != g]
         assert taste.loc[g, top].mean() > max(taste.loc[h, top].mean() for h in others) + 1, (g, taste.loc[:, top].mean(axis=1))
+        r = run('similar', '--new-user', f'group=0{code}', '--n', '20', '--learner', str(out/'learner.pkl'))  # her nearest users: her group's
+        assert r.returncode == 0, r.stderr
+        near = [int(l.split()[0]) for l in r.stdout.strip().splitlines()[2:]]
+        assert len(near) == 20 and (users.group.reindex(near) == g).mean() >= 0.9, (g, users.group.reindex(near).value_counts())
 
 def test_hybrid_recipe_one_side_from_file(tmp_path):
     "On MovieLens, a side without a feature file takes the release's own: items from a file, users' demographics still place a new user"
