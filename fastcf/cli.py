@@ -20,6 +20,8 @@ from .blend import blend_learner
 from .recipes import fast_learner, autorec_learner
 from .features import movielens_features
 from .hybrid import hybrid_learner
+from .implicit import ImplicitDataLoaders
+from .ranking import fast_ranker
 
 # %% auto #0
 __all__ = ['RECIPES', 'train', 'recommend', 'similar', 'run_cli', 'main']
@@ -28,7 +30,8 @@ __all__ = ['RECIPES', 'train', 'recommend', 'similar', 'run_cli', 'main']
 RECIPES = {'fast': dict(models=('svdpp','dot_bias','dot'), model='svdpp'),
            'fastbook': dict(models=('dot_bias','dot','params','nn','classes','liked','svdpp','autorec'), model='dot_bias', epochs=5, lr=5e-3, wd=0.1, bs=64, n_factors=50),
            'accurate': dict(models=('svdpp',), model='svdpp'),
-           'hybrid': dict(models=('hybrid_mf','hybrid_tabular'), model='hybrid_mf', epochs=8, lr=1e-2, bs=512, n_factors=32, wd=dict(hybrid_mf=3., hybrid_tabular=0.3))}
+           'hybrid': dict(models=('hybrid_mf','hybrid_tabular'), model='hybrid_mf', epochs=8, lr=1e-2, bs=512, n_factors=32, wd=dict(hybrid_mf=3., hybrid_tabular=0.3)),
+           'rank': dict(models=('ease',), model='ease')}
 
 class _Help(argparse.HelpFormatter):
     "Help lines with the default at the end, once, and only when there is one"
@@ -57,11 +60,13 @@ def _parser():
     d.add_argument('--title-id-col', help='item id column of --titles (default: its first)')
     d.add_argument('--kind', default='ml-100k', choices=list(ML_URLS), help='MovieLens release when no --csv')
     d.add_argument('--data', help='folder of an extracted MovieLens release (default: untar_data)')
+    d.add_argument('--threshold', type=float, help='rank recipe: only rows rated at least this are interactions (default: every row)')
+    d.add_argument('--time-col', help="rank recipe: a column of times in seconds since 1970, for the time-aware recipe (default with MovieLens: its timestamps)")
     d.add_argument('--user-features', help="CSV of user features, a row per user (id: the ratings' user column, else the first), for --recipe hybrid (default with MovieLens 100k: its demographics)")
     d.add_argument('--item-features', help="CSV of item features, a row per item, for --recipe hybrid (default with MovieLens: genres and year)")
     d.add_argument('--categorical', help='comma-separated feature columns of numbers that are codes, to treat as categories (e.g. zip)')
     m = t.add_argument_group('model and training')
-    m.add_argument('--recipe', default='fast', choices=list(RECIPES), help="fast: SVD++ in about a second; fastbook: the course's; accurate: SVD++ blended with an autoencoder; hybrid: factorization with user and item features, which places new users and items")
+    m.add_argument('--recipe', default='fast', choices=list(RECIPES), help="fast: SVD++ in about a second; fastbook: the course's; accurate: SVD++ blended with an autoencoder; hybrid: factorization with user and item features, which places new users and items; rank: implicit feedback (who chose what, ratings optional), fastcf's time-aware EASE, solved without a training loop")
     m.add_argument('--model', choices=sorted(set(sum([list(r['models']) for r in RECIPES.values()], []))), help="model (default: the recipe's); fast takes svdpp, dot_bias, dot; hybrid takes hybrid_mf, hybrid_tabular")
     m.add_argument('--epochs', type=int, help="epochs (default: the recipe's)")
     m.add_argument('--lr', type=float, help="maximum learning rate (default: the recipe's)")
@@ -77,7 +82,7 @@ def _parser():
     r.add_argument('--learner', default='runs/learner.pkl', help='exported learner from `fastcf train`')
     r.add_argument('--include-seen', action='store_true', help='also recommend items the user already rated')
     r.add_argument('--cold-start', action='store_true', help="for a user the model has not seen: the items with the highest learned bias")
-    r.add_argument('--ratings', help="for a user the model has not seen: a CSV of their own ratings (item, rating columns), folded in")
+    r.add_argument('--ratings', help="for a user the model has not seen: a CSV of their own ratings (item, rating columns; the rank recipe's: an item column), folded in")
     r.add_argument('--features', nargs='+', metavar='NAME=VALUE', help="for a user the model has not seen: her features (hybrid recipe), e.g. age=25 gender=F")
     s = sub.add_parser('similar', help='the items (or users) most like one, by the cosine similarity of their learned vectors', formatter_class=_Help)
     w = s.add_mutually_exclusive_group(required=True)
@@ -109,6 +114,10 @@ def _check_train_args(a):
     if a.title_id_col and not a.titles: raise ValueError("--title-id-col needs --titles")
     for n in ('user_features','item_features','categorical'):
         if getattr(a, n) and a.recipe!='hybrid': raise ValueError(f"--{n.replace('_','-')} is for the hybrid recipe: add --recipe hybrid")
+    for n in ('threshold','time_col'):
+        if getattr(a, n) is not None and a.recipe!='rank': raise ValueError(f"--{n.replace('_','-')} is for the rank recipe: add --recipe rank")
+    for n in ('epochs','lr','wd','bs','n_factors'):
+        if getattr(a, n) is not None and a.recipe=='rank': raise ValueError(f"--{n.replace('_','-')} is not used by the rank recipe: EASE is solved in closed form, with no training loop")
     a.sep = codecs.decode(a.sep, 'unicode_escape')  # so that --sep '\\t' is a tab
 
 def _read_titles(a):
@@ -118,16 +127,30 @@ def _read_titles(a):
         if c not in t.columns: raise KeyError(f"{what} {c!r} is not a column of {f.name}; it has {list(t.columns)}")
     return t.drop_duplicates(idc).set_index(idc)[a.title_col]
 
+def _interaction_cols(a, df, f, time_col=None):
+    "The rank recipe's user, item, rating (only with --threshold) and time (--time-col, else `time_col`) columns of `df` (read from `f`), each checked"
+    if len(df.columns) < 2: raise KeyError(f"interactions need user and item columns; {f} has {list(df.columns)}")
+    cols = [a.user_col or df.columns[0], a.item_col or df.columns[1], a.rating_col or (df.columns[2] if a.threshold is not None and len(df.columns) > 2 else None), a.time_col or time_col]
+    for c,flag in zip(cols, ('--user-col','--item-col','--rating-col','--time-col')):
+        if c is not None and c not in df.columns: raise KeyError(f"{flag} {c!r} is not a column of {f}; it has {list(df.columns)}")
+    if a.threshold is not None and cols[2] is None: raise ValueError("--threshold needs a rating column to compare with: pass --rating-col")
+    if cols[2] is not None: check_ratings(df, *cols[:3], duplicates=None)
+    if cols[3] is not None and not pd.api.types.is_numeric_dtype(df[cols[3]]):
+        raise ValueError(f"--time-col {cols[3]!r} must hold numbers (seconds since 1970); it has {df[cols[3]].iloc[0]!r}")
+    return cols
+
 def _load_ratings(a):
-    "Ratings frame, column names and item labels from the arguments"
+    "Ratings frame, column names (the rank recipe's: user, item, rating or None, time or None) and item labels from the arguments"
     if a.csv:
         df = read_csv_ratings(a.csv, sep=a.sep, header=None if a.no_header else 'infer', encoding=a.encoding)
         if a.no_header: df.columns = [*['user','item','rating'][:len(df.columns)], *[f'col{k}' for k in range(3, len(df.columns))]]
-        cols = rating_cols(df, a.user_col, a.item_col, a.rating_col)
-        return check_ratings(df, *cols, duplicates=None)[cols],cols,(_read_titles(a) if a.titles else None)
+        cols = _interaction_cols(a, df, Path(a.csv).name) if a.recipe=='rank' else rating_cols(df, a.user_col, a.item_col, a.rating_col)
+        if a.recipe!='rank': check_ratings(df, *cols, duplicates=None)
+        return df[[c for c in cols if c is not None]],cols,(_read_titles(a) if a.titles else None)
     df = load_movielens(a.data, kind=a.kind)
     labels = _read_titles(a) if a.titles else df.drop_duplicates('item').set_index('item')['title']
-    return df[['user','item','rating']],['user','item','rating'],labels
+    cols = _interaction_cols(a, df, a.kind, 'timestamp') if a.recipe=='rank' else ['user','item','rating']
+    return df[[c for c in cols if c is not None]],cols,labels
 
 def _read_features(a, f, id_col, which, cats):
     "Feature CSV `f` as a frame indexed by id (its column `id_col`, else its first), the `cats` columns read as text (a zip 02139 keeps its 0)"
@@ -149,7 +172,9 @@ def _load_features(a, cols):
 
 # %% ../nbs/15_cli.ipynb #f89e2155
 def _fit(a, df, cols, feats=None):
-    "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames), and the learner to interpret (a blend's SVD++ member)"
+    "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames), and the learner to interpret (a blend's SVD++ member; none for rank)"
+    if a.recipe=='rank':
+        return fast_ranker(df, time_name=cols[3], valid_pct=a.valid_pct, seed=a.seed, user_name=cols[0], item_name=cols[1], rating_name=cols[2], threshold=a.threshold),None
     u,i,r = cols
     kw = dict(valid_pct=a.valid_pct, seed=a.seed, user_name=u, item_name=i, rating_name=r)
     over = {k:v for k,v in dict(bs=a.bs, n_factors=a.n_factors).items() if v is not None}
@@ -170,18 +195,14 @@ def _fit(a, df, cols, feats=None):
     ae.fit_fast(a.epochs, a.lr)
     return blend_learner([learn, ae]),learn
 
-def train(a):
-    "`fastcf train`: train, export, and write the bias table and PCA plot"
-    _check_train_args(a)
-    df,cols,labels = _load_ratings(a)
-    feats = _load_features(a, cols) if a.recipe=='hybrid' else None
-    print(f"Training the {a.recipe} recipe on {len(df):,} ratings ({df[cols[0]].nunique():,} users, {df[cols[1]].nunique():,} items)")
-    set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
-    learn,shown = _fit(a, df, cols, feats)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    learn.item_labels = None if labels is None else labels.to_dict()
-    learn.path = out
-    learn.export('learner.pkl')
+def _show_ranking(learn):
+    "Print the rank recipe's metrics on the validation interactions"
+    with learn.no_bar(): vals = learn.validate()[1:]
+    print('\nRanking the validation interactions:')
+    print(pd.DataFrame([vals], columns=[m.name for m in learn.metrics]).to_string(index=False, float_format='%.4f'))
+
+def _insight(out, shown, labels, feats):
+    "Write and print the bias table, the PCA plot and (hybrid) the feature table of the learner `shown`"
     interp = CollabInterpretation.from_learner(shown, labels)
     try:
         bt = interp.biases(10)
@@ -200,6 +221,21 @@ def train(a):
             print('\nThe item features that push hardest along each principal direction of the item vectors:')
             print(fd.to_string())
         except ValueError as e: print(f'(no feature table: {e})')
+
+def train(a):
+    "`fastcf train`: train, export, and write the bias table and PCA plot (rank: print the validation ranking metrics)"
+    _check_train_args(a)
+    df,cols,labels = _load_ratings(a)
+    feats = _load_features(a, cols) if a.recipe=='hybrid' else None
+    print(f"Training the {a.recipe} recipe on {len(df):,} {'rows' if a.recipe=='rank' else 'ratings'} ({df[cols[0]].nunique():,} users, {df[cols[1]].nunique():,} items)")
+    set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
+    learn,shown = _fit(a, df, cols, feats)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    learn.item_labels = None if labels is None else labels.to_dict()
+    learn.path = out
+    learn.export('learner.pkl')
+    if shown is None: _show_ranking(learn)
+    else: _insight(out, shown, labels, feats)
     print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl","biases.csv","pca.png","features.csv") if (out/f).exists())}')
     return learn
 
@@ -241,8 +277,9 @@ def recommend(a):
     if user is not None and (a.cold_start or a.ratings or a.features): raise ValueError(f"user {a.user} is in the training data: drop --cold-start/--ratings/--features")
     ratings = None
     if a.ratings:
-        ratings = read_csv_ratings(a.ratings)
-        check_ratings(ratings, view.item_name, view.item_name, view.rating_name, None)
+        items_only = isinstance(learn.dls, ImplicitDataLoaders)  # (a ranking model's history: her items alone)
+        ratings = read_csv_ratings(a.ratings, one_column=items_only)
+        if not items_only: check_ratings(ratings, view.item_name, view.item_name, view.rating_name, None)
     res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats)
     labels = getattr(learn, 'item_labels', None)
     if labels: res.insert(1, 'title', [labels.get(o, '') for o in res.iloc[:,0]])

@@ -164,6 +164,7 @@ def read_csv_ratings(
     csv, # Path of the CSV file
     sep:str=',', header='infer', names:list=None, encoding:str=None, dtype=None, # As `pd.read_csv`
     what:str='ratings', # What the file holds, for the messages (e.g. 'user features')
+    one_column:bool=False, # One column is what the file holds (a list of items), not a sign of the wrong separator
 )->pd.DataFrame:
     "Read a ratings (or other) CSV with `pd.read_csv`, with clear errors for a missing file, a folder, the wrong encoding or separator, and a missing header"
     f = Path(csv)
@@ -173,7 +174,7 @@ def read_csv_ratings(
     except UnicodeDecodeError as e: raise ValueError(f"{f.name} is not {encoding or 'utf-8'} text (byte {e.start}): pass its encoding, e.g. encoding='latin-1' (fastcf train: --encoding latin-1)") from None
     except pd.errors.EmptyDataError: raise ValueError(f"{f.name} is empty") from None
     except pd.errors.ParserError as e: raise ValueError(f"{f.name} can't be parsed with sep={sep!r}: {str(e).strip()}") from None
-    if len(df.columns)==1 and len(df): raise ValueError(f"{f.name} has one column ({str(df.columns[0])!r}) with sep={sep!r}: pass the file's separator, e.g. sep='\\t' or sep=';' (fastcf train: --sep)")
+    if len(df.columns)==1 and len(df) and not one_column: raise ValueError(f"{f.name} has one column ({str(df.columns[0])!r}) with sep={sep!r}: pass the file's separator, e.g. sep='\\t' or sep=';' (fastcf train: --sep)")
     if header=='infer' and names is None and _all_numbers(df.columns):
         raise ValueError(f"the first row of {f.name} looks like data, not a header (columns {[str(c) for c in df.columns]}): "
                          f"pass header=None (and names=['user','item','rating',...] to name the columns; fastcf train: --no-header)")

@@ -51,6 +51,42 @@ def test_similar(trained):
     users = run('similar', '--user', '1', '--n', '4', '--learner', l)
     assert users.returncode == 0 and ids(users) == list(interp.similar_users(1, 4).user), users.stdout + users.stderr
 
+def test_rank_recipe(tmp_path, ml100k):
+    "`--recipe rank` on MovieLens: the validation metrics it prints are `fast_ranker`'s own; a known user's list and a new user's from a one-column item file are the learner's"
+    from fastcf.all import fast_ranker, load_collab_learner
+    r = run('train', '--recipe', 'rank', '--out', str(tmp_path/'r'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert {p.name for p in (tmp_path/'r').iterdir()} == {'learner.pkl'}
+    lines = r.stdout.splitlines()
+    k = lines.index('Ranking the validation interactions:')
+    printed = dict(zip(lines[k+1].split(), map(float, lines[k+2].split())))
+    want = fast_ranker(ml100k[['user', 'item', 'rating', 'timestamp']], valid_pct=0.2, seed=42).validate()[1]
+    assert abs(printed['ndcg@10'] - want) < 1e-4 and want > 0.4, (printed, want)
+    l = str(tmp_path/'r'/'learner.pkl')
+    top = lambda r: [int(o.split()[0]) for o in r.stdout.strip().splitlines()[2:]]
+    known = run('recommend', '--user', '1', '--n', '10', '--learner', l)
+    assert known.returncode == 0 and not set(top(known)) & set(ml100k.item[ml100k.user == 1]), known.stdout + known.stderr
+    (tmp_path/'mine.csv').write_text('item\n50\n181\n172\n')
+    new = run('recommend', '--user', 'new', '--ratings', str(tmp_path/'mine.csv'), '--n', '5', '--learner', l)
+    assert new.returncode == 0 and new.stdout.count('fold-in') == 5, new.stdout + new.stderr
+    learn = load_collab_learner(l)
+    assert top(new) == list(learn.recommend('new', n=5, ratings=pd.DataFrame({'item': [50, 181, 172]})).item) and not {50, 181, 172} & set(top(new))
+
+def test_rank_recipe_csv(tmp_path):
+    "`--recipe rank` on a CSV of planted interactions (user, item only), and with --threshold on a rating column: only the kept rows are interactions"
+    from fastcf.all import synthetic_interactions, load_collab_learner, collab_view
+    df = synthetic_interactions(n_users=300, n_items=200, seed=0)
+    df.to_csv(tmp_path/'clicks.csv', index=False)
+    r = run('train', '--recipe', 'rank', '--csv', str(tmp_path/'clicks.csv'), '--out', str(tmp_path/'c'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = r.stdout.splitlines(); k = lines.index('Ranking the validation interactions:')
+    assert float(lines[k+2].split()[0]) > 0.2  # (random: about 0.05)
+    noise = pd.DataFrame({'user': df.user.unique(), 'item': 10**6}).assign(stars=1)  # (an item only low ratings name)
+    pd.concat([df.assign(stars=5), noise]).to_csv(tmp_path/'rated.csv', index=False)
+    r = run('train', '--recipe', 'rank', '--csv', str(tmp_path/'rated.csv'), '--threshold', '4', '--out', str(tmp_path/'t'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert not collab_view(load_collab_learner(tmp_path/'t'/'learner.pkl')).is_known(10**6, 'item')
+
 def test_recommend_unknown_learner(tmp_path):
     r = run('recommend', '--user', '1', '--learner', str(tmp_path/'nope.pkl'))
     assert r.returncode == 2 and 'run `fastcf train` first' in r.stderr
