@@ -129,7 +129,6 @@ def _read_titles(a):
 
 def _interaction_cols(a, df, f, time_col=None):
     "The rank recipe's user, item, rating (only with --threshold) and time (--time-col, else `time_col`) columns of `df` (read from `f`), each checked"
-    if len(df.columns) < 2: raise KeyError(f"interactions need user and item columns; {f} has {list(df.columns)}")
     cols = [a.user_col or df.columns[0], a.item_col or df.columns[1], a.rating_col or (df.columns[2] if a.threshold is not None and len(df.columns) > 2 else None), a.time_col or time_col]
     for c,flag in zip(cols, ('--user-col','--item-col','--rating-col','--time-col')):
         if c is not None and c not in df.columns: raise KeyError(f"{flag} {c!r} is not a column of {f}; it has {list(df.columns)}")
