@@ -81,7 +81,7 @@ def _parser():
     r.add_argument('--n', type=int, default=10, help='number of items')
     r.add_argument('--learner', default='runs/learner.pkl', help='exported learner from `fastcf train`')
     r.add_argument('--include-seen', action='store_true', help='also recommend items the user already rated')
-    r.add_argument('--cold-start', action='store_true', help="for a user the model has not seen: the items with the highest learned bias")
+    r.add_argument('--cold-start', action='store_true', help="for a user the model has not seen: the items with the highest learned bias (rank recipe: the most chosen)")
     r.add_argument('--ratings', help="for a user the model has not seen: a CSV of their own ratings (item, rating columns; the rank recipe's: an item column), folded in")
     r.add_argument('--features', nargs='+', metavar='NAME=VALUE', help="for a user the model has not seen: her features (hybrid recipe), e.g. age=25 gender=F")
     s = sub.add_parser('similar', help='the items (or users) most like one, by the cosine similarity of their learned vectors', formatter_class=_Help)
