@@ -21,7 +21,7 @@ from .recipes import fast_learner, autorec_learner
 from .features import movielens_features
 from .hybrid import hybrid_learner
 from .implicit import ImplicitDataLoaders
-from .ranking import fast_ranker
+from .ranking import fast_ranker, ranking_learner
 
 # %% auto #0
 __all__ = ['RECIPES', 'train', 'recommend', 'similar', 'run_cli', 'main']
@@ -31,7 +31,7 @@ RECIPES = {'fast': dict(models=('svdpp','dot_bias','dot'), model='svdpp'),
            'fastbook': dict(models=('dot_bias','dot','params','nn','classes','liked','svdpp','autorec'), model='dot_bias', epochs=5, lr=5e-3, wd=0.1, bs=64, n_factors=50),
            'accurate': dict(models=('svdpp',), model='svdpp'),
            'hybrid': dict(models=('hybrid_mf','hybrid_tabular'), model='hybrid_mf', epochs=8, lr=1e-2, bs=512, n_factors=32, wd=dict(hybrid_mf=3., hybrid_tabular=0.3)),
-           'rank': dict(models=('ease',), model='ease')}
+           'rank': dict(models=('ease','rank_mf'), model='ease', epochs=20, lr=3e-3, wd=0.3, bs=1024, n_factors=64)}  # (rank_mf's: bench/ranking.py's full-softmax RankMF)
 
 class _Help(argparse.HelpFormatter):
     "Help lines with the default at the end, once, and only when there is one"
@@ -66,11 +66,11 @@ def _parser():
     d.add_argument('--item-features', help="CSV of item features, a row per item, for --recipe hybrid (default with MovieLens: genres and year)")
     d.add_argument('--categorical', help='comma-separated feature columns of numbers that are codes, to treat as categories (e.g. zip)')
     m = t.add_argument_group('model and training')
-    m.add_argument('--recipe', default='fast', choices=list(RECIPES), help="fast: SVD++ in about a second; fastbook: the course's; accurate: SVD++ blended with an autoencoder; hybrid: factorization with user and item features, which places new users and items; rank: implicit feedback (who chose what, ratings optional), fastcf's time-aware EASE, solved without a training loop")
-    m.add_argument('--model', choices=sorted(set(sum([list(r['models']) for r in RECIPES.values()], []))), help="model (default: the recipe's); fast takes svdpp, dot_bias, dot; hybrid takes hybrid_mf, hybrid_tabular")
+    m.add_argument('--recipe', default='fast', choices=list(RECIPES), help="fast: SVD++ in about a second; fastbook: the course's; accurate: SVD++ blended with an autoencoder; hybrid: factorization with user and item features, which places new users and items; rank: implicit feedback (who chose what, ratings optional), fastcf's time-aware EASE, solved without a training loop (or --model rank_mf: factorization trained with a softmax over the items)")
+    m.add_argument('--model', choices=sorted(set(sum([list(r['models']) for r in RECIPES.values()], []))), help="model (default: the recipe's); fast takes svdpp, dot_bias, dot; hybrid takes hybrid_mf, hybrid_tabular; rank takes ease, rank_mf")
     m.add_argument('--epochs', type=int, help="epochs (default: the recipe's)")
     m.add_argument('--lr', type=float, help="maximum learning rate (default: the recipe's)")
-    m.add_argument('--wd', type=float, help="weight decay, fastbook and hybrid recipes (default: the recipe's)")
+    m.add_argument('--wd', type=float, help="weight decay, fastbook, hybrid and rank_mf (default: the recipe's)")
     m.add_argument('--bs', type=int, help="batch size (default: the recipe's)")
     m.add_argument('--n-factors', type=int, help="latent factors (default: the recipe's)")
     m.add_argument('--valid-pct', type=float, default=0.2, help='share of ratings held out for validation')
@@ -117,7 +117,8 @@ def _check_train_args(a):
     for n in ('threshold','time_col'):
         if getattr(a, n) is not None and a.recipe!='rank': raise ValueError(f"--{n.replace('_','-')} is for the rank recipe: add --recipe rank")
     for n in ('epochs','lr','wd','bs','n_factors'):
-        if getattr(a, n) is not None and a.recipe=='rank': raise ValueError(f"--{n.replace('_','-')} is not used by the rank recipe: EASE is solved in closed form, with no training loop")
+        if getattr(a, n) is not None and a.recipe=='rank' and a.model in (None,'ease'):
+            raise ValueError(f"--{n.replace('_','-')} is not used by the rank recipe's EASE, which is solved in closed form with no training loop: --model rank_mf trains")
     a.sep = codecs.decode(a.sep, 'unicode_escape')  # so that --sep '\\t' is a tab
 
 def _read_titles(a):
@@ -171,12 +172,17 @@ def _load_features(a, cols):
 
 # %% ../nbs/15_cli.ipynb #f89e2155
 def _fit(a, df, cols, feats=None):
-    "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames), and the learner to interpret (a blend's SVD++ member; none for rank)"
-    if a.recipe=='rank':
-        return fast_ranker(df, time_name=cols[3], valid_pct=a.valid_pct, seed=a.seed, user_name=cols[0], item_name=cols[1], rating_name=cols[2], threshold=a.threshold),None
-    u,i,r = cols
+    "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames), and the learner to interpret (a blend's SVD++ member; none for EASE)"
+    u,i,r = cols[:3]
     kw = dict(valid_pct=a.valid_pct, seed=a.seed, user_name=u, item_name=i, rating_name=r)
     over = {k:v for k,v in dict(bs=a.bs, n_factors=a.n_factors).items() if v is not None}
+    if a.recipe=='rank' and a.model in (None,'ease'): return fast_ranker(df, time_name=cols[3], threshold=a.threshold, **kw),None
+    if a.recipe=='rank':  # RankMF: implicit loaders, full softmax, fit_one_cycle
+        rec = RECIPES['rank']
+        dls = ImplicitDataLoaders.from_df(df, threshold=a.threshold, bs=over.get('bs', rec['bs']), **kw)
+        learn = ranking_learner(dls, model='mf', loss='softmax', n_factors=over.get('n_factors', rec['n_factors']))
+        learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, rec['wd']))
+        return learn,learn
     if a.recipe in ('fastbook','hybrid'):  # fastai's own schedule: loaders, a learner, fit_one_cycle
         rec,model = RECIPES[a.recipe],a.model or RECIPES[a.recipe]['model']
         dls = FastCollabDataLoaders.from_df(df, bs=over.get('bs', rec['bs']), **kw)
@@ -200,15 +206,19 @@ def _show_ranking(learn):
     print('\nRanking the validation interactions:')
     print(pd.DataFrame([vals], columns=[m.name for m in learn.metrics]).to_string(index=False, float_format='%.4f'))
 
-def _insight(out, shown, labels, feats):
-    "Write and print the bias table, the PCA plot and (hybrid) the feature table of the learner `shown`"
-    interp = CollabInterpretation.from_learner(shown, labels)
+def _bias_table(out, interp):
+    "Write and print the items with the highest and lowest learned bias"
     try:
         bt = interp.biases(10)
         bt.to_csv(out/'biases.csv', index=False)
         print('\nItems by learned bias (liked or disliked regardless of taste):')
         print(bt[['label','bias','mean_rating','n_ratings','end']].to_string(index=False))
     except ValueError as e: print(f'(no bias table: {e})')
+
+def _insight(out, shown, labels, feats, biases=True):
+    "Write and print the bias table (a rating model's), the PCA plot and (hybrid) the feature table of the learner `shown`"
+    interp = CollabInterpretation.from_learner(shown, labels)
+    if biases: _bias_table(out, interp)
     try:
         ax = interp.plot_pca(n=40)
         ax.figure.savefig(out/'pca.png', dpi=100, bbox_inches='tight'); plt.close(ax.figure)
@@ -233,8 +243,8 @@ def train(a):
     learn.item_labels = None if labels is None else labels.to_dict()
     learn.path = out
     learn.export('learner.pkl')
-    if shown is None: _show_ranking(learn)
-    else: _insight(out, shown, labels, feats)
+    if a.recipe=='rank': _show_ranking(learn)
+    if shown is not None: _insight(out, shown, labels, feats, biases=a.recipe!='rank')
     print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl","biases.csv","pca.png","features.csv") if (out/f).exists())}')
     return learn
 

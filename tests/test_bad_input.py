@@ -389,13 +389,14 @@ CLI_CASES = [
     ('similar: not pairs',['similar', '--new-item', 'Action', '--learner', '{l}'], "--new-item takes NAME=VALUE pairs", "['Action']"),
     ('similar: no hybrid',['similar', '--new-user', 'age=3', '--learner', '{l}'], 'has no vectors for a new user from features', 'fastcf train --recipe hybrid'),
     ('similar: learner missing', ['similar', '--item', '50', '--learner', '{d}/none.pkl'], 'run `fastcf train` first'),
-    ('rank: epochs',      ['train', '--recipe', 'rank', '--epochs', '3'], '--epochs is not used by the rank recipe'),
+    ('rank: epochs',      ['train', '--recipe', 'rank', '--epochs', '3'], "--epochs is not used by the rank recipe's EASE", '--model rank_mf trains'),
     ('threshold, not rank', ['train', '--threshold', '4'],           '--threshold is for the rank recipe: add --recipe rank'),
     ('time-col, not rank',['train', '--time-col', 'timestamp'],     '--time-col is for the rank recipe'),
     ('rank: threshold without ratings', ['train', '--recipe', 'rank', '--csv', '{d}/items.csv', '--threshold', '4'], '--threshold needs a rating column', '--rating-col'),
     ('rank: time-col missing', ['train', '--recipe', 'rank', '--csv', '{d}/items.csv', '--time-col', 'ts'], "--time-col 'ts' is not a column of items.csv", "'flag'"),
     ('rank: time-col text', ['train', '--recipe', 'rank', '--time-col', 'title'], "--time-col 'title' must hold numbers"),
     ('rank: model elsewhere', ['train', '--model', 'ease'],         '--model ease is not a fast recipe model', '--recipe rank'),
+    ('rank_mf elsewhere', ['train', '--recipe', 'hybrid', '--model', 'rank_mf'], '--model rank_mf is not a hybrid recipe model', '--recipe rank'),
     ('no command',        [],                                        'the following arguments are required'),
 ]
 

@@ -72,6 +72,16 @@ def test_rank_recipe(tmp_path, ml100k):
     learn = load_collab_learner(l)
     assert top(new) == list(learn.recommend('new', n=5, ratings=pd.DataFrame({'item': [50, 181, 172]})).item) and not {50, 181, 172} & set(top(new))
 
+def test_rank_recipe_mf(tmp_path, ml100k):
+    "`--recipe rank --model rank_mf`: a RankMF trained by fit_one_cycle; it has factors, so a PCA plot and similar items, but no bias table"
+    r = run('train', '--recipe', 'rank', '--model', 'rank_mf', '--out', str(tmp_path/'m'))  # (its defaults: 20 epochs, about 20 s)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert {p.name for p in (tmp_path/'m').iterdir()} == {'learner.pkl', 'pca.png'} and 'train_loss' in r.stdout
+    lines = r.stdout.splitlines(); k = lines.index('Ranking the validation interactions:')
+    assert float(lines[k+2].split()[0]) > 0.4, lines[k+1:k+3]  # (measured 0.418; 5 epochs give 0.334)
+    sim = run('similar', '--item', 'Star Wars (1977)', '--n', '5', '--learner', str(tmp_path/'m'/'learner.pkl'))
+    assert sim.returncode == 0 and 'Return of the Jedi (1983)' in sim.stdout, sim.stdout + sim.stderr
+
 def test_rank_recipe_csv(tmp_path):
     "`--recipe rank` on a CSV of planted interactions (user, item only), and with --threshold on a rating column: only the kept rows are interactions"
     from fastcf.all import synthetic_interactions, load_collab_learner, collab_view
