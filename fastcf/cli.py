@@ -177,21 +177,18 @@ def _fit(a, df, cols, feats=None):
     kw = dict(valid_pct=a.valid_pct, seed=a.seed, user_name=u, item_name=i, rating_name=r)
     over = {k:v for k,v in dict(bs=a.bs, n_factors=a.n_factors).items() if v is not None}
     if a.recipe=='rank' and a.model in (None,'ease'): return fast_ranker(df, time_name=cols[3], threshold=a.threshold, **kw),None
-    if a.recipe=='rank':  # RankMF: implicit loaders, full softmax, fit_one_cycle
-        rec = RECIPES['rank']
-        dls = ImplicitDataLoaders.from_df(df, threshold=a.threshold, bs=over.get('bs', rec['bs']), **kw)
-        learn = ranking_learner(dls, model='mf', loss='softmax', n_factors=over.get('n_factors', rec['n_factors']))
-        learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, rec['wd']))
-        return learn,learn
-    if a.recipe in ('fastbook','hybrid'):  # fastai's own schedule: loaders, a learner, fit_one_cycle
+    if a.recipe in ('fastbook','hybrid','rank'):  # fastai's own schedule: loaders, a learner, fit_one_cycle
         rec,model = RECIPES[a.recipe],a.model or RECIPES[a.recipe]['model']
-        dls = FastCollabDataLoaders.from_df(df, bs=over.get('bs', rec['bs']), **kw)
-        nf = over.get('n_factors', rec['n_factors'])
-        if feats is not None: learn = hybrid_learner(dls, users=feats[0], items=feats[1], model=model.split('_')[1], n_factors=nf)
+        bs,nf = over.get('bs', rec['bs']),over.get('n_factors', rec['n_factors'])
+        if a.recipe=='rank': learn = ranking_learner(ImplicitDataLoaders.from_df(df, threshold=a.threshold, bs=bs, **kw), model='mf', loss='softmax', n_factors=nf)
         else:
-            yr = {} if model in ('classes','liked') else dict(y_range=default_y_range(collab_view(dls).rating_range()))
-            learn = collab_learner(dls, n_factors=nf, model=model, **yr)
-        learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, rec['wd'][model] if feats is not None else rec['wd']))
+            dls = FastCollabDataLoaders.from_df(df, bs=bs, **kw)
+            if feats is not None: learn = hybrid_learner(dls, users=feats[0], items=feats[1], model=model.split('_')[1], n_factors=nf)
+            else:
+                yr = {} if model in ('classes','liked') else dict(y_range=default_y_range(collab_view(dls).rating_range()))
+                learn = collab_learner(dls, n_factors=nf, model=model, **yr)
+        wd = rec['wd'][model] if isinstance(rec['wd'], dict) else rec['wd']
+        learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, wd))
         return learn,learn
     learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw)
     learn.fit_fast(a.epochs, a.lr)
