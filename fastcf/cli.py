@@ -99,6 +99,10 @@ def _version():
     return f"fastcf {fastcf.__version__} (fastai {fastai.__version__}, torch {torch.__version__})"
 
 # %% ../nbs/15_cli.ipynb #79ee0c76
+def _ease(a):
+    "Whether the arguments ask for the rank recipe's EASE (its default model), which has no training loop"
+    return a.recipe=='rank' and a.model in (None,'ease')
+
 def _check_train_args(a):
     "One clear error for each argument out of range (argparse has checked the types)"
     for n in ('epochs','bs','n_factors'):
@@ -117,7 +121,7 @@ def _check_train_args(a):
     for n in ('threshold','time_col'):
         if getattr(a, n) is not None and a.recipe!='rank': raise ValueError(f"--{n.replace('_','-')} is for the rank recipe: add --recipe rank")
     for n in ('epochs','lr','wd','bs','n_factors'):
-        if getattr(a, n) is not None and a.recipe=='rank' and a.model in (None,'ease'):
+        if getattr(a, n) is not None and _ease(a):
             raise ValueError(f"--{n.replace('_','-')} is not used by the rank recipe's EASE, which is solved in closed form with no training loop: --model rank_mf trains")
     a.sep = codecs.decode(a.sep, 'unicode_escape')  # so that --sep '\\t' is a tab
 
@@ -172,11 +176,11 @@ def _load_features(a, cols):
 
 # %% ../nbs/15_cli.ipynb #f89e2155
 def _fit(a, df, cols, feats=None):
-    "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames), and the learner to interpret (a blend's SVD++ member; none for EASE)"
+    "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames)"
     u,i,r = cols[:3]
     kw = dict(valid_pct=a.valid_pct, seed=a.seed, user_name=u, item_name=i, rating_name=r)
     over = {k:v for k,v in dict(bs=a.bs, n_factors=a.n_factors).items() if v is not None}
-    if a.recipe=='rank' and a.model in (None,'ease'): return fast_ranker(df, time_name=cols[3], threshold=a.threshold, **kw),None
+    if _ease(a): return fast_ranker(df, time_name=cols[3], threshold=a.threshold, **kw)
     if a.recipe in ('fastbook','hybrid','rank'):  # fastai's own schedule: loaders, a learner, fit_one_cycle
         rec,model = RECIPES[a.recipe],a.model or RECIPES[a.recipe]['model']
         bs,nf = over.get('bs', rec['bs']),over.get('n_factors', rec['n_factors'])
@@ -189,13 +193,19 @@ def _fit(a, df, cols, feats=None):
                 learn = collab_learner(dls, n_factors=nf, model=model, **yr)
         wd = rec['wd'][model] if isinstance(rec['wd'], dict) else rec['wd']
         learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, wd))
-        return learn,learn
+        return learn
     learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw)
     learn.fit_fast(a.epochs, a.lr)
-    if a.recipe=='fast': return learn,learn
+    if a.recipe=='fast': return learn
     ae = autorec_learner(learn.dls)
     ae.fit_fast(a.epochs, a.lr)
-    return blend_learner([learn, ae]),learn
+    return blend_learner([learn, ae])
+
+def _interp(learn):
+    "The interpretation of a learner, with its titles (`item_labels`): a blend's is its first member's (the accurate recipe's SVD++)"
+    ms = members(learn.model)
+    shown = Learner(learn.dls, ms[0], loss_func=learn.loss_func) if ms else learn
+    return CollabInterpretation.from_learner(shown, getattr(learn, 'item_labels', None))
 
 def _show_ranking(learn):
     "Print the rank recipe's metrics on the validation interactions"
@@ -212,9 +222,8 @@ def _bias_table(out, interp):
         print(bt[['label','bias','mean_rating','n_ratings','end']].to_string(index=False))
     except ValueError as e: print(f'(no bias table: {e})')
 
-def _insight(out, shown, labels, feats, biases=True):
-    "Write and print the bias table (a rating model's), the PCA plot and (hybrid) the feature table of the learner `shown`"
-    interp = CollabInterpretation.from_learner(shown, labels)
+def _insight(out, interp, feats, biases=True):
+    "Write and print the bias table (a rating model's), the PCA plot and (hybrid) the feature table of `interp`"
     if biases: _bias_table(out, interp)
     try:
         ax = interp.plot_pca(n=40)
@@ -235,13 +244,13 @@ def train(a):
     feats = _load_features(a, cols) if a.recipe=='hybrid' else None
     print(f"Training the {a.recipe} recipe on {len(df):,} {'rows' if a.recipe=='rank' else 'ratings'} ({df[cols[0]].nunique():,} users, {df[cols[1]].nunique():,} items)")
     set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
-    learn,shown = _fit(a, df, cols, feats)
+    learn = _fit(a, df, cols, feats)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     learn.item_labels = None if labels is None else labels.to_dict()
     learn.path = out
     learn.export('learner.pkl')
     if a.recipe=='rank': _show_ranking(learn)
-    if shown is not None: _insight(out, shown, labels, feats, biases=a.recipe!='rank')
+    if not _ease(a): _insight(out, _interp(learn), feats, biases=a.recipe!='rank')  # (EASE has no biases or factors)
     print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl","biases.csv","pca.png","features.csv") if (out/f).exists())}')
     return learn
 
@@ -292,12 +301,6 @@ def recommend(a):
     print(f'Top {len(res)} for user {a.user}:')
     print(res.to_string(index=False))
     return res
-
-def _interp(learn):
-    "The interpretation of an exported learner, with its titles: a blend's is its first member's (the accurate recipe's SVD++), as `train` shows"
-    ms = members(learn.model)
-    shown = Learner(learn.dls, ms[0], loss_func=learn.loss_func) if ms else learn
-    return CollabInterpretation.from_learner(shown, getattr(learn, 'item_labels', None))
 
 def similar(a):
     "`fastcf similar`: print the items (or users) most like one, known or new, by the cosine similarity of their vectors"
