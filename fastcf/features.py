@@ -135,6 +135,10 @@ class FeatureTable:
         missing = [c for c in cats+conts if c not in df.columns]
         if missing: raise KeyError(f"new {self.which} features need column(s) {missing}; the frame has {list(df.columns)}")
         df = self._typed(df)
+        filled = getattr(getattr(self.to.procs, 'fill_missing', None), 'na_dict', {})  # (FillMissing fills only what training lacked)
+        for c in conts:
+            if c not in filled and df[c].isna().any():
+                raise ValueError(f"new {self.which} feature {c!r} is missing (NaN), but every training {self.which} has it, so there is nothing to fill it with: give a number")
         for c in cats:
             known = set(self.to.classes[c])
             bad = [v for v in pd.unique(df[c]) if v not in known and not pd.isna(v)]

@@ -172,3 +172,5 @@ def test_hybrid_recipe_one_side_from_file(tmp_path):
     assert 'year' in (tmp_path/'o'/'features.csv').read_text() and 'Drama' not in (tmp_path/'o'/'features.csv').read_text()
     r = run('recommend', '--user', 'new', '--n', '3', '--learner', str(tmp_path/'o'/'learner.pkl'), '--features', 'age=30', 'gender=F', 'occupation=writer', 'zip_prefix=')
     assert r.returncode == 0 and r.stdout.count('features') == 3, r.stdout + r.stderr
+    r = run('recommend', '--user', 'new', '--learner', str(tmp_path/'o'/'learner.pkl'), '--features', 'age=', 'gender=F', 'occupation=writer', 'zip_prefix=')
+    assert r.returncode == 2 and "'age' is missing (NaN), but every training user has it" in r.stderr and 'Traceback' not in r.stderr, r.stderr  # (no training age to fill it from)
