@@ -142,6 +142,16 @@ def _check_pull(wd, towards:str='the average user'):
     "A clear error unless `wd`, a fold-in's pull `towards` where the new user starts, is a finite number of at least 0"
     check_arg(_finite(wd) and wd >= 0, 'wd', wd, f'needs a finite number of at least 0 (0: no pull towards {towards})')
 
+def _check_scale(learn, ratings):
+    "A clear error for a new user's rating outside the training ratings' range, where the loaders know it (fastcf's keep it through `export`)"
+    view = collab_view(learn)
+    try: lo,hi = view.rating_range()
+    except ValueError: return  # (fastai's exported loaders keep no ratings)
+    r = np.asarray(ratings[view.rating_name].values, dtype=np.float64)
+    bad = (r < lo) | (r > hi)
+    if bad.any(): raise ValueError(f"the new user's rating {r[bad][0]:g} of item {_py(ratings[view.item_name].values[bad][0])} is outside the training ratings' range, {lo:g} to {hi:g}"
+                                   f"{f' ({int(bad.sum())} such ratings)' if bad.sum() > 1 else ''}: give ratings on the scale the model learned")
+
 def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
             wd:float=1., # Pull towards the average user: the ratings' noise variance, in a Gaussian prior over the trained users' rows
            ):
@@ -149,6 +159,7 @@ def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
     view = collab_view(learn)
     iname,rname = view.item_name,view.rating_name
     check_ratings(ratings, iname, iname, rname, None); check_count('steps', steps); check_positive('lr', lr)
+    _check_scale(learn, ratings)
     _check_pull(wd)
     items = view.encode_ids(ratings[iname].values, 'item')
     for k,p in enumerate(members(learn.model) or [learn.model]):
@@ -185,7 +196,10 @@ def _feature_user_scores(learn, features, ratings=None, **fold_kw):
         with torch.no_grad(): return m.new_scores('user', features, torch.arange(view.n_items)).cpu()
     if not hasattr(m, 'fold_in_features'): raise ValueError(f"{type(m).__name__} cannot fold ratings in from features: fold them in with a hybrid_learner's HybridMF or HybridTabular, or a blend_learner of them")
     items = _history(learn, ratings)
-    r = None if getattr(m, 'y_range', None) is None else torch.tensor(np.asarray(ratings[view.rating_name].values, dtype=np.float32))
+    if getattr(m, 'y_range', None) is None: r = None  # (a ranking hybrid's history: her items alone)
+    else:
+        check_ratings(ratings, view.item_name, view.item_name, view.rating_name, None); _check_scale(learn, ratings)
+        r = torch.tensor(np.asarray(ratings[view.rating_name].values, dtype=np.float32))
     return m.fold_in_features(features, items, r, **fold_kw).detach().cpu().view(1, -1)
 
 @patch

@@ -263,9 +263,11 @@ class FastCollabDataLoaders(DataLoaders):
         return cls.from_df(read_csv_ratings(csv, sep=sep, header=header, names=names, encoding=encoding), **kwargs)
 
     def new_empty(self):
-        "An empty copy for `Learner.export`: keeps the vocabularies and which items each user rated"
+        "An empty copy for `Learner.export`: keeps the vocabularies, which items each user rated and the training ratings' range"
         res = type(self)(*[dl.new(dl.dataset.new_empty()) for dl in self.loaders], path=self.path, device=self.device)
         res.classes,res.cat_names,res.y_name = self.classes,self.cat_names,self.y_name
+        y = self.train.dataset.y
+        res._rating_range = getattr(self, '_rating_range', None) or (None if y is None or not len(y) else (y.min().item(),y.max().item()))
         res._rated = getattr(self, '_rated', None)  # (an export of an export keeps it)
         if res._rated is None: res._rated = rated_csr(torch.cat([dl.dataset.x.cpu() for dl in self.loaders[:2]]), *[len(self.classes[n]) for n in self.cat_names[:2]])  # (users and items: context columns after them are not)
         return res

@@ -77,9 +77,12 @@ class CollabView:
     @property
     def has_data(self): return sum(len(dl.dataset) for dl in self.dls.loaders[:2]) > 0
     def rating_range(self)->tuple:
-        "Lowest and highest training rating (from a chunked folder's `meta.json`, without reading the ratings)"
+        "Lowest and highest training rating (from a chunked folder's `meta.json`, or as kept by an export, without reading the ratings)"
+        kept = getattr(self.dls, '_rating_range', None)
+        if kept is not None: return kept
         ds = self.dls.train.dataset
         if isinstance(ds, RowRange): return ds.data.meta['min_rating'],ds.data.meta['max_rating']
+        if not len(ds): raise ValueError("these loaders hold no training ratings, so their range is unknown (fastai's `export` drops the data; fastcf's loaders keep the range)")
         r = self.ratings(0)
         return r.min().item(),r.max().item()
 

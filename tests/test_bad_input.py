@@ -335,6 +335,7 @@ def cli_files(files, tmp_path):
     (tmp_path/'mine.csv').write_text('item,rating\n50,5\n181,5\n99999,1\n')
     (tmp_path/'titles.csv').write_text('id,name\n1,One\n')
     (tmp_path/'items.csv').write_text('item,flag\n1,0\n2,1\n')
+    (tmp_path/'fifty.csv').write_text('item,rating\n50,5\n1,50\n')
     return files
 
 CLI_CASES = [
@@ -380,6 +381,7 @@ CLI_CASES = [
     ('features: a name twice', ['recommend', '--user', 'x', '--features', 'age=3', 'sex=F', 'age=4', '--learner', '{l}'], "--features names ['age'] more than once"),
     ('features, no hybrid', ['recommend', '--user', 'x', '--features', 'age=3', '--learner', '{l}'], 'has no user or item features', 'fastcf train --recipe hybrid'),
     ('cold start and features', ['recommend', '--user', 'x', '--cold-start', '--features', 'age=3', '--learner', '{l}'], 'pass --cold-start or --features, not both'),
+    ('ratings off the scale', ['recommend', '--user', 'x', '--ratings', '{d}/fifty.csv', '--learner', '{l}'], "rating 50 of item 1 is outside the training ratings' range, 1 to 5"),
     ('similar: unknown item', ['similar', '--item', '99999', '--learner', '{l}'], "unknown item '99999'", 'labels'),
     ('similar: unknown title', ['similar', '--item', 'Star Wars', '--learner', '{l}'], "unknown item 'Star Wars'"),
     ('similar: unknown user', ['similar', '--user', 'x', '--learner', '{l}'], "unknown user 'x': not in the model's vocabulary"),
