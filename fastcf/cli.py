@@ -17,7 +17,7 @@ from .registry import members
 from .interpret import *
 from .learner import load_collab_learner
 from .blend import blend_learner
-from .recipes import fast_learner, autorec_learner
+from .recipes import fast_learner, autorec_learner, AUTOREC_RECIPE
 from .features import movielens_features
 from .hybrid import hybrid_learner
 from .implicit import ImplicitDataLoaders
@@ -197,7 +197,7 @@ def _fit(a, df, cols, feats=None):
     learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw)
     learn.fit_fast(a.epochs, a.lr)
     if a.recipe=='fast': return learn
-    ae = autorec_learner(learn.dls)
+    ae = autorec_learner(learn.dls, bs=over.get('bs', AUTOREC_RECIPE['bs']))  # (--bs batches both members)
     ae.fit_fast(a.epochs, a.lr)
     return blend_learner([learn, ae])
 

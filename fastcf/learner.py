@@ -141,6 +141,7 @@ class CollabLearner(Learner):
         check_count('n_epoch', n_epoch, 0); _check_lr('lr', lr)
         if getattr(self.model, 'closed_form', False):
             raise ValueError(f"{type(self.model).__name__} is solved in closed form when it is built, so there is nothing to fit: call learn.validate() for its metrics")
+        _check_batches(self.dls.train, n_epoch)
         super().fit(n_epoch, lr=lr, wd=wd, cbs=cbs, reset_opt=reset_opt, start_epoch=start_epoch)
 
     def export(self, fname='export.pkl', pickle_module=pickle, pickle_protocol=2):
@@ -163,6 +164,13 @@ class CollabLearner(Learner):
         finally: self.dls,self.opt = dls,opt
 
     def __getstate__(self): return {k:v for k,v in super().__getstate__().items() if k not in ('_hcbs','_hlen','_hcache')}
+
+def _check_batches(dl, n_epoch):
+    "A clear error when training loader `dl` would give no batch, so `n_epoch` epochs would train nothing (fastprogress only warns of an empty generator)"
+    try: n = len(dl)
+    except TypeError: return  # (a loader of unknown length)
+    if n_epoch and not n:
+        raise ValueError(f"the training loader gives no batch: bs={dl.bs} is more than its {dl.n} rows, and the partial batch is dropped: lower bs (fastcf train: --bs)")
 
 def _check_lr(name, lr):
     "An error naming `name` unless `lr` is None or finite numbers above 0 (a float, a `slice` or an array)"
