@@ -228,10 +228,11 @@ def _recommend(learn, user, n, exclude_seen, ratings, features, boost, **fold_kw
         vals,idx = _top(learn, s, n, exclude_seen=False)
         reason = 'fold-in' if features is None else 'features' if ratings is None else 'features + fold-in'
         return _drop_unavailable(_item_frame(learn, vals[0], idx[0], reason), n, 'the new user has')
-    ib = None if members(learn.model) or getattr(learn.model, 'cold_start', None)=='average user' else table_weight(learn.model, 'item_bias')
+    how = getattr(learn.model, 'cold_start', None) or 'item bias'  # (what the model's item table means, or 'average user')
+    ib = None if members(learn.model) or how=='average user' else table_weight(learn.model, 'item_bias')
     if ib is not None:
         vals,idx = _top(learn, _boost(learn, ib.detach().cpu().view(1,-1).clone(), boost), n, exclude_seen=False)
-        return _item_frame(learn, vals[0], idx[0], 'cold start: item bias')
+        return _item_frame(learn, vals[0], idx[0], f'cold start: {how}')
     vals,idx = _top(learn, _boost(learn, _score_codes(learn, tensor([0]), model=_average_model(learn.model)), boost), n, exclude_seen=False)
     return _item_frame(learn, vals[0], idx[0], 'cold start: average user')
 

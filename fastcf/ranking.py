@@ -175,6 +175,7 @@ def top_scale(rated, # CSR `(indptr, items)` of each user code's training items
 class EASE(CollabModel):
     "EASE, solved in closed form when built: a user's scores are her training row of interactions times the item-item weights"
     scores_all_items,closed_form = True,True
+    cold_start = 'popularity'  # (its item table, the cold-start list: how often each item was chosen)
     def __init__(self, rated, # CSR `(indptr, items)` of each user code's training items
                  n_items:int, lam:float=500., gram:Tensor=None, # `X^T X` by default
                  rank:int=None, low_pass:float=0.15, alpha:float=0.25, # With `rank`, blend in `low_pass_filter` by weight `low_pass`
