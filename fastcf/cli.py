@@ -255,14 +255,9 @@ def train(a):
     return learn
 
 # %% ../nbs/15_cli.ipynb #7bd8c4c0
-def _vocab_id(vocab, s:str):
-    "The id in `vocab` that the command-line string `s` stands for (ids may be ints), or `None`"
-    if vocab.o2i.get(s, 0): return s
-    try:
-        v = type(vocab[1])(s)
-        if vocab.o2i.get(v, 0): return v
-    except (TypeError, ValueError, IndexError): pass
-    return None
+def _vocab_id(view, s:str, which='user'):
+    "The known user (or item) id that the command-line string `s` stands for (ids may be ints), or `None`"
+    return s if view.is_known(s, which) else view.twin(s, which)
 
 def _new_features(pairs, flag='--features', eg='age=25 gender=F'):
     "A new user's (or item's) one-row feature frame from the `name=value` strings of `flag` (`name=`: missing, the unknown category)"
@@ -285,7 +280,7 @@ def recommend(a):
     feats = _new_features(a.features) if a.features else None
     learn = _load(a)
     view = collab_view(learn)
-    user = _vocab_id(view.vocab('user'), a.user)
+    user = _vocab_id(view, a.user)
     if user is None and not (a.cold_start or a.ratings or a.features):
         raise KeyError(f"user {a.user} is not in the model's training data: for a new user pass --ratings FILE (a CSV of their own "
                        f"item,rating pairs, folded into the model), --features NAME=VALUE ... (a hybrid model's) or --cold-start (the items with the highest learned bias)")
@@ -311,7 +306,7 @@ def similar(a):
     interp = _interp(_load(a))
     if new: res,what = interp.similar_new(feats, a.n, which),f"the new {which} {' '.join(new)}"
     else:
-        k = ifnone(_vocab_id(interp.view.vocab(which), key), key)  # (an item not in the vocabulary may be a title)
+        k = ifnone(_vocab_id(interp.view, key, which), key)  # (an item not in the vocabulary may be a title)
         res,label = interp.similar(k, a.n, which),interp.label([k], which)[0]
         what = f'{which} {key}' + ('' if str(label)==key else f' ({label})')
     if which=='user': res = res.drop(columns='label')

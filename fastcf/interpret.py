@@ -7,6 +7,7 @@ Docs: https://fastcf.github.io/fastcf/interpret.html.md"""
 # %% ../nbs/12_interpret.ipynb #eba35747
 from __future__ import annotations
 from fastai.tabular.all import *
+from .data import check_count
 from .view import *
 from .registry import *
 from .inference import _scores
@@ -57,6 +58,7 @@ def counts(self:CollabInterpretation, which='item'):
 @patch
 def biases(self:CollabInterpretation, n:int=10, which:str='item')->pd.DataFrame:
     "The `n` highest and `n` lowest learned biases of items (or users), with their mean rating and number of ratings"
+    check_count('n', n)
     b = self.tensor(f'{which}_bias')[:,0]
     cnt,mean = self.counts(which)
     codes = torch.argsort(b[1:], descending=True)+1
@@ -69,6 +71,7 @@ def biases(self:CollabInterpretation, n:int=10, which:str='item')->pd.DataFrame:
 @patch
 def pca(self:CollabInterpretation, n_components:int=3, top:int=1000, which:str='item')->pd.DataFrame:
     "Principal components of the factors of the `top` most-rated items (or users), one row each, most rated first"
+    check_count('n_components', n_components); check_count('top', top)
     f = self.tensor(f'{which}_factors')
     cnt,_ = self.counts(which)
     codes = torch.argsort(cnt[1:], descending=True)[:top]+1
@@ -87,6 +90,7 @@ def pca(self:CollabInterpretation, n_components:int=3, top:int=1000, which:str='
 @patch
 def plot_pca(self:CollabInterpretation, x:int=0, y:int=1, n:int=50, top:int=1000, which:str='item', figsize=(10,10), ax=None):
     "Scatter of components `x` and `y` for the `n` most-rated items (or users), each labelled"
+    check_count('n', n)
     df = self.pca(max(x,y)+1, top, which).iloc[:n]
     if ax is None: _,ax = plt.subplots(figsize=figsize)
     ax.scatter(df[f'pc{x}'], df[f'pc{y}'], s=12)
@@ -100,6 +104,7 @@ def plot_pca(self:CollabInterpretation, x:int=0, y:int=1, n:int=50, top:int=1000
 @patch
 def _similar(self:CollabInterpretation, v:Tensor, n:int, which:str, skip:tuple)->pd.DataFrame:
     "The `n` items (or users) whose vectors are most cosine-similar to `v`, never the codes in `skip`"
+    check_count('n', n)
     f = self.tensor(f'{which}_factors')
     sims = F.cosine_similarity(f, v.float()[None], dim=1)
     sims[list(skip)] = -float('inf')

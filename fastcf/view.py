@@ -144,6 +144,15 @@ def is_known(self:CollabView, id, which='user')->bool:
     try: return o2i.get(id, 0)!=0
     except TypeError: return False
 
+@patch
+def twin(self:CollabView, id, which='user'):
+    "The known id that unknown raw `id` spells in another type (the int 1 for the string '1', or the other way), else `None`"
+    v = self.vocab(which)
+    if self.is_known(id, which) or len(v) < 2: return None
+    try: t = type(v[1])(id)
+    except (TypeError, ValueError): return None
+    return t if str(t)==str(id) and self.is_known(t, which) else None
+
 # %% ../nbs/03_view.ipynb #77a25ce3
 def collab_view(o)->CollabView:
     "The `CollabView` of a `Learner`'s or a `DataLoaders`' collab data, made once per `DataLoaders`"
