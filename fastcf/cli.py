@@ -289,7 +289,7 @@ def recommend(a):
     if a.ratings:
         items_only = isinstance(learn.dls, ImplicitDataLoaders)  # (a ranking model's history: her items alone)
         ratings = read_csv_ratings(a.ratings, one_column=items_only)
-        if not items_only: check_ratings(ratings, view.item_name, view.item_name, view.rating_name, None)
+        if not items_only: check_ratings(ratings, None, view.item_name, view.rating_name, None)
     res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats)
     labels = getattr(learn, 'item_labels', None)
     if labels: res.insert(1, 'title', [labels.get(o, '') for o in res.iloc[:,0]])

@@ -125,14 +125,17 @@ def _read_times(v, unit:str='s'):
 # %% ../nbs/00_data.ipynb #43d3b232
 def check_ratings(
     df:pd.DataFrame, # Ratings frame
-    user_name:str='user', item_name:str='item', rating_name:str='rating',
+    user_name:str|None='user', # None: one user's ratings (a new user's), with no user column (and no pairs to find twice)
+    item_name:str='item', rating_name:str='rating',
     duplicates:str|None='keep', # Duplicate (user, item) pairs: 'keep' them (as fastai does) with a warning, keep the 'last' or the 'mean' rating, 'error', or None (don't look)
 )->pd.DataFrame:
     "Check `df` for missing columns, empty data, NaN or non-numeric ratings, NaN ids and duplicate pairs"
     if not isinstance(df, pd.DataFrame): raise TypeError(f"ratings must be a pandas DataFrame, got {type(df).__name__}")
     if len(df)==0: raise ValueError("ratings frame is empty: nothing to train on")
-    for col,what in ((user_name,'user'),(item_name,'item'),(rating_name,'rating')): _check_col(df, col, what)
-    for col in (user_name,item_name): check_ids(df[col].values, col)
+    for col,what in ((user_name,'user'),(item_name,'item'),(rating_name,'rating')):
+        if col is not None: _check_col(df, col, what)
+    for col in (user_name,item_name):
+        if col is not None: check_ids(df[col].values, col)
     r = df[rating_name]
     if not pd.api.types.is_numeric_dtype(r) or pd.api.types.is_bool_dtype(r):
         bad = pd.to_numeric(r, errors='coerce').isna()
@@ -141,7 +144,7 @@ def check_ratings(
         raise ValueError(f"rating column {rating_name!r} must be numeric, but has value {_py(r[i])!r} at row {i!r} (dtype {r.dtype})")
     inf = ~np.isfinite(r.values.astype(np.float64))
     if inf.any(): raise ValueError(f"rating column {rating_name!r} has {int(inf.sum())} infinite value(s), first at row {_py(df.index[inf.argmax()])!r}")
-    if duplicates is None: return df
+    if duplicates is None or user_name is None: return df
     if duplicates not in ('keep','last','mean','error'): raise ValueError(f"duplicates must be 'keep', 'last', 'mean', 'error' or None, got {duplicates!r}")
     dup = df.duplicated([user_name,item_name], keep='last')
     if not dup.any(): return df

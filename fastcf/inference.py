@@ -158,7 +158,7 @@ def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
     "A copy of `learn.model` whose user code 0 is a new user fitted to `ratings` (item, rating) with items frozen (in a blend, each member on its own)"
     view = collab_view(learn)
     iname,rname = view.item_name,view.rating_name
-    check_ratings(ratings, iname, iname, rname, None); check_count('steps', steps); check_positive('lr', lr)
+    check_ratings(ratings, None, iname, rname, None); check_count('steps', steps); check_positive('lr', lr)
     _check_scale(learn, ratings)
     _check_pull(wd)
     items = view.encode_ids(ratings[iname].values, 'item')
@@ -198,7 +198,7 @@ def _feature_user_scores(learn, features, ratings=None, **fold_kw):
     items = _history(learn, ratings)
     if getattr(m, 'y_range', None) is None: r = None  # (a ranking hybrid's history: her items alone)
     else:
-        check_ratings(ratings, view.item_name, view.item_name, view.rating_name, None); _check_scale(learn, ratings)
+        check_ratings(ratings, None, view.item_name, view.rating_name, None); _check_scale(learn, ratings)
         r = torch.tensor(np.asarray(ratings[view.rating_name].values, dtype=np.float32))
     return m.fold_in_features(features, items, r, **fold_kw).detach().cpu().view(1, -1)
 

@@ -169,6 +169,7 @@ LEARNER_CASES = [
     ('fold-in no ratings',  lambda l,s: l.recommend('new', ratings=pd.DataFrame({'item':[], 'rating':[]})), ValueError, ['empty']),
     ('fold-in off the scale', lambda l,s: l.recommend('new', ratings=pd.DataFrame({'item':[1, 2], 'rating':[5., -3.]})), ValueError, ["rating -3 of item 2 is outside the training ratings' range"]),
     ('autorec bs over the data', lambda l,s: autorec_learner(FastCollabDataLoaders.from_df(s.iloc[:500], bs=64)).fit(1), ValueError, ['bs=1024 is more than its 400 rows', 'lower bs']),
+    ('fold-in no item col', lambda l,s: l.recommend('new', ratings=pd.DataFrame({'movie':[1], 'rating':[5.]})), KeyError, ["item column 'item' not found", "['movie', 'rating']"]),
     ('fold-in no rating col',lambda l,s: l.recommend('new', ratings=pd.DataFrame({'item':[1]})),       KeyError, ["rating column 'rating' not found"]),
     ('similar: unknown',    lambda l,s: CollabInterpretation(l).similar('nope'),               KeyError,   ["unknown item 'nope'"]),
     ('which= option',       lambda l,s: CollabInterpretation(l).biases(which='movie'),         ValueError, ["'movie'"]),
