@@ -143,13 +143,15 @@ def _check_pull(wd, towards:str='the average user'):
     check_arg(_finite(wd) and wd >= 0, 'wd', wd, f'needs a finite number of at least 0 (0: no pull towards {towards})')
 
 def _check_scale(learn, ratings):
-    "A clear error for a new user's rating outside the training ratings' range, where the loaders know it (fastcf's keep it through `export`)"
-    view = collab_view(learn)
+    "A clear error for a new user's rating outside the training ratings' range (fastcf's loaders keep it through `export`), else outside the model's `y_range`"
+    view,what = collab_view(learn),"the training ratings' range"
     try: lo,hi = view.rating_range()
-    except ValueError: return  # (fastai's exported loaders keep no ratings)
+    except ValueError:  # (fastai's exported loaders keep no ratings)
+        if getattr(learn.model, 'y_range', None) is None: return
+        (lo,hi),what = learn.model.y_range,"the model's y_range"
     r = np.asarray(ratings[view.rating_name].values, dtype=np.float64)
     bad = (r < lo) | (r > hi)
-    if bad.any(): raise ValueError(f"the new user's rating {r[bad][0]:g} of item {_py(ratings[view.item_name].values[bad][0])} is outside the training ratings' range, {lo:g} to {hi:g}"
+    if bad.any(): raise ValueError(f"the new user's rating {r[bad][0]:g} of item {_py(ratings[view.item_name].values[bad][0])} is outside {what}, {lo:g} to {hi:g}"
                                    f"{f' ({int(bad.sum())} such ratings)' if bad.sum() > 1 else ''}: give ratings on the scale the model learned")
 
 def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,

@@ -221,6 +221,9 @@ def test_fastai_export_without_rated_items_says_so(ratings, tmp_path):
     new = load_learner(tmp_path/'m.pkl')
     with pytest.raises(ValueError, match='exclude_seen=False'): new.recommend(ratings.user.iloc[0])
     assert len(new.recommend(ratings.user.iloc[0], exclude_seen=False)) == 10
+    mine = lambda r: pd.DataFrame({'title': [ratings.title.iloc[0]], 'rating': [r]})  # a new user's: checked against the model's y_range, the ratings' range being gone
+    with pytest.raises(ValueError, match=r"rating 50 of item .* is outside the model's y_range, 0 to 5.5"): new.recommend('somebody new', ratings=mine(50.))
+    assert len(new.recommend('somebody new', ratings=mine(5.), n=3)) == 3
 
 def test_nn_models_agree(ratings):
     "fastai's `collab_learner(use_nn=True)` and fastcf's build the same `EmbeddingNN`: with the same weights, the same answers"
