@@ -60,11 +60,14 @@ def biases(self:CollabInterpretation, n:int=10, which:str='item')->pd.DataFrame:
     "The `n` highest and `n` lowest learned biases of items (or users), with their mean rating and number of ratings"
     check_count('n', n)
     b = self.tensor(f'{which}_bias')[:,0]
-    cnt,mean = self.counts(which)
+    try: cnt,mean = self.counts(which)
+    except ValueError as e:  # (a learner exported with fastai's loaders: the biases alone)
+        warnings.warn(f"{e}; mean_rating and n_ratings are left empty (NaN)")
+        cnt = mean = torch.full((len(b),), float('nan'))
     codes = torch.argsort(b[1:], descending=True)+1
     codes = torch.cat([codes[:n], codes[-n:]]) if 2*n < len(codes) else codes
     return pd.DataFrame({self._key(which): self.ids(which)[codes.tolist()], 'label': self.label(self.ids(which)[codes.tolist()], which),
-                         'bias': b[codes].numpy(), 'mean_rating': mean[codes].numpy(), 'n_ratings': cnt[codes].long().numpy(),
+                         'bias': b[codes].numpy(), 'mean_rating': mean[codes].numpy(), 'n_ratings': cnt[codes].numpy() if cnt.isnan().any() else cnt[codes].long().numpy(),
                          'end': ['top']*min(n,len(codes)) + ['bottom']*(len(codes)-min(n,len(codes)))})
 
 # %% ../nbs/12_interpret.ipynb #62e1dbbf

@@ -11,8 +11,8 @@ from .data import *
 from .data import _py
 
 # %% auto #0
-__all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'encode_ids', 'encode_pairs', 'rated_csr', 'csr_of', 'csr_mask',
-           'rating_cols', 'FastCollabDataLoaders']
+__all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'encode_ids', 'encode_pairs', 'rated_csr', 'rating_counts', 'csr_of',
+           'csr_mask', 'rating_cols', 'FastCollabDataLoaders']
 
 # %% ../nbs/01_loaders.ipynb #2aea9bad
 class CollabTensors:
@@ -134,6 +134,12 @@ def rated_csr(x:Tensor, n_users:int, n_items:int):
     "CSR `(indptr, items)` of the item codes each user code rated in codes `x`, items in the smallest integer type that holds them (kept by an export)"
     indptr,items = csr_of(x, n_users)
     return indptr,items.to(torch.int16 if n_items < 2**15 else torch.int32)
+
+def rating_counts(codes:Tensor, ratings:Tensor, n:int):
+    "Number of ratings and mean rating (NaN without `ratings`) of each code `0..n-1` in `codes`"
+    cnt = torch.bincount(codes.long(), minlength=n).float()
+    if ratings is None: return cnt,torch.full((n,), float('nan'))
+    return cnt,torch.bincount(codes.long(), weights=ratings.float(), minlength=n)/cnt
 
 def csr_of(x:Tensor, n_users:int, vals:Tensor=None):
     "CSR `(indptr, items)` of (user, item) codes `x` (`[n, 2]`) grouped by user code, and `vals` (one per row of `x`) in that order if given"
@@ -263,14 +269,23 @@ class FastCollabDataLoaders(DataLoaders):
         return cls.from_df(read_csv_ratings(csv, sep=sep, header=header, names=names, encoding=encoding), **kwargs)
 
     def new_empty(self):
-        "An empty copy for `Learner.export`: keeps the vocabularies, which items each user rated and the training ratings' range"
+        "An empty copy for `Learner.export`: keeps the vocabularies, which items each user rated, how often each user and item was rated, and the training ratings' range"
         res = type(self)(*[dl.new(dl.dataset.new_empty()) for dl in self.loaders], path=self.path, device=self.device)
         res.classes,res.cat_names,res.y_name = self.classes,self.cat_names,self.y_name
         y = self.train.dataset.y
         res._rating_range = getattr(self, '_rating_range', None) or (None if y is None or not len(y) else (y.min().item(),y.max().item()))
+        res._counts = getattr(self, '_counts', None) or self._count_all()  # (the counts `CollabView.counts` reads, for the bias table and the PCA's most rated)
         res._rated = getattr(self, '_rated', None)  # (an export of an export keeps it)
         if res._rated is None: res._rated = rated_csr(torch.cat([dl.dataset.x.cpu() for dl in self.loaders[:2]]), *[len(self.classes[n]) for n in self.cat_names[:2]])  # (users and items: context columns after them are not)
         return res
+
+    def _count_all(self):
+        "How often each user and item was rated in train and valid, and their mean ratings, or None without data"
+        ds = [dl.dataset for dl in self.loaders[:2]]
+        x = torch.cat([d.x[:, :2].cpu() for d in ds])
+        if not len(x): return None
+        y = None if any(d.y is None for d in ds) else torch.cat([d.y.view(-1).cpu() for d in ds])
+        return {w: rating_counts(x[:,k], y, len(self.classes[n])) for k,(w,n) in enumerate(zip(('user','item'), self.cat_names))}
 
     def encode(self, df, unknown='error'):
         "Codes (`[n, 2]` int32 tensor) of the (user, item) ids in `df`"

@@ -109,15 +109,15 @@ def item_ratings(self:CollabView):
 
 @patch
 def counts(self:CollabView, which='item'):
-    "Number of ratings and mean rating per user or item code, over the training and validation sets"
+    "Number of ratings (or interactions) and mean rating (NaN without ratings) per user or item code, over the training and validation sets, or as kept by an export"
     n = len(self.vocab(which))  # (refuses any `which` but 'user' and 'item')
+    kept = getattr(self.dls, '_counts', None)
+    if kept is not None: return kept[which]
     col = 0 if which=='user' else 1
-    parts = [self.split(i) for i in (0,1)]
-    parts = [(x,y) for x,y in parts if y is not None and len(x)]
-    if not parts: return torch.zeros(n),torch.full((n,), float('nan'))
-    x,y = torch.cat([p[0][:,col] for p in parts]),torch.cat([p[1] for p in parts])
-    cnt = torch.bincount(x, minlength=n).float()
-    return cnt,torch.bincount(x, weights=y, minlength=n)/cnt
+    parts = [p for p in (self.split(i) for i in (0,1)) if len(p[0])]
+    if not parts: raise ValueError(f"these loaders hold no ratings, so how often each {which} was rated is unknown (fastai's `export` drops the data; "
+                                   "fastcf's loaders keep the counts): interpret the learner before exporting it, or export one on FastCollabDataLoaders")
+    return rating_counts(torch.cat([p[0][:,col] for p in parts]), None if any(p[1] is None for p in parts) else torch.cat([p[1] for p in parts]), n)
 
 # %% ../nbs/03_view.ipynb #06fb2739
 @patch
