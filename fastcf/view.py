@@ -146,12 +146,12 @@ def is_known(self:CollabView, id, which='user')->bool:
 
 @patch
 def twin(self:CollabView, id, which='user'):
-    "The known id that unknown raw `id` spells in another type (the int 1 for the string '1', or the other way), else `None`"
+    "The known id that unknown raw `id` stands for as text where ids are numbers (the int 1 for '1' or '01'), or as a number where they are text, else `None`"
     v = self.vocab(which)
-    if self.is_known(id, which) or len(v) < 2: return None
+    if self.is_known(id, which) or len(v) < 2 or isinstance(id, str)==isinstance(v[1], str): return None  # (numbers match numbers already: 1.0 is 1)
     try: t = type(v[1])(id)
     except (TypeError, ValueError): return None
-    return t if str(t)==str(id) and self.is_known(t, which) else None
+    return t if self.is_known(t, which) else None
 
 # %% ../nbs/03_view.ipynb #77a25ce3
 def collab_view(o)->CollabView:
