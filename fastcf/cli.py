@@ -283,7 +283,7 @@ def recommend(a):
     user = _vocab_id(view, a.user)
     if user is None and not (a.cold_start or a.ratings or a.features):
         raise KeyError(f"user {a.user} is not in the model's training data: for a new user pass --ratings FILE (a CSV of their own "
-                       f"item,rating pairs, folded into the model), --features NAME=VALUE ... (a hybrid model's) or --cold-start (the items with the highest learned bias)")
+                       f"item,rating pairs, folded into the model), --features NAME=VALUE ... (a hybrid model's) or --cold-start (the model's cold-start list: the items with the highest learned bias, or the rank recipe's most chosen)")
     if user is not None and (a.cold_start or a.ratings or a.features): raise ValueError(f"user {a.user} is in the training data: drop --cold-start/--ratings/--features")
     ratings = None
     if a.ratings:

@@ -51,7 +51,7 @@ class CollabInterpretation:
 # %% ../nbs/12_interpret.ipynb #0fe5725a
 @patch
 def counts(self:CollabInterpretation, which='item'):
-    "Number of ratings and mean rating per code of `which`, from the data the loaders hold (train and valid)"
+    "Number of ratings and mean rating per code of `which`, from the data the loaders hold (train and valid), or as fastcf's loaders kept them through `export`"
     return self.view.counts(which)
 
 # %% ../nbs/12_interpret.ipynb #0a643ffc
