@@ -287,9 +287,7 @@ def recommend(a):
     if user is not None and (a.cold_start or a.ratings or a.features): raise ValueError(f"user {a.user} is in the training data: drop --cold-start/--ratings/--features")
     ratings = None
     if a.ratings:
-        items_only = isinstance(learn.dls, ImplicitDataLoaders)  # (a ranking model's history: her items alone)
-        ratings = read_csv_ratings(a.ratings, one_column=items_only)
-        if not items_only: check_ratings(ratings, None, view.item_name, view.rating_name, None)
+        ratings = read_csv_ratings(a.ratings, one_column=isinstance(learn.dls, ImplicitDataLoaders))  # (a ranking model's history: her items alone; `recommend` checks a rating model's)
     res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats)
     labels = getattr(learn, 'item_labels', None)
     if labels: res.insert(1, 'title', [labels.get(o, '') for o in res.iloc[:,0]])

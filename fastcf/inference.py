@@ -142,9 +142,10 @@ def _check_pull(wd, towards:str='the average user'):
     "A clear error unless `wd`, a fold-in's pull `towards` where the new user starts, is a finite number of at least 0"
     check_arg(_finite(wd) and wd >= 0, 'wd', wd, f'needs a finite number of at least 0 (0: no pull towards {towards})')
 
-def _check_scale(learn, ratings):
-    "A clear error for a new user's rating outside the training ratings' range (fastcf's loaders keep it through `export`), else outside the model's `y_range`"
+def _check_new_ratings(learn, ratings):
+    "Check a new user's `ratings` (item, rating): the columns, numbers, and each rating inside the training ratings' range (fastcf's loaders keep it through `export`), else the model's `y_range`"
     view,what = collab_view(learn),"the training ratings' range"
+    check_ratings(ratings, None, view.item_name, view.rating_name, None)
     try: lo,hi = view.rating_range()
     except ValueError:  # (fastai's exported loaders keep no ratings)
         if getattr(learn.model, 'y_range', None) is None: return
@@ -160,8 +161,7 @@ def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
     "A copy of `learn.model` whose user code 0 is a new user fitted to `ratings` (item, rating) with items frozen (in a blend, each member on its own)"
     view = collab_view(learn)
     iname,rname = view.item_name,view.rating_name
-    check_ratings(ratings, None, iname, rname, None); check_count('steps', steps); check_positive('lr', lr)
-    _check_scale(learn, ratings)
+    _check_new_ratings(learn, ratings); check_count('steps', steps); check_positive('lr', lr)
     _check_pull(wd)
     items = view.encode_ids(ratings[iname].values, 'item')
     for k,p in enumerate(members(learn.model) or [learn.model]):
@@ -200,7 +200,7 @@ def _feature_user_scores(learn, features, ratings=None, **fold_kw):
     items = _history(learn, ratings)
     if getattr(m, 'y_range', None) is None: r = None  # (a ranking hybrid's history: her items alone)
     else:
-        check_ratings(ratings, None, view.item_name, view.rating_name, None); _check_scale(learn, ratings)
+        _check_new_ratings(learn, ratings)
         r = torch.tensor(np.asarray(ratings[view.rating_name].values, dtype=np.float32))
     return m.fold_in_features(features, items, r, **fold_kw).detach().cpu().view(1, -1)
 

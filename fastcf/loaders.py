@@ -274,18 +274,16 @@ class FastCollabDataLoaders(DataLoaders):
         res.classes,res.cat_names,res.y_name = self.classes,self.cat_names,self.y_name
         y = self.train.dataset.y
         res._rating_range = getattr(self, '_rating_range', None) or (None if y is None or not len(y) else (y.min().item(),y.max().item()))
-        res._counts = getattr(self, '_counts', None) or self._count_all()  # (the counts `CollabView.counts` reads, for the bias table and the PCA's most rated)
-        res._rated = getattr(self, '_rated', None)  # (an export of an export keeps it)
-        if res._rated is None: res._rated = rated_csr(torch.cat([dl.dataset.x.cpu() for dl in self.loaders[:2]]), *[len(self.classes[n]) for n in self.cat_names[:2]])  # (users and items: context columns after them are not)
-        return res
-
-    def _count_all(self):
-        "How often each user and item was rated in train and valid, and their mean ratings, or None without data"
         ds = [dl.dataset for dl in self.loaders[:2]]
-        x = torch.cat([d.x[:, :2].cpu() for d in ds])
-        if not len(x): return None
-        y = None if any(d.y is None for d in ds) else torch.cat([d.y.view(-1).cpu() for d in ds])
-        return {w: rating_counts(x[:,k], y, len(self.classes[n])) for k,(w,n) in enumerate(zip(('user','item'), self.cat_names))}
+        x = torch.cat([d.x[:, :2].cpu() for d in ds])  # (users and items: context columns after them are not)
+        ns = [len(self.classes[n]) for n in self.cat_names[:2]]
+        res._rated = getattr(self, '_rated', None)  # (an export of an export keeps it)
+        if res._rated is None: res._rated = rated_csr(x, *ns)
+        res._counts = getattr(self, '_counts', None)  # (what `CollabView.counts` reads, for the bias table and the PCA's most rated)
+        if res._counts is None and len(x):
+            ys = None if any(d.y is None for d in ds) else torch.cat([d.y.view(-1).cpu() for d in ds])
+            res._counts = {w: rating_counts(x[:,k], ys, n) for k,(w,n) in enumerate(zip(('user','item'), ns))}
+        return res
 
     def encode(self, df, unknown='error'):
         "Codes (`[n, 2]` int32 tensor) of the (user, item) ids in `df`"
