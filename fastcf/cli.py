@@ -71,7 +71,7 @@ def _parser():
     m.add_argument('--epochs', type=int, help="epochs (default: the recipe's)")
     m.add_argument('--lr', type=float, help="maximum learning rate (default: the recipe's)")
     m.add_argument('--wd', type=float, help="weight decay, fastbook, hybrid and rank_mf (default: the recipe's)")
-    m.add_argument('--bs', type=int, help="batch size (default: the recipe's)")
+    m.add_argument('--bs', type=int, help="batch size (default: the recipe's, or on fewer training ratings than that the largest power of two giving 8 batches)")
     m.add_argument('--n-factors', type=int, help="latent factors (default: the recipe's)")
     m.add_argument('--valid-pct', type=float, default=0.2, help='share of ratings held out for validation')
     m.add_argument('--seed', type=int, default=42, help='random seed of the split and the training')
@@ -237,6 +237,20 @@ def _insight(out, interp, feats, biases=True):
             print(fd.to_string())
         except ValueError as e: print(f'(no feature table: {e})')
 
+def _small_bs(n:int)->int:
+    "The largest power of two that cuts `n` training rows into at least 8 batches (at least 1)"
+    return 2**max(0, (n//8).bit_length()-1)
+
+def _fit_any_size(a, df, cols, feats=None):
+    "`_fit`; when the recipe's own batch size (no --bs given) is more than the training rows, again, seeded the same, with `_small_bs`, saying so"
+    try: return _fit(a, df, cols, feats)
+    except BatchSizeError as e:
+        if a.bs is not None: raise
+        a.bs = _small_bs(e.n)
+        print(f"(the recipe's batch size, {e.bs}, is more than the {e.n} training rows: training with --bs {a.bs})")
+        set_seed(a.seed)  # (as `train` seeds the first try: the same as running with --bs)
+        return _fit(a, df, cols, feats)
+
 def train(a):
     "`fastcf train`: train, export, and write the bias table and PCA plot (rank: print the validation ranking metrics)"
     _check_train_args(a)
@@ -244,7 +258,7 @@ def train(a):
     feats = _load_features(a, cols) if a.recipe=='hybrid' else None
     print(f"Training the {a.recipe} recipe on {len(df):,} {'rows' if a.recipe=='rank' else 'ratings'} ({df[cols[0]].nunique():,} users, {df[cols[1]].nunique():,} items)")
     set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
-    learn = _fit(a, df, cols, feats)
+    learn = _fit_any_size(a, df, cols, feats)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     learn.item_labels = None if labels is None else labels.to_dict()
     learn.path = out

@@ -11,9 +11,9 @@ from fastai.tabular.all import *
 
 # %% auto #0
 __all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'check_ids', 'check_arg',
-           'check_fraction', 'check_count', 'check_positive', 'check_ratings', 'read_csv_ratings', 'FastRandomSplitter',
-           'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'StratifiedSplitter', 'read_ratings',
-           'synthetic_ratings']
+           'check_fraction', 'check_count', 'BatchSizeError', 'check_positive', 'check_ratings', 'read_csv_ratings',
+           'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'StratifiedSplitter',
+           'read_ratings', 'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #06a7e924
 URL_ML_LATEST_SMALL = 'https://files.grouplens.org/datasets/movielens/ml-latest-small.zip'
@@ -113,6 +113,13 @@ def check_fraction(name:str, v, hi_open=True):
 def check_count(name:str, v, lo:int=1):
     "`v`, an integer of at least `lo`, or an error naming `name`"
     return check_arg(isinstance(v, (int,np.integer)) and not isinstance(v, bool) and v >= lo, name, v, f"needs an integer of at least {lo}")
+
+class BatchSizeError(ValueError):
+    "`bs` is more than the `n` training rows, so an epoch would have no full batch (the command line then lowers its recipe's own)"
+    def __init__(self, bs:int, n:int, what:str='training ratings'):
+        self.bs,self.n = bs,n
+        super().__init__(f"bs={bs} is more than the {n} {what}, so an epoch would have no full batch (the partial one is dropped): lower bs (fastcf train: --bs)")
+
 def check_positive(name:str, v):
     "`v`, a finite number above 0, or an error naming `name`"
     return check_arg(_finite(v) and v > 0, name, v, "needs a finite number above 0")

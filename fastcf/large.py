@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/large.html.md"""
 from __future__ import annotations
 import json, ctypes, ctypes.util, functools
 from fastai.tabular.all import *
-from .data import _zipf_probs, _affinity, check_count, check_fraction
+from .data import _zipf_probs, _affinity, check_count, check_fraction, BatchSizeError
 from .loaders import CollabTensorDL
 
 # %% auto #0
@@ -175,8 +175,8 @@ class ChunkedCollabDataLoaders(DataLoaders):
         check_fraction('valid_pct', valid_pct); check_count('bs', bs); check_count('chunk_rows', chunk_rows)
         if chunk_rows < bs: raise ValueError(f"chunk_rows={chunk_rows} is less than bs={bs}: a chunk must hold at least one batch; raise chunk_rows or lower bs")
         data = NpyRatings(path)
-        if data.n - int(valid_pct*data.n) < bs: raise ValueError(f"bs={bs} is more than the {data.n - int(valid_pct*data.n)} training ratings in {path}: lower bs")
         cut = data.n - int(valid_pct*data.n)
+        if cut < bs: raise BatchSizeError(bs, cut, f'training ratings in {path}')
         classes = {n: CategoryMap(range(data.meta[f'n_{n}s']), sort=False, add_na=True) for n in ('user','item')}
         mk = lambda a,b: RowRange(data, a, b, classes)
         dls = [ChunkedCollabDL(mk(0, cut), bs=bs, shuffle=True, drop_last=True, chunk_rows=chunk_rows),

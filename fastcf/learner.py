@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/learner.html.md"""
 from __future__ import annotations
 import warnings, inspect, os, pickle, itertools
 from fastai.tabular.all import *
-from .data import check_count, check_arg
+from .data import check_count, check_arg, BatchSizeError
 from .registry import *
 from fastai.callback.core import _inner_loop
 
@@ -170,7 +170,7 @@ def _check_batches(dl, n_epoch):
     try: n = len(dl)
     except TypeError: return  # (a loader of unknown length)
     if n_epoch and not n:
-        raise ValueError(f"the training loader gives no batch: bs={dl.bs} is more than its {dl.n} rows, and the partial batch is dropped: lower bs (fastcf train: --bs)")
+        raise BatchSizeError(dl.bs, dl.n, 'rows of the training loader')
 
 def _check_lr(name, lr):
     "An error naming `name` unless `lr` is None or finite numbers above 0 (a float, a `slice` or an array)"

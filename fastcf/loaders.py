@@ -254,7 +254,7 @@ class FastCollabDataLoaders(DataLoaders):
         check_count('bs', bs); val_bs is None or check_count('val_bs', val_bs)
         if len(trn)==0: raise ValueError(f"the split leaves no training ratings ({len(val)} in validation): lower valid_pct, or pass another splitter")
         if ifnone(drop_last, shuffle) and len(trn) < bs:
-            raise ValueError(f"bs={bs} is more than the {len(trn)} training ratings, so an epoch would have no full batch (the partial one is dropped): lower bs (fastcf train: --bs)")
+            raise BatchSizeError(bs, len(trn))
         ds = CollabTensors(x, y, classes, list(cat_names), y_name)
         dls = [CollabTensorDL(ds.new(x[trn], y[trn]), bs=bs, shuffle=shuffle, drop_last=ifnone(drop_last, shuffle), replacement=replacement),
                CollabTensorDL(ds.new(x[val], y[val]), bs=ifnone(val_bs, bs), shuffle=False, drop_last=False)]

@@ -168,7 +168,7 @@ LEARNER_CASES = [
     ('fold-in unknown item',lambda l,s: l.recommend('new', ratings=pd.DataFrame({'item':[999], 'rating':[5.]})), KeyError, ['[999]']),
     ('fold-in no ratings',  lambda l,s: l.recommend('new', ratings=pd.DataFrame({'item':[], 'rating':[]})), ValueError, ['empty']),
     ('fold-in off the scale', lambda l,s: l.recommend('new', ratings=pd.DataFrame({'item':[1, 2], 'rating':[5., -3.]})), ValueError, ["rating -3 of item 2 is outside the training ratings' range"]),
-    ('autorec bs over the data', lambda l,s: autorec_learner(FastCollabDataLoaders.from_df(s.iloc[:500], bs=64)).fit(1), ValueError, ['bs=1024 is more than its 400 rows', 'lower bs']),
+    ('autorec bs over the data', lambda l,s: autorec_learner(FastCollabDataLoaders.from_df(s.iloc[:500], bs=64)).fit(1), ValueError, ['bs=1024 is more than the 400 rows of the training loader', 'lower bs']),
     ('fold-in no item col', lambda l,s: l.recommend('new', ratings=pd.DataFrame({'movie':[1], 'rating':[5.]})), KeyError, ["item column 'item' not found", "['movie', 'rating']"]),
     ('fold-in no rating col',lambda l,s: l.recommend('new', ratings=pd.DataFrame({'item':[1]})),       KeyError, ["rating column 'rating' not found"]),
     ('similar: unknown',    lambda l,s: CollabInterpretation(l).similar('nope'),               KeyError,   ["unknown item 'nope'"]),
@@ -441,3 +441,18 @@ def test_cli_process(trained, tmp_path):
     assert all(o.returncode == 0 for o in outs) and table(outs[0]) == table(outs[1]) and len(table(outs[0])) == 2
     h = run('train', '--help').stdout
     assert '(default: None)' not in h and h.count('(default: runs)') == 1
+
+def test_cli_small_data_batch(capsys, tmp_path, fastai_home):
+    "A CSV with fewer training ratings than the recipe's batch: without --bs, `train` says so and trains with a smaller one, exactly as that --bs does"
+    (tmp_path/'u.csv').write_text('user,item,rating\n' + '\n'.join(f'{u},{i},{(u*i)%5+1}' for u in range(1, 40) for i in range(1, 30)))
+    base = ['train', '--csv', str(tmp_path/'u.csv'), '--epochs', '1']
+    auto = run_cli(base + ['--out', str(tmp_path/'a')])
+    assert "the recipe's batch size, 3072, is more than the 905 training rows: training with --bs 64" in capsys.readouterr().out
+    given = run_cli(base + ['--bs', '64', '--out', str(tmp_path/'b')])
+    assert "the recipe's batch size" not in capsys.readouterr().out
+    x = given.dls.valid.one_batch()[0]
+    with torch.no_grad(): assert torch.equal(auto.model(x), given.model(x))
+    rank = run_cli(base + ['--recipe', 'rank', '--model', 'rank_mf', '--out', str(tmp_path/'r')])  # (its loaders split per user: their own count)
+    assert "the recipe's batch size, 1024, is more than the" in capsys.readouterr().out and rank.dls.train.bs == 64
+    code,err = cli(capsys, *base, '--bs', '1000', '--out', str(tmp_path/'c'))  # a --bs given is never changed
+    assert code == 2 and 'bs=1000 is more than the 905 training ratings' in err
