@@ -233,8 +233,8 @@ def _recommend(learn, user, n, exclude_seen, ratings, features, boost, **fold_kw
         vals,idx = _top(learn, s, n, exclude_seen=False)
         reason = 'fold-in' if features is None else 'features' if ratings is None else 'features + fold-in'
         return _drop_unavailable(_item_frame(learn, vals[0], idx[0], reason), n, 'the new user has')
-    twin = _py(view.twin(user))
-    if twin is not None: raise KeyError(f"user {user!r} is not in the model's vocabulary, but {twin!r} is: its user ids are {'text' if isinstance(twin, str) else type(twin).__name__+'s'}, so pass {twin!r} (an unknown user gets the cold-start list)")
+    hint = view.twin_hint(user)
+    if hint: raise KeyError(f"user {user!r} is not in the model's vocabulary{hint} (an unknown user gets the cold-start list)")
     how = getattr(learn.model, 'cold_start', None) or 'item bias'  # (what the model's item table means, or 'average user')
     ib = None if members(learn.model) or how=='average user' else table_weight(learn.model, 'item_bias')
     if ib is not None:

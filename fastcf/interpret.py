@@ -122,7 +122,7 @@ def _code(self:CollabInterpretation, key, which):
     if which=='item' and self.labels is not None:
         hits = self.labels.index[self.labels==key]
         if len(hits) and hits[0] in o2i: return o2i[hits[0]]
-    raise KeyError(f"unknown {which} {key!r}: not in the model's vocabulary{' or labels' if which=='item' and self.labels is not None else ''}")
+    raise KeyError(f"unknown {which} {key!r}: not in the model's vocabulary{' or labels' if which=='item' and self.labels is not None else ''}{self.view.twin_hint(key, which)}")
 
 @patch
 def similar(self:CollabInterpretation, item, n:int=10, which:str='item')->pd.DataFrame:

@@ -7,6 +7,7 @@ Docs: https://fastcf.github.io/fastcf/view.html.md"""
 # %% ../nbs/03_view.ipynb #bd3706bf
 from __future__ import annotations
 from fastai.tabular.all import *
+from .data import _py
 from .loaders import *
 from .large import RowRange
 
@@ -152,6 +153,13 @@ def twin(self:CollabView, id, which='user'):
     try: t = type(v[1])(id)
     except (TypeError, ValueError): return None
     return t if self.is_known(t, which) else None
+
+@patch
+def twin_hint(self:CollabView, id, which='user')->str:
+    "For an error about unknown raw `id`: ', but <its twin> is: ...' saying which id to pass, or '' when it has no `twin`"
+    t = _py(self.twin(id, which))
+    if t is None: return ''
+    return f", but {t!r} is: its {which} ids are {'text' if isinstance(t, str) else type(t).__name__+'s'}, so pass {t!r}"
 
 # %% ../nbs/03_view.ipynb #77a25ce3
 def collab_view(o)->CollabView:
