@@ -137,6 +137,12 @@ def rank_metrics(scores:Tensor, relevant:Tensor, k:int=10)->dict:
             'map': ((prec_at*hits).sum(1)/n_rel.clamp(1, k)).sum().item()}
 
 # %% ../nbs/11_callbacks.ipynb #e4d0ae64
+def _no_relevant(y, threshold):
+    "The error for validation ratings `y` of which none is relevant at `threshold`: metrics over no user would read 0, as if the model failed"
+    if not len(y): raise ValueError("the validation set is empty: there is nothing to rank (give the loaders a validation split)")
+    raise ValueError(f"no validation rating is at least threshold={threshold} (the highest is {y.max().item():g}): lower threshold, "
+                     f"or pass threshold=None to count every held-out interaction (implicit data, whose interactions are all 1)")
+
 def evaluate_ranking(learn, k:int=10, threshold:float|None=4., chunk:int=2**20, scorer=None)->dict:
     "Mean precision@k, recall@k, NDCG@k, hit rate@k, MAP@k over validation users with a held-out rating >= `threshold` (any if None), and coverage@k"
     view = collab_view(learn)
@@ -145,6 +151,7 @@ def evaluate_ranking(learn, k:int=10, threshold:float|None=4., chunk:int=2**20, 
     vx = view.codes(1)
     seen,rel = view.train_rated(),csr_of(vx if threshold is None else vx[view.ratings(1)>=threshold], nu)
     users = torch.nonzero(rel[0][1:]-rel[0][:-1]).view(-1)
+    if not len(users): _no_relevant(view.ratings(1), threshold)
     tot,rows = dict(precision=0., recall=0., ndcg=0., hit_rate=0., map=0.),max(1, chunk//ni)
     shown = torch.zeros(ni, dtype=torch.bool)
     for u in users.split(rows):
