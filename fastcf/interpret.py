@@ -59,6 +59,8 @@ def counts(self:CollabInterpretation, which='item'):
 def biases(self:CollabInterpretation, n:int=10, which:str='item')->pd.DataFrame:
     "The `n` highest and `n` lowest learned biases of items (or users), with their mean rating and number of ratings"
     check_count('n', n)
+    if getattr(self.model, 'cold_start', None)=='popularity':  # (what the model says its item table means)
+        raise ValueError(f"{type(self.model).__name__} learns no biases: its item table is how often each item was chosen (its popularity), not a bias")
     b = self.tensor(f'{which}_bias')[:,0]
     try: cnt,mean = self.counts(which)
     except ValueError as e:  # (a learner exported with fastai's loaders: the biases alone)

@@ -31,6 +31,8 @@ def test_export_load_same_top10(inter, kind, tmp_path):
     assert before[['user','rank','item']].equals(after[['user','rank','item']])
     np.testing.assert_allclose(before.score.values, after.score.values, rtol=1e-5)
     assert back.recommend('somebody new', 5).reason.iloc[0]=='cold start: popularity' if kind=='ease' else len(back.recommend('somebody new', 5))==5
+    if kind=='ease':  # its item table is popularity: no bias table made of it
+        with pytest.raises(ValueError, match="EASE learns no biases: its item table is how often each item was chosen"): CollabInterpretation.from_learner(back).biases()
 
 def test_recommend_gives_the_scored_lists(inter):
     learn = fast_ranker(inter, bs=128, seed=0)
