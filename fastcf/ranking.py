@@ -306,14 +306,14 @@ RANK_RECIPE = dict(model='ease', lam=400., tau=60., beta=2., rank=24, low_pass=0
 
 @delegates(ImplicitDataLoaders.from_df, but=['time_name'])
 def fast_ranker(df:pd.DataFrame, # Interactions: user, item, and a timestamp column if `time_name` is in it
-                time_name:str='timestamp', # Used when the frame has it; the recipe has no time kernel without it
+                time_name:str='timestamp', # The time column: 'timestamp' is used when the frame has it, another name must be a column; no time kernel without one
                 lam:float=RANK_RECIPE['lam'], tau:float=RANK_RECIPE['tau'], beta:float=RANK_RECIPE['beta'],
                 rank:int=RANK_RECIPE['rank'], # The low-pass filter's rank; None for none
                 low_pass:float=RANK_RECIPE['low_pass'],
                 drop:float=0., # EDLAE's dropout (see `ease_weights`): near 1 for users who will bring only a few items
                 k:int=10, **kwargs):
     "A ranking learner with fastcf's ranking recipe (time-aware EASE plus a low-pass filter), ready to use: no training loop to run"
-    timed = time_name is not None and time_name in getattr(df, 'columns', [])
+    timed = time_name is not None and (time_name!='timestamp' or time_name in getattr(df, 'columns', []))  # (a name given and missing: the loaders say so)
     dls = ImplicitDataLoaders.from_df(df, time_name=time_name if timed else None, **kwargs)
     learn = ranking_learner(dls, model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, drop=drop, k=k)
     learn.recipe = dict(model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, drop=drop)
