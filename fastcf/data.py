@@ -120,6 +120,11 @@ class BatchSizeError(ValueError):
         self.bs,self.n = bs,n
         super().__init__(f"bs={bs} is more than the {n} {what}, so an epoch would have no full batch (the partial one is dropped): lower bs (fastcf train: --bs)")
 
+def _one_row(df, what:str):
+    "`df` unless it is a frame of other than one row, then an error naming `what` it holds"
+    if isinstance(df, pd.DataFrame) and len(df)!=1: raise ValueError(f"{what} are one row; got {len(df)} rows: pass one, e.g. df.iloc[[0]]")
+    return df
+
 def check_positive(name:str, v):
     "`v`, a finite number above 0, or an error naming `name`"
     return check_arg(_finite(v) and v > 0, name, v, "needs a finite number above 0")

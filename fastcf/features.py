@@ -77,6 +77,7 @@ class FeatureTable:
         missing = pd.Index(ids).difference(df.index)
         if len(missing): raise KeyError(f"{len(missing)} {which}(s) of the ratings have no row of features: {_few(missing)}; add a row for each")
         rows = df.loc[ids, cat_names+cont_names]
+        self._check_conts(rows, cont_names, which)
         if FillMissing not in [p if isinstance(p, type) else type(p) for p in procs]:
             for c in cont_names:
                 bad = rows.index[rows[c].isna()]
@@ -87,12 +88,27 @@ class FeatureTable:
 
     @staticmethod
     def _names(df, cat_names, cont_names, which):
+        by_type = cat_names is None and cont_names is None  # (then every column is a feature)
         for n,cols in (('cat_names',cat_names),('cont_names',cont_names)):
             bad = [c for c in (cols or []) if c not in df.columns]
             if bad: raise KeyError(f"{n} {bad} are not columns of the {which} features; it has {list(df.columns)}")
         if cat_names is None: cat_names = [c for c in df.columns if _cat_like(df[c]) and c not in (cont_names or [])]
         if cont_names is None: cont_names = [c for c in df.columns if c not in cat_names and pd.api.types.is_numeric_dtype(df[c])]
+        other = [c for c in df.columns if c not in [*cat_names, *cont_names]]
+        if other and by_type: raise ValueError(f"{which} feature {other[0]!r} is neither text, a category nor a number (dtype {df[other[0]].dtype}): "
+                                               f"turn it into one (a date into its year, say), drop it, or name the columns to use in cat_names and cont_names")
+        if not cat_names and not cont_names: raise ValueError(f"the {which} features have no columns to use: give at least one feature column")
         return list(cat_names),list(cont_names)
+
+    @staticmethod
+    def _check_conts(rows, cont_names, which, new=''):
+        "A clear error for a continuous feature of `rows` that is not numbers, is infinite, or (training rows) is missing for every one"
+        for c in cont_names:
+            v = rows[c]
+            if not pd.api.types.is_numeric_dtype(v): raise ValueError(f"{which} feature {c!r} is continuous but not numbers (dtype {v.dtype}): pass it in cat_names, or make it numbers")
+            inf = rows.index[np.isinf(v.to_numpy(dtype=float))]
+            if len(inf): raise ValueError(f"{new}{which} feature {c!r} is infinite for {len(inf)} {which}(s): {_few(inf)}; give finite numbers (NaN for a missing one)")
+            if not new and v.isna().all(): raise ValueError(f"{which} feature {c!r} is missing (NaN) for every {which}: there is nothing to learn from it or to fill it with; drop it")
 
     def _tensors(self, to):
         "Row 0 for `'#na#'`, then one row per processed entity"
@@ -132,9 +148,13 @@ class FeatureTable:
     def encode(self, df:pd.DataFrame)->tuple:
         "`(cats, conts)` of the features of new entities in `df` (cold start), processed as the table's own rows were"
         cats,conts = self.columns
+        if not isinstance(df, pd.DataFrame): raise TypeError(f"new {self.which} features must be a pandas DataFrame, a row per new {self.which} and a column per feature; "
+                                                             f"got {type(df).__name__}{' (frame.loc[[id]] gives one row as a frame, frame.loc[id] a Series)' if isinstance(df, pd.Series) else ''}")
         missing = [c for c in cats+conts if c not in df.columns]
         if missing: raise KeyError(f"new {self.which} features need column(s) {missing}; the frame has {list(df.columns)}")
+        if not len(df): raise ValueError(f"the new {self.which} features have no rows: give one row per new {self.which}")
         df = self._typed(df)
+        self._check_conts(df, conts, self.which, new='new ')
         filled = getattr(getattr(self.to.procs, 'fill_missing', None), 'na_dict', {})  # (FillMissing fills only what training lacked)
         for c in conts:
             if c not in filled and df[c].isna().any():

@@ -15,7 +15,7 @@ from .features import FeatureTable
 from .implicit import ImplicitDataLoaders
 from .ranking import ranking_learner
 from .blend import Blend
-from .data import _read_times, check_count, check_positive
+from .data import _read_times, check_count, check_positive, _one_row
 from .inference import _check_pull
 from .interpret import CollabInterpretation
 from torch.func import functional_call
@@ -346,5 +346,5 @@ def similar_new(self:CollabInterpretation, features:pd.DataFrame, n:int=10, whic
     m = self.model
     if not hasattr(m, 'new_rows'): raise ValueError(f"{type(m).__name__} has no vectors for a new {which} from features: "
                                               "that needs a HybridMF (hybrid_learner(model='mf'); fastcf train --recipe hybrid)")
-    with torch.no_grad(): v = m.new_rows(which, features)[0][0].cpu()
+    with torch.no_grad(): v = m.new_rows(which, _one_row(features, f"a new {which}'s features"))[0][0].cpu()
     return self._similar(v, n, which, skip=(0,))

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/inference.html.md"""
 from __future__ import annotations
 from copy import deepcopy
 from fastai.tabular.all import *
-from .data import check_ratings, check_count, check_positive, check_arg, _finite, _check_col, _py, _read_times
+from .data import check_ratings, check_count, check_positive, check_arg, _finite, _check_col, _py, _read_times, _one_row
 from .loaders import csr_mask
 from .learner import model_device
 from .models import _fit_free
@@ -196,7 +196,7 @@ def _feature_model(learn):
 
 def _feature_user_scores(learn, features, ratings=None, **fold_kw):
     "Scores `[1, n_items]` for a new user with `features` (one row), her `ratings` folded in from the feature-based start when given"
-    view,m = collab_view(learn),_feature_model(learn).eval()
+    view,m,features = collab_view(learn),_feature_model(learn).eval(),_one_row(features, "a new user's features")
     if ratings is None:
         with torch.no_grad(): return m.new_scores('user', features, torch.arange(view.n_items)).cpu()
     if not hasattr(m, 'fold_in_features'): raise ValueError(f"{type(m).__name__} cannot fold ratings in from features: fold them in with a hybrid_learner's HybridMF or HybridTabular, or a blend_learner of them")
