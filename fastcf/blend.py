@@ -7,6 +7,7 @@ Docs: https://fastcf.github.io/fastcf/blend.html.md"""
 # %% ../nbs/10_blend.ipynb #319c87a1
 from __future__ import annotations
 from fastai.tabular.all import *
+from .data import _py
 from .view import *
 from .registry import *
 from .models import MSELossPlain
@@ -22,6 +23,8 @@ class Blend(Module):
         if not len(models): raise ValueError("Blend needs at least one model")
         w = tensor(ifnone(weights, [1.]*len(models))).float()
         if len(w)!=len(models): raise ValueError(f"{len(w)} weights for {len(models)} models")
+        if not (torch.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+            raise ValueError(f"weights={[_py(o) for o in weights]}: need finite numbers of at least 0, not all 0 (each model's share of the average)")
         self.models = nn.ModuleList(models)
         self.register_buffer('weights', w/w.sum())
     def forward(self, x): return sum(w*m(x) for w,m in zip(self.weights, self.models))
@@ -43,6 +46,7 @@ def blend_learner(learners:list, # Trained learners on the same users, items and
                   weights:list=None, # Weight of each model (default: equal)
                   **kwargs):
     "A `CollabLearner` on the first learner's loaders whose model is the `Blend` of the `learners`' models"
+    if not len(learners): raise ValueError("blend_learner needs at least one trained learner")
     dls = learners[0].dls
     for k,l in enumerate(learners):
         if not _is_mse(l.loss_func):

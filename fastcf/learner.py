@@ -138,7 +138,7 @@ class CollabLearner(Learner):
 
     def fit(self, n_epoch, lr=None, wd=None, cbs=None, reset_opt=False, start_epoch=0):
         "fastai's `fit`, refusing an epoch count or learning rate that would train nothing or NaN, and a model solved in closed form"
-        check_count('n_epoch', n_epoch, 0); _check_lr('lr', lr)
+        check_count('n_epoch', n_epoch, 0); _check_lr('lr', lr); _check_wd('wd', wd)
         if getattr(self.model, 'closed_form', False):
             raise ValueError(f"{type(self.model).__name__} is solved in closed form when it is built, so there is nothing to fit: call learn.validate() for its metrics")
         _check_batches(self.dls.train, n_epoch)
@@ -178,6 +178,13 @@ def _check_lr(name, lr):
     vals = [lr.start, lr.stop] if isinstance(lr, slice) else [lr] if isinstance(lr, (str, bytes)) else np.asarray(lr, dtype=object).reshape(-1).tolist()
     check_arg(all(v is None or (isinstance(v, (int,float,np.number)) and not isinstance(v, bool) and math.isfinite(v) and v > 0) for v in vals),
               name, lr, "needs finite learning rates above 0")
+
+def _check_wd(name, wd):
+    "An error naming `name` unless `wd` is None or finite numbers of at least 0 (a float or one per parameter group): a negative one would push the weights apart"
+    if wd is None: return
+    vals = [wd.start, wd.stop] if isinstance(wd, slice) else [wd] if isinstance(wd, (str, bytes)) else np.asarray(wd, dtype=object).reshape(-1).tolist()
+    check_arg(all(v is None or (isinstance(v, (int,float,np.number)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0) for v in vals),
+              name, wd, "needs finite weight decays of at least 0")
 
 # %% ../nbs/07_learner.ipynb #6cfd52a2
 def load_collab_learner(fname, cpu:bool=True):
