@@ -166,6 +166,14 @@ class ChunkedCollabDL(CollabTensorDL):
         return super().new(dataset, cls, **merge(dict(chunk_rows=self.chunk_rows), kwargs))
 
 # %% ../nbs/02_large.ipynb #5d1e37e9
+def _check_shuffled(data:NpyRatings, n:int=100_000):
+    "An error when `data`'s rows look sorted by user or item (its first `n` codes never decrease), as an export sorted by user id is"
+    for c in ('user','item'):
+        v = data.read(c, 0, min(n, data.n))
+        if len(v) > 1 and v[0]!=v[-1] and (np.diff(v) >= 0).all():
+            raise ValueError(f"the rows of {data.path} are sorted by {c} (its first {len(v):,} {c} codes never decrease): the last rows, which validate, would be the last {c}s alone, "
+                             f"and each chunk would hold a few {c}s; write the rows in random order (e.g. a random permutation of them, chunk by chunk)")
+
 class ChunkedCollabDataLoaders(DataLoaders):
     "Collab `DataLoaders` streaming an `NpyRatings` folder: the last `valid_pct` of rows validate"
     n_inp = 1
@@ -175,6 +183,7 @@ class ChunkedCollabDataLoaders(DataLoaders):
         check_fraction('valid_pct', valid_pct); check_count('bs', bs); check_count('chunk_rows', chunk_rows)
         if chunk_rows < bs: raise ValueError(f"chunk_rows={chunk_rows} is less than bs={bs}: a chunk must hold at least one batch; raise chunk_rows or lower bs")
         data = NpyRatings(path)
+        _check_shuffled(data)
         cut = data.n - int(valid_pct*data.n)
         if cut < bs: raise BatchSizeError(bs, cut, f'training ratings in {path}')
         classes = {n: CategoryMap(range(data.meta[f'n_{n}s']), sort=False, add_na=True) for n in ('user','item')}
