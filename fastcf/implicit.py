@@ -119,6 +119,8 @@ def implicit_frame(df:pd.DataFrame, user_name:str, item_name:str, rating_name:st
     keep = df[rating_name].values >= threshold
     if not keep.any():
         raise ValueError(f"threshold={threshold} leaves no interactions: the highest {rating_name} is {_py(df[rating_name].max())}; lower the threshold")
+    if keep.all(): warnings.warn(f"threshold={threshold} keeps every row: the lowest {rating_name} is {_py(df[rating_name].min())}, so it filters nothing; "
+                                 f"check that {rating_name!r} is the rating column, or leave the threshold out")
     return df[keep]
 
 class ImplicitDataLoaders(FastCollabDataLoaders):

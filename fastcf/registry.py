@@ -128,7 +128,8 @@ def _vectors(model, which):
     if f is not None:
         with torch.no_grad(): return f(model).detach()
     t = table_weight(model, f'{which}_factors')
-    if t is None: raise ValueError(f"{type(model).__name__} has no {which} factors")
+    if t is None: raise ValueError(f"{type(model).__name__} has no {which} factors: similar {which}s and PCA need a model with a vector per {which}, "
+                                   f"such as a factorization (model='dot_bias'; for ranking, ranking_learner's model='mf', fastcf train --recipe rank --model rank_mf)")
     return t.detach().view(t.shape[0], -1)
 
 # %% ../nbs/04_registry.ipynb #7718214b
