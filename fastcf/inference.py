@@ -142,10 +142,16 @@ def _check_pull(wd, towards:str='the average user'):
     "A clear error unless `wd`, a fold-in's pull `towards` where the new user starts, is a finite number of at least 0"
     check_arg(_finite(wd) and wd >= 0, 'wd', wd, f'needs a finite number of at least 0 (0: no pull towards {towards})')
 
+def _one_user(learn, ratings):
+    "An error when a new user's `ratings` hold several users in the model's user column (a training file given as one user's)"
+    u = collab_view(learn).user_name
+    us = pd.unique(ratings[u]) if u in getattr(ratings, 'columns', []) else []
+    if len(us) > 1: raise ValueError(f"the new user's ratings hold {len(us)} users in column {u!r} (e.g. {_py(us[0])!r} and {_py(us[1])!r}): give one user's ratings")
+
 def _check_new_ratings(learn, ratings):
     "Check a new user's `ratings` (item, rating): the columns, numbers, and each rating inside the training ratings' range (fastcf's loaders keep it through `export`), else the model's `y_range`"
     view,what = collab_view(learn),"the training ratings' range"
-    check_ratings(ratings, None, view.item_name, view.rating_name, None)
+    check_ratings(ratings, None, view.item_name, view.rating_name, None); _one_user(learn, ratings)
     twice = pd.unique(ratings[view.item_name][ratings[view.item_name].duplicated()])
     if len(twice): warnings.warn(f"the new user's ratings name {len(twice)} item(s) more than once, e.g. {_py(twice[0])!r}: each rating is folded in, "
                                  "so those items weigh more; keep one rating per item (e.g. their mean)")
@@ -186,6 +192,7 @@ def _history(learn, ratings)->Tensor:
     iname = collab_view(learn).item_name
     if iname not in getattr(ratings, 'columns', []): raise KeyError(f"ratings need an {iname!r} column (the new user's items)")
     if not len(ratings): raise ValueError("the new user's history is empty: give at least one item, or leave ratings out for the cold-start list")
+    _one_user(learn, ratings)
     return collab_view(learn).encode_ids(ratings[iname].values, 'item')
 
 def _feature_model(learn):
