@@ -6,7 +6,7 @@ Docs: https://fastcf.github.io/fastcf/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #dc59a1c7
 from __future__ import annotations
-import warnings, math
+import warnings, math, re
 from fastai.tabular.all import *
 
 # %% auto #0
@@ -153,7 +153,9 @@ def check_ratings(
         bad = pd.to_numeric(r, errors='coerce').isna()
         if not bad.any(): bad = pd.Series(True, index=r.index)
         i = _first_bad(df, bad)
-        raise ValueError(f"rating column {rating_name!r} must be numeric, but has value {_py(r[i])!r} at row {i!r} (dtype {r.dtype})")
+        comma = isinstance(r[i], str) and re.fullmatch(r'\s*-?\d+,\d+\s*', r[i])  # (a decimal comma, as some locales write 3.5)
+        tip = "; that is a decimal comma: write the file with decimal points (or read it with pd.read_csv(..., decimal=','))" if comma else ''
+        raise ValueError(f"rating column {rating_name!r} must be numeric, but has value {_py(r[i])!r} at row {i!r} (dtype {r.dtype}){tip}")
     inf = ~np.isfinite(r.values.astype(np.float64))
     if inf.any(): raise ValueError(f"rating column {rating_name!r} has {int(inf.sum())} infinite value(s), first at row {_py(df.index[inf.argmax()])!r}")
     if duplicates is None or user_name is None: return df

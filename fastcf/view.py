@@ -147,9 +147,13 @@ def is_known(self:CollabView, id, which='user')->bool:
 
 @patch
 def twin(self:CollabView, id, which='user'):
-    "The known id that unknown raw `id` stands for as text where ids are numbers (the int 1 for '1' or '01'), or as a number where they are text, else `None`"
+    "The known id that unknown raw `id` stands for as text where ids are numbers (the int 1 for '1' or '01'), as a number where they are text, or with other spaces around it ('u1' for 'u1 '), else `None`"
     v = self.vocab(which)
-    if self.is_known(id, which) or len(v) < 2 or isinstance(id, str)==isinstance(v[1], str): return None  # (numbers match numbers already: 1.0 is 1)
+    if self.is_known(id, which) or len(v) < 2: return None
+    if isinstance(id, str) and isinstance(v[1], str):  # (text ids read from a file with spaces around them)
+        hits = [o for o in list(v)[1:] if o.strip()==id.strip()]
+        return hits[0] if len(hits)==1 else None
+    if isinstance(id, str)==isinstance(v[1], str): return None  # (numbers match numbers already: 1.0 is 1)
     try: t = type(v[1])(id)
     except (TypeError, ValueError): return None
     return t if self.is_known(t, which) else None
@@ -159,6 +163,7 @@ def twin_hint(self:CollabView, id, which='user')->str:
     "For an error about unknown raw `id`: ', but <its twin> is: ...' saying which id to pass, or '' when it has no `twin`"
     t = _py(self.twin(id, which))
     if t is None: return ''
+    if isinstance(id, str) and isinstance(t, str): return f", but {t!r} is: its {which} ids have spaces around them, so pass {t!r}"
     return f", but {t!r} is: its {which} ids are {'text' if isinstance(t, str) else type(t).__name__+'s'}, so pass {t!r}"
 
 # %% ../nbs/03_view.ipynb #77a25ce3
