@@ -24,8 +24,11 @@ RATING_COLS = ['user','item','rating','timestamp']
 def _need(path, fname):
     "Return `path/fname`, or raise a clear error if it does not exist"
     f = Path(path)/fname
-    if not f.exists(): raise FileNotFoundError(f"MovieLens file not found: {f}. Pass the folder that holds {fname!r}, or path=None to download with `untar_data`.")
-    return f
+    if f.exists(): return f
+    want = 'ml-100k' if fname.startswith('u.') else 'ml-latest-small'  # (the kind whose file is missing: a folder of the other kind says so)
+    other = next((k for k,marker in (('ml-100k','u.data'),('ml-latest-small','ratings.csv')) if k!=want and (Path(path)/marker).exists()), None)
+    tip = f" It holds {other} (it has {'u.data' if other=='ml-100k' else 'ratings.csv'}): pass kind={other!r}." if other else ''
+    raise FileNotFoundError(f"MovieLens file not found: {f}. Pass the folder that holds {fname!r}, or path=None to download with `untar_data`.{tip}")
 
 # %% ../nbs/00_data.ipynb #a05b5ec6
 def _read_100k(path, fname='u.data'):
