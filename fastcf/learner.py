@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/learner.html.md"""
 from __future__ import annotations
 import warnings, inspect, os, pickle, itertools
 from fastai.tabular.all import *
-from .data import check_count, check_arg, BatchSizeError
+from .data import check_count, check_arg, _finite, BatchSizeError
 from .registry import *
 from fastai.callback.core import _inner_loop
 
@@ -172,19 +172,17 @@ def _check_batches(dl, n_epoch):
     if n_epoch and not n:
         raise BatchSizeError(dl.bs, dl.n, 'rows of the training loader')
 
+def _hyper_values(v)->list:
+    "The numbers of a hyper-parameter as fastai takes it: a float, a `slice`, or an array of one per parameter group"
+    return [v.start, v.stop] if isinstance(v, slice) else [v] if isinstance(v, (str, bytes)) else np.asarray(v, dtype=object).reshape(-1).tolist()
+
 def _check_lr(name, lr):
-    "An error naming `name` unless `lr` is None or finite numbers above 0 (a float, a `slice` or an array)"
-    if lr is None: return
-    vals = [lr.start, lr.stop] if isinstance(lr, slice) else [lr] if isinstance(lr, (str, bytes)) else np.asarray(lr, dtype=object).reshape(-1).tolist()
-    check_arg(all(v is None or (isinstance(v, (int,float,np.number)) and not isinstance(v, bool) and math.isfinite(v) and v > 0) for v in vals),
-              name, lr, "needs finite learning rates above 0")
+    "An error naming `name` unless `lr` is None or finite numbers above 0"
+    if lr is not None: check_arg(all(v is None or (_finite(v) and v > 0) for v in _hyper_values(lr)), name, lr, "needs finite learning rates above 0")
 
 def _check_wd(name, wd):
-    "An error naming `name` unless `wd` is None or finite numbers of at least 0 (a float or one per parameter group): a negative one would push the weights apart"
-    if wd is None: return
-    vals = [wd.start, wd.stop] if isinstance(wd, slice) else [wd] if isinstance(wd, (str, bytes)) else np.asarray(wd, dtype=object).reshape(-1).tolist()
-    check_arg(all(v is None or (isinstance(v, (int,float,np.number)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0) for v in vals),
-              name, wd, "needs finite weight decays of at least 0")
+    "An error naming `name` unless `wd` is None or finite numbers of at least 0: a negative one would push the weights apart"
+    if wd is not None: check_arg(all(v is None or (_finite(v) and v >= 0) for v in _hyper_values(wd)), name, wd, "needs finite weight decays of at least 0")
 
 # %% ../nbs/07_learner.ipynb #6cfd52a2
 def load_collab_learner(fname, cpu:bool=True):

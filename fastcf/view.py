@@ -151,12 +151,21 @@ def twin(self:CollabView, id, which='user'):
     v = self.vocab(which)
     if self.is_known(id, which) or len(v) < 2: return None
     if isinstance(id, str) and isinstance(v[1], str):  # (text ids read from a file with spaces around them)
-        hits = [o for o in list(v)[1:] if o.strip()==id.strip()]
+        hits = self._stripped(which).get(id.strip(), [])
         return hits[0] if len(hits)==1 else None
     if isinstance(id, str)==isinstance(v[1], str): return None  # (numbers match numbers already: 1.0 is 1)
     try: t = type(v[1])(id)
     except (TypeError, ValueError): return None
     return t if self.is_known(t, which) else None
+
+@patch
+def _stripped(self:CollabView, which='user')->dict:
+    "Text ids by their spelling without surrounding spaces, made once per view"
+    d = self.__dict__.setdefault('_strip', {})
+    if which not in d:
+        d[which] = {}
+        for o in list(self.vocab(which))[1:]: d[which].setdefault(o.strip(), []).append(o)
+    return d[which]
 
 @patch
 def twin_hint(self:CollabView, id, which='user')->str:
