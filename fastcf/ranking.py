@@ -314,7 +314,7 @@ def fast_ranker(df:pd.DataFrame, # Interactions: user, item, and a timestamp col
                 k:int=10, **kwargs):
     "A ranking learner with fastcf's ranking recipe (time-aware EASE plus a low-pass filter), ready to use: no training loop to run"
     timed = time_name is not None and (time_name!='timestamp' or time_name in getattr(df, 'columns', []))  # (a name given and missing: the loaders say so)
-    dls = ImplicitDataLoaders.from_df(df, time_name=time_name if timed else None, **kwargs)
+    dls = ImplicitDataLoaders.from_df(df, time_name=time_name if timed else None, **{'drop_last': False, **kwargs})  # (no training batches: any data size)
     learn = ranking_learner(dls, model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, drop=drop, k=k)
     learn.recipe = dict(model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, drop=drop)
     return learn
