@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse, sys, math, codecs
 from fastai.tabular.all import *
 from .data import *
+from .data import _write_then_rename
 from .loaders import *
 from .view import *
 from .collab import *
@@ -217,22 +218,24 @@ def _bias_table(out, interp):
     "Write and print the items with the highest and lowest learned bias"
     try:
         bt = interp.biases(10)
-        bt.to_csv(out/'biases.csv', index=False)
+        _write_then_rename(out/'biases.csv', lambda f: bt.to_csv(f, index=False))
         print('\nItems by learned bias (liked or disliked regardless of taste):')
         print(bt[['label','bias','mean_rating','n_ratings','end']].to_string(index=False))
     except ValueError as e: print(f'(no bias table: {e})')
+
+_INSIGHT = ('biases.csv','pca.png','features.csv')  # (what `train` writes beside the learner)
 
 def _insight(out, interp, feats, biases=True):
     "Write and print the bias table (a rating model's), the PCA plot and (hybrid) the feature table of `interp`"
     if biases: _bias_table(out, interp)
     try:
         ax = interp.plot_pca(n=40)
-        ax.figure.savefig(out/'pca.png', dpi=100, bbox_inches='tight'); plt.close(ax.figure)
+        _write_then_rename(out/'pca.png', lambda f: ax.figure.savefig(f, dpi=100, bbox_inches='tight')); plt.close(ax.figure)
     except ValueError as e: print(f'(no PCA plot: {e})')
     if feats is not None and feats[1] is not None:
         try:
             fd = interp.feature_directions()
-            fd.to_csv(out/'features.csv', index_label='direction')
+            _write_then_rename(out/'features.csv', lambda f: fd.to_csv(f, index_label='direction'))
             print('\nThe item features that push hardest along each principal direction of the item vectors:')
             print(fd.to_string())
         except ValueError as e: print(f'(no feature table: {e})')
@@ -263,9 +266,10 @@ def train(a):
     learn.item_labels = None if labels is None else labels.to_dict()
     learn.path = out
     learn.export('learner.pkl')
+    for f in _INSIGHT: (out/f).unlink(missing_ok=True)  # (an earlier run's tables and plot: this learner's are written next, or none)
     if a.recipe=='rank': _show_ranking(learn)
     if not _ease(a): _insight(out, _interp(learn), feats, biases=a.recipe!='rank')  # (EASE has no biases or factors)
-    print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl","biases.csv","pca.png","features.csv") if (out/f).exists())}')
+    print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl", *_INSIGHT) if (out/f).exists())}')
     return learn
 
 # %% ../nbs/15_cli.ipynb #7bd8c4c0

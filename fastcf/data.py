@@ -6,7 +6,7 @@ Docs: https://fastcf.github.io/fastcf/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #dc59a1c7
 from __future__ import annotations
-import warnings, math, re
+import warnings, math, re, os
 from fastai.tabular.all import *
 
 # %% auto #0
@@ -122,6 +122,16 @@ class BatchSizeError(ValueError):
     def __init__(self, bs:int, n:int, what:str='training ratings'):
         self.bs,self.n = bs,n
         super().__init__(f"bs={bs} is more than the {n} {what}, so an epoch would have no full batch (the partial one is dropped): lower bs (fastcf train: --bs)")
+
+def _write_then_rename(target, write)->Path:
+    "Call `write(tmp)` on a temporary file beside `target`, then rename it to `target`: a failure leaves no half-written file, and any earlier `target` as it was"
+    target = Path(target)
+    tmp = target.with_name(f'.{target.stem}.{os.getpid()}.partial{target.suffix}')  # (the suffix kept: matplotlib and pandas read the format from it)
+    try: write(tmp); os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
 
 def _one_row(df, what:str):
     "`df` unless it is a frame of other than one row, then an error naming `what` it holds"

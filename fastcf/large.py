@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/large.html.md"""
 from __future__ import annotations
 import json, ctypes, ctypes.util, functools
 from fastai.tabular.all import *
-from .data import _zipf_probs, _affinity, check_count, check_fraction, BatchSizeError
+from .data import _zipf_probs, _affinity, _write_then_rename, check_count, check_fraction, BatchSizeError
 from .loaders import CollabTensorDL
 
 # %% auto #0
@@ -73,9 +73,7 @@ def write_npy_ratings(path, chunks, n_users:int, n_items:int, n_ratings:int):
     for o in outs.values(): o.close()
     (path/'meta.json').unlink(missing_ok=True)  # an old folder's meta must not vouch for new files while they are renamed
     for n,f in part.items(): f.replace(path/f'{n}.npy')
-    tmp = path/'meta.json.partial'
-    tmp.write_text(json.dumps(dict(n_users=n_users, n_items=n_items, n_ratings=n_ratings, min_rating=lo, max_rating=hi)))
-    tmp.replace(path/'meta.json')
+    _write_then_rename(path/'meta.json', lambda f: f.write_text(json.dumps(dict(n_users=n_users, n_items=n_items, n_ratings=n_ratings, min_rating=lo, max_rating=hi))))
     return NpyRatings(path)
 
 # %% ../nbs/02_large.ipynb #cf2863d0

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/learner.html.md"""
 from __future__ import annotations
 import warnings, inspect, os, pickle, itertools
 from fastai.tabular.all import *
-from .data import check_count, check_arg, _finite, BatchSizeError
+from .data import check_count, check_arg, _finite, _write_then_rename, BatchSizeError
 from .registry import *
 from fastai.callback.core import _inner_loop
 
@@ -149,18 +149,15 @@ class CollabLearner(Learner):
         if rank_distrib(): return
         target = Path(self.path)/fname
         if not target.parent.is_dir(): raise FileNotFoundError(f"can't export to {target}: the folder {target.parent} does not exist")
-        tmp = target.with_name(f'.{target.name}.{os.getpid()}.partial')
         self._end_cleanup()
         dls,opt = self.dls,self.opt
-        try:
-            self.dls,self.opt = dls.new_empty(),None
+        def save(tmp):
             with warnings.catch_warnings(), open(tmp, 'wb') as f:  # (`open` names the path in its error; torch's does not)
                 warnings.simplefilter('ignore')
                 torch.save(self, f, pickle_module=pickle_module, pickle_protocol=pickle_protocol)
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        try:
+            self.dls,self.opt = dls.new_empty(),None
+            _write_then_rename(target, save)
         finally: self.dls,self.opt = dls,opt
 
     def __getstate__(self): return {k:v for k,v in super().__getstate__().items() if k not in ('_hcbs','_hlen','_hcache')}

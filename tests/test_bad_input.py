@@ -456,3 +456,13 @@ def test_cli_small_data_batch(capsys, tmp_path, fastai_home):
     assert "the recipe's batch size, 1024, is more than the" in capsys.readouterr().out and rank.dls.train.bs == 64
     code,err = cli(capsys, *base, '--bs', '1000', '--out', str(tmp_path/'c'))  # a --bs given is never changed
     assert code == 2 and 'bs=1000 is more than the 905 training ratings' in err
+
+def test_cli_out_folder_holds_this_run(capsys, tmp_path, fastai_home):
+    "A run into a folder where an earlier one wrote its bias table and plot leaves none of theirs beside its own learner (EASE writes neither)"
+    (tmp_path/'u.csv').write_text('user,item,rating\n' + '\n'.join(f'{u},{i},{(u*i)%5+1}' for u in range(1, 40) for i in range(1, 30)))
+    run_cli(['train', '--csv', str(tmp_path/'u.csv'), '--epochs', '1', '--out', str(tmp_path/'o')])
+    assert {p.name for p in (tmp_path/'o').iterdir()} == {'learner.pkl', 'biases.csv', 'pca.png'}
+    capsys.readouterr()
+    run_cli(['train', '--csv', str(tmp_path/'u.csv'), '--recipe', 'rank', '--out', str(tmp_path/'o')])
+    assert {p.name for p in (tmp_path/'o').iterdir()} == {'learner.pkl'}, list((tmp_path/'o').iterdir())
+    assert f"Saved {tmp_path/'o'/'learner.pkl'}\n" in capsys.readouterr().out
