@@ -59,6 +59,22 @@ def _make_model(model, view, n_factors, emb_szs, layers, config, y_range, sparse
     raise ValueError(f"model must be one of {_MODELS} or an nn.Module, got {model!r}")
 
 # %% ../nbs/08_collab.ipynb #9117f5ec
+def _check_args(view, model, use_nn, emb_szs, layers, config):
+    "Errors for `collab_learner` arguments that contradict each other, and a warning for those the model would ignore (fastai ignores them silently)"
+    if use_nn and model not in (None, 'nn'): raise ValueError(f"use_nn=True builds fastai's EmbeddingNN, but model={model!r} asks for another model: pass one of them")
+    bad = [k for k in (emb_szs or {}) if k not in (view.user_name, view.item_name)]
+    if bad: raise KeyError(f"emb_szs names {bad}, which are not the loaders' columns ({view.user_name!r}, {view.item_name!r})")
+    unused = [n for n,v in (('layers',layers),('emb_szs',emb_szs),('config',set(config or {})-{'y_range'})) if v]
+    name = ifnone(model, 'nn' if use_nn else 'dot_bias')
+    if unused and name!='nn': warnings.warn(f"{', '.join(unused)} only shape model='nn' (use_nn=True): {type(name).__name__ if isinstance(name, nn.Module) else repr(name)} does not use them")
+
+def _check_liked(r, threshold):
+    "An error when `threshold` makes every training rating `r` liked, or none"
+    liked = r >= threshold
+    if len(r) and (liked.all() or not liked.any()):
+        raise ValueError(f"threshold={threshold} makes every training rating {'liked' if liked.all() else 'not liked'} (they run from {r.min().item():g} to {r.max().item():g}): "
+                         "choose a threshold inside that range")
+
 @delegates(Learner.__init__)
 def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, layers:list=None, config:dict=None,
                    y_range:tuple=None, loss_func=None,
@@ -72,6 +88,7 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
     check_count('n_factors', n_factors)
     if config is not None and y_range is None: y_range = config.get('y_range')
     if y_range is not None: check_arg(len(y_range)==2 and all(np.isfinite(y_range)) and y_range[0] < y_range[1], 'y_range', y_range, "needs (low, high) with low < high")
+    _check_args(view, model, use_nn, emb_szs, layers, config)
     model = ifnone(model, 'nn' if use_nn else 'dot_bias')
     metrics,built = [rmse, mae],not isinstance(model, nn.Module)
     if built and model in ('classes','liked') and y_range is not None:
@@ -80,7 +97,9 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
         values = rating_values(view.ratings(0), max_classes)
         model = CollabClasses(view.n_users, view.n_items, n_factors, n_classes=len(values), sparse=sparse)
         loss_func,metrics = ifnone(loss_func, RatingClassLoss(values)),[ClassAccuracy(values), ExpectedRMSE(values)]
-    elif model=='liked': loss_func,metrics = ifnone(loss_func, LikedLoss(threshold)),[partial(liked_accuracy, threshold=threshold)]
+    elif model=='liked':
+        _check_liked(view.ratings(0), threshold)
+        loss_func,metrics = ifnone(loss_func, LikedLoss(threshold)),[partial(liked_accuracy, threshold=threshold)]
     elif built: _check_y_range(y_range, view.rating_range())
     if not isinstance(model, nn.Module): model = _make_model(model, view, n_factors, emb_szs, layers, config, y_range, sparse)
     if built: model.classes = dls.classes  # as fastai's `EmbeddingDotBias.from_classes`: `model.bias(ids)` and `model.weight(ids)` look raw ids up
