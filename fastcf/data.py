@@ -220,11 +220,13 @@ def _group_rank_from_end(users, keys):
     grp = np.repeat(np.arange(len(sizes)), sizes)
     return order, ends[grp]-np.arange(len(u)), sizes[grp]
 
-def _per_user_split(users, keys, n):
-    "Send each user's last `n` rows by `keys` to validation, keeping users with `n` rows or fewer in train"
+def _per_user_split(users, keys, n, name='n'):
+    "Send each user's last `n` rows by `keys` to validation, keeping users with `n` rows or fewer in train (`name`: the splitter's argument, for the error when none is left)"
     order,from_end,size = _group_rank_from_end(np.asarray(users), np.asarray(keys))
     is_val = np.zeros(len(order), dtype=bool)
     is_val[order] = (from_end<n) & (size>n)
+    if len(size) and not is_val.any():
+        raise ValueError(f"{name}={n} leaves no validation rating: no user has more than {n} ratings (the most is {size.max()}), and users with {n} or fewer stay in training; lower {name}")
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 
 # %% ../nbs/00_data.ipynb #dbdc011a
@@ -240,24 +242,34 @@ def FastRandomSplitter(valid_pct=0.2, seed=None):
 # %% ../nbs/00_data.ipynb #a84846ef
 def TimeSplitter(valid_pct=0.2, cutoff=None, time_name='timestamp'):
     "Global time split: ratings at or after `cutoff` (default: the time that leaves the latest `valid_pct`) are validation"
+    check_fraction('valid_pct', valid_pct)
     def _inner(df):
+        _check_col(df, time_name, 'time')
         t = df[time_name].values
         c = np.quantile(t, 1-valid_pct) if cutoff is None else cutoff
-        return np.flatnonzero(t<c),np.flatnonzero(t>=c)
+        trn,val = np.flatnonzero(t<c),np.flatnonzero(t>=c)
+        if not (len(trn) and len(val)): raise ValueError(f"cutoff={_py(c)!r} leaves no {'training' if len(val) else 'validation'} rating: the {time_name} values run from "
+                                                         f"{_py(t.min())!r} to {_py(t.max())!r}; give a cutoff between them, in the same unit")
+        return trn,val
     return _inner
 
 # %% ../nbs/00_data.ipynb #95402bdf
 def LastNSplitter(n=1, user_name='user', time_name='timestamp'):
     "Each user's `n` latest ratings are validation (users with `n` ratings or fewer stay in train)"
-    def _inner(df): return _per_user_split(df[user_name].values, df[time_name].values, n)
+    check_count('n', n)
+    def _inner(df):
+        for c,what in ((user_name,'user'),(time_name,'time')): _check_col(df, c, what)
+        return _per_user_split(df[user_name].values, df[time_name].values, n)
     return _inner
 
 # %% ../nbs/00_data.ipynb #6cc061b7
 def LeaveKOutSplitter(k=1, user_name='user', seed=None):
     "`k` random ratings of each user are validation (users with `k` ratings or fewer stay in train)"
+    check_count('k', k)
     def _inner(df):
+        _check_col(df, user_name, 'user')
         rng = np.random.default_rng(seed)
-        return _per_user_split(df[user_name].values, rng.permutation(len(df)), k)
+        return _per_user_split(df[user_name].values, rng.permutation(len(df)), k, 'k')
     return _inner
 
 # %% ../nbs/00_data.ipynb #d1518168

@@ -136,7 +136,7 @@ class HybridTabular(CollabModel):
 register_collab(HybridTabular, user_factors='tab.embeds.0', item_factors='tab.embeds.1')
 
 # %% ../nbs/22_hybrid.ipynb #daeb392b
-_TIME_PARTS = {'year': lambda d: d.dt.year, 'month': lambda d: d.dt.month, 'weekday': lambda d: d.dt.weekday, 'hour': lambda d: d.dt.hour}
+_TIME_PARTS = {'year': lambda d: d.dt.year, 'month': lambda d: d.dt.month, 'weekday': lambda d: d.dt.day_of_week, 'hour': lambda d: d.dt.hour}
 
 def time_features(df:pd.DataFrame, time_name:str='timestamp', parts:tuple=('weekday','hour'),
                   unit:str='s')->pd.DataFrame: # `unit` of numeric timestamps (MovieLens: seconds)

@@ -279,7 +279,11 @@ class Trending:
         "Interactions of each item in `[at - days, at)`, by item id (every item, zeros included)"
         try: at = _read_times(at, self.unit).to_datetime64()
         except (ValueError, TypeError) as e: raise ValueError(f"at={at!r} is not a time: give a number in {self.unit!r} since 1970, or a date") from e
-        lo,hi = np.searchsorted(self.times, [at - np.timedelta64(round(self.days*86400e9), 'ns'), at])
+        start = at - np.timedelta64(round(self.days*86400e9), 'ns')
+        if len(self.times) and (at <= self.times[0] or start > self.times[-1]):
+            warnings.warn(f"at={pd.Timestamp(at)} is outside the interactions' times ({pd.Timestamp(self.times[0])} to {pd.Timestamp(self.times[-1])}), so no interaction falls "
+                          f"in its {self.days:g}-day window and every item's count (and lift) is 0: numbers are read as {self.unit!r} since 1970")
+        lo,hi = np.searchsorted(self.times, [start, at])
         return pd.Series(self.items[lo:hi]).value_counts().reindex(self.all.index, fill_value=0)
 
     def lift(self, at, weight:float=1.)->pd.Series:
