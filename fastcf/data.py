@@ -27,7 +27,7 @@ def _need(path, fname):
     if f.exists(): return f
     want = 'ml-100k' if fname.startswith('u.') else 'ml-latest-small'  # (the kind whose file is missing: a folder of the other kind says so)
     other = next((k for k,marker in (('ml-100k','u.data'),('ml-latest-small','ratings.csv')) if k!=want and (Path(path)/marker).exists()), None)
-    tip = f" It holds {other} (it has {'u.data' if other=='ml-100k' else 'ratings.csv'}): pass kind={other!r}." if other else ''
+    tip = f" It holds {other} (it has {'u.data' if other=='ml-100k' else 'ratings.csv'}): pass kind={other!r} (fastcf train: --kind {other})." if other else ''
     raise FileNotFoundError(f"MovieLens file not found: {f}. Pass the folder that holds {fname!r}, or path=None to download with `untar_data`.{tip}")
 
 # %% ../nbs/00_data.ipynb #a05b5ec6
