@@ -89,7 +89,7 @@ def _parser():
     w = s.add_mutually_exclusive_group(required=True)
     w.add_argument('--item', help='item id, or its title')
     w.add_argument('--user', help='user id, as in the training data')
-    w.add_argument('--new-item', nargs='+', metavar='NAME=VALUE', help="an item the model has not seen, by every one of its features (hybrid recipe), e.g. year=1997 Action=1 ...")
+    w.add_argument('--new-item', nargs='+', metavar='NAME=VALUE', help="an item the model has not seen, by its features (hybrid recipe), e.g. year=1997 Action=1 Comedy=1: 0/1 flags left out are 0")
     w.add_argument('--new-user', nargs='+', metavar='NAME=VALUE', help="a user the model has not seen, by her features (hybrid recipe), e.g. age=25 gender=F occupation=writer zip_prefix=9")
     s.add_argument('--n', type=int, default=10, help='number of items (or users)')
     s.add_argument('--learner', default='runs/learner.pkl', help='exported learner from `fastcf train`')
@@ -286,6 +286,14 @@ def _new_features(pairs, flag='--features', eg='age=25 gender=F'):
     if twice: raise ValueError(f"{flag} names {twice} more than once: give each once")
     return pd.DataFrame({k: [v if v else np.nan] for k,v in (p.split('=', 1) for p in pairs)})
 
+def _completed(model, which, feats):
+    "`feats` with the 0/1 flag features (genres) it leaves out set to 0, saying which, when `model` keeps a table of `which`'s features (a hybrid's)"
+    if not hasattr(model, 'feature_table'): return feats  # (not a hybrid: the library says so next)
+    try: feats,names = model.feature_table(which).complete(feats)
+    except ValueError: return feats  # (no features of `which`: the library says so next)
+    if names: print(f"(the {which} flags not given are 0: {', '.join(names)})")
+    return feats
+
 def _load(a):
     "The learner exported at `--learner`, or a clear error"
     if not Path(a.learner).exists(): raise FileNotFoundError(f"no learner at {a.learner}: run `fastcf train` first, or pass --learner")
@@ -306,6 +314,7 @@ def recommend(a):
     ratings = None
     if a.ratings:
         ratings = read_csv_ratings(a.ratings, one_column=isinstance(learn.dls, ImplicitDataLoaders))  # (a ranking model's history: her items alone; `recommend` checks a rating model's)
+    if feats is not None: feats = _completed(learn.model, 'user', feats)
     res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats)
     labels = getattr(learn, 'item_labels', None)
     if labels: res.insert(1, 'title', [labels.get(o, '') for o in res.iloc[:,0]])
@@ -320,7 +329,7 @@ def similar(a):
     key,new = (a.user,a.new_user) if which=='user' else (a.item,a.new_item)
     feats = _new_features(new, f'--new-{which}', 'age=25 gender=F' if which=='user' else 'year=1997 Action=1') if new else None
     interp = _interp(_load(a))
-    if new: res,what = interp.similar_new(feats, a.n, which),f"the new {which} {' '.join(new)}"
+    if new: res,what = interp.similar_new(_completed(interp.model, which, feats), a.n, which),f"the new {which} {' '.join(new)}"
     else:
         k = ifnone(_vocab_id(interp.view, key, which), key)  # (an item not in the vocabulary may be a title)
         res,label = interp.similar(k, a.n, which),interp.label([k], which)[0]

@@ -84,6 +84,7 @@ class FeatureTable:
                 if len(bad): raise ValueError(f"{which} feature {c!r} is missing (NaN) for {len(bad)} {which}(s): {_few(bad)}; fill it in, or add FillMissing to procs")
         self.to = TabularPandas(rows.reset_index(drop=True), list(procs), cat_names=list(cat_names), cont_names=list(cont_names))  # (copies: FillMissing appends its `_na` columns to the list it gets)
         self.which,self.ids,self.columns = which,ids,(cat_names,cont_names)
+        self.flags = [c for c in cont_names if rows[c].dropna().isin([0, 1]).all()]  # (0/1 columns, such as genres: absent means 0)
         self.cats,self.conts = self._tensors(self.to)
 
     @staticmethod
@@ -144,6 +145,11 @@ class FeatureTable:
             if len(bad): raise ValueError(f"new {self.which} feature {c!r} is a number in training, but has {_few(pd.unique(bad))}: give a number, or a missing value (NaN)")
             df[c] = num
         return df
+
+    def complete(self, df:pd.DataFrame)->tuple:
+        "`(df, names)`: `df` with the 0/1 flag columns it lacks (`flags`, such as genres) set to 0, and the names of those it set"
+        names = [c for c in getattr(self, 'flags', []) if c not in df.columns]  # (a table pickled before flags were kept has none)
+        return df.assign(**{c: 0 for c in names}),names
 
     def encode(self, df:pd.DataFrame)->tuple:
         "`(cats, conts)` of the features of new entities in `df` (cold start), processed as the table's own rows were"

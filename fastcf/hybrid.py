@@ -112,11 +112,16 @@ class HybridTabular(CollabModel):
 
     def feats(self, which:str, codes:Tensor)->tuple: return getattr(self, f'{which}_cats')[codes],getattr(self, f'{which}_conts')[codes]
 
+    def feature_table(self, which:str)->FeatureTable:
+        "The `FeatureTable` of users or items, or a clear error"
+        _check_which(which)
+        t = self.tables[which]
+        if t is None: raise ValueError(f"this model has no {which} features: build it with {which}s= (fastcf train: --{which}-features) to place new {which}s")
+        return t
+
     def encode(self, which:str, df:pd.DataFrame)->tuple:
         "`(cats, conts)` of new users' or items' features, on the model's device"
-        t = self.tables[which]
-        if t is None: raise ValueError(f"this model has no {which} features")
-        c,n = t.encode(df)
+        c,n = self.feature_table(which).encode(df)
         return c.to(self.user_cats.device),n.to(self.user_conts.device)
 
     def predict(self, u:Tensor, i:Tensor, uf:tuple=None, itf:tuple=None, ctx:Tensor=None)->Tensor:
@@ -190,6 +195,11 @@ def _features(self:HybridMF, which:str)->FeatureEmbedding:
     fe = self._parts(which)[2]
     if fe is None: raise ValueError(f"this model has no {which} features: build it with {which}s= (fastcf train: --{which}-features) to place new {which}s")
     return fe
+
+@patch
+def feature_table(self:HybridMF, which:str)->FeatureTable:
+    "The `FeatureTable` of users or items: how their features are processed, and which are 0/1 flags"
+    return self._features(which).table
 
 @patch
 def new_rows(self:HybridMF, which:str, df:pd.DataFrame)->tuple:

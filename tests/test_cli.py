@@ -137,6 +137,13 @@ def test_hybrid_recipe_movielens(tmp_path, ml100k):
     learn = load_collab_learner(out/'learner.pkl')  # the command line's list is the learner's
     assert list(learn.recommend('x', n=10, features=pd.DataFrame({'age': [19], 'gender': ['M'], 'occupation': ['student'], 'zip_prefix': ['9']})).item) == lists['young']
     assert len(set(lists['young']) - set(lists['old'])) >= 3  # her demographics move her list
+    # a new item by its year and a few genres: the genres left out are 0 (and the command says so), as the frame with every genre column gives
+    from fastcf.all import movielens_features, CollabInterpretation
+    r = run('similar', '--new-item', 'year=1977', 'Action=1', 'Sci-Fi=1', '--n', '5', '--learner', str(out/'learner.pkl'))
+    assert r.returncode == 0 and r.stdout.startswith("(the item flags not given are 0: unknown, Adventure, Animation"), r.stdout + r.stderr
+    full = movielens_features()[1].drop(columns=['title']).iloc[:1].assign(year=1977, **{g: 0 for g in movielens_features()[1].columns[2:]}).assign(Action=1, **{'Sci-Fi': 1})
+    want = CollabInterpretation.from_learner(learn).similar_new(full, 5)
+    assert [int(l.split()[0]) for l in r.stdout.strip().splitlines()[-5:]] == list(want.item)
 
 def test_hybrid_recipe_csv(tmp_path):
     "`--recipe hybrid` from CSV files (its default settings): number codes read as text categories by --categorical; a new user's list is her planted group's taste"
