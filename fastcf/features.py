@@ -78,6 +78,8 @@ class FeatureTable:
         if len(missing): raise KeyError(f"{len(missing)} {which}(s) of the ratings have no row of features: {_few(missing)}; add a row for each")
         rows = df.loc[ids, cat_names+cont_names]
         self._check_conts(rows, cont_names, which)
+        ids_like = [c for c in cat_names if len(rows) > 20 and rows[c].nunique() > 0.9*len(rows)]
+        if ids_like: warnings.warn(f"{which} feature(s) {ids_like} have a different value for nearly every {which}: each is an id (a title, say), which tells a new {which} nothing; drop them")
         if FillMissing not in [p if isinstance(p, type) else type(p) for p in procs]:
             for c in cont_names:
                 bad = rows.index[rows[c].isna()]
