@@ -6,7 +6,7 @@ Docs: https://fastcf.github.io/fastcf/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #dc59a1c7
 from __future__ import annotations
-import warnings, math, re, os
+import warnings, math, re, os, codecs
 from fastai.tabular.all import *
 
 # %% auto #0
@@ -200,6 +200,10 @@ def read_csv_ratings(
     f = Path(csv)
     if not f.exists(): raise FileNotFoundError(f"{what} file not found: {f}")
     if f.is_dir(): raise IsADirectoryError(f"{f} is a folder: pass the {what} CSV file itself")
+    if not sep: raise ValueError(f"sep={sep!r} is empty: pass the file's separator, e.g. sep=',' or sep='\\t' (fastcf train: --sep)")
+    if encoding is not None:
+        try: codecs.lookup(encoding)
+        except LookupError: raise ValueError(f"encoding={encoding!r} is not an encoding Python knows: e.g. 'utf-8' or 'latin-1' (fastcf train: --encoding)") from None
     try: df = pd.read_csv(f, sep=sep, header=header, names=names, encoding=encoding, dtype=dtype)
     except UnicodeDecodeError as e: raise ValueError(f"{f.name} is not {encoding or 'utf-8'} text (byte {e.start}): pass its encoding, e.g. encoding='latin-1' (fastcf train: --encoding latin-1)") from None
     except pd.errors.EmptyDataError: raise ValueError(f"{f.name} is empty") from None

@@ -361,6 +361,8 @@ CLI_CASES = [
     ('csv without header',['train', '--csv', '{d}/nohead.csv'],     'looks like data, not a header', '--no-header'),
     ('csv other sep',     ['train', '--csv', '{d}/semi.csv'],       "one column ('user;item;rating')", '--sep'),
     ('csv latin-1',       ['train', '--csv', '{d}/latin.csv'],      'is not utf-8 text', '--encoding latin-1'),
+    ('csv encoding unknown', ['train', '--csv', '{d}/latin.csv', '--encoding', 'nope'], "encoding='nope' is not an encoding Python knows"),
+    ('csv sep empty',     ['train', '--csv', '{d}/semi.csv', '--sep', ''], "sep='' is empty", '--sep'),
     ('csv empty',         ['train', '--csv', '{d}/empty.csv'],      'empty.csv is empty'),
     ('rating-col missing',['train', '--csv', '{d}/semi.csv', '--sep', ';', '--rating-col', 'stars'], "rating column 'stars' not found"),
     ('title-id-col alone',['train', '--title-id-col', 'id'],        '--title-id-col needs --titles'),
