@@ -254,15 +254,22 @@ def _fit_any_size(a, df, cols, feats=None):
         set_seed(a.seed)  # (as `train` seeds the first try: the same as running with --bs)
         return _fit(a, df, cols, feats)
 
+def _out_folder(path)->Path:
+    "The `--out` folder, made if need be, or a clear error (a file in the way, no permission)"
+    out = Path(path)
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise ValueError(f"--out {path} can't be made a folder: {e.strerror} ({e.filename})") from None
+    return out
+
 def train(a):
     "`fastcf train`: train, export, and write the bias table and PCA plot (rank: print the validation ranking metrics)"
     _check_train_args(a)
     df,cols,labels = _load_ratings(a)
     feats = _load_features(a, cols) if a.recipe=='hybrid' else None
     print(f"Training the {a.recipe} recipe on {len(df):,} {'rows' if a.recipe=='rank' else 'ratings'} ({df[cols[0]].nunique():,} users, {df[cols[1]].nunique():,} items)")
+    out = _out_folder(a.out)  # (before training: a bad --out fails first)
     set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
     learn = _fit_any_size(a, df, cols, feats)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     learn.item_labels = None if labels is None else labels.to_dict()
     learn.path = out
     learn.export('learner.pkl')

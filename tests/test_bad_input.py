@@ -363,6 +363,7 @@ CLI_CASES = [
     ('csv latin-1',       ['train', '--csv', '{d}/latin.csv'],      'is not utf-8 text', '--encoding latin-1'),
     ('csv encoding unknown', ['train', '--csv', '{d}/latin.csv', '--encoding', 'nope'], "encoding='nope' is not an encoding Python knows"),
     ('csv sep empty',     ['train', '--csv', '{d}/semi.csv', '--sep', ''], "sep='' is empty", '--sep'),
+    ('out under a file',  ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--out', '{d}/semi.csv/runs'], "--out", "can't be made a folder: Not a directory"),  # (before training, not a traceback after it)
     ('csv empty',         ['train', '--csv', '{d}/empty.csv'],      'empty.csv is empty'),
     ('rating-col missing',['train', '--csv', '{d}/semi.csv', '--sep', ';', '--rating-col', 'stars'], "rating column 'stars' not found"),
     ('title-id-col alone',['train', '--title-id-col', 'id'],        '--title-id-col needs --titles'),
