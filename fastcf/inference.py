@@ -151,7 +151,7 @@ def _one_user(learn, ratings):
 def _check_new_ratings(learn, ratings):
     "Check a new user's `ratings` (item, rating): the columns, numbers, and each rating inside the training ratings' range (fastcf's loaders keep it through `export`), else the model's `y_range`"
     view,what = collab_view(learn),"the training ratings' range"
-    check_ratings(ratings, None, view.item_name, view.rating_name, None); _one_user(learn, ratings)
+    check_ratings(ratings, None, view.item_name, view.rating_name, None)
     twice = pd.unique(ratings[view.item_name][ratings[view.item_name].duplicated()])
     if len(twice): warnings.warn(f"the new user's ratings name {len(twice)} item(s) more than once, e.g. {_py(twice[0])!r}: each rating is folded in, "
                                  "so those items weigh more; keep one rating per item (e.g. their mean)")
@@ -168,11 +168,10 @@ def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
             wd:float=1., # Pull towards the average user: the ratings' noise variance, in a Gaussian prior over the trained users' rows
            ):
     "A copy of `learn.model` whose user code 0 is a new user fitted to `ratings` (item, rating) with items frozen (in a blend, each member on its own)"
-    view = collab_view(learn)
-    iname,rname = view.item_name,view.rating_name
+    rname = collab_view(learn).rating_name
     _check_new_ratings(learn, ratings); check_count('steps', steps); check_positive('lr', lr)
     _check_pull(wd)
-    items = view.encode_ids(ratings[iname].values, 'item')
+    items = _history(learn, ratings)
     for k,p in enumerate(members(learn.model) or [learn.model]):
         if not _user_roles(p): raise ValueError(f"fold_in fits a new user's rows of the user tables; {type(p).__name__}{f' (member {k} of the blend)' if p is not learn.model else ''} has none")
     m = deepcopy(learn.model).eval()
