@@ -10,7 +10,7 @@ from copy import deepcopy
 from fastai.tabular.all import *
 from .data import check_ratings, check_count, check_positive, check_arg, _finite, _check_col, _py, _read_times, _one_row
 from .loaders import csr_mask
-from .learner import model_device
+from .learner import model_device, CollabLearner
 from .models import _fit_free
 from .view import *
 from .registry import *
@@ -21,9 +21,9 @@ __all__ = ['fold_in', 'Trending']
 # %% ../nbs/09_inference.ipynb #d7385723
 def _flat(s): return s.reshape(len(s)) if s.ndim>1 and s.shape[1:].numel()==1 else s
 
-def _scores(learn, model, x, chunk=2**18):
-    "Scores of `model` for codes `x` (`[n, 2]`), one per pair, in chunks, in eval mode, on the model's device"
-    f,dev,was = getattr(learn.loss_func, 'score', noop),model_device(model),model.training
+def _scores(learn, model, x, chunk=2**18, f=None):
+    "Scores (or `f` of the outputs) of `model` for codes `x` (`[n, 2]`), one per pair, in chunks, in eval mode, on the model's device"
+    f,dev,was = ifnone(f, getattr(learn.loss_func, 'score', noop)),model_device(model),model.training
     model.eval()
     try:
         with torch.no_grad(): return torch.cat([_flat(f(model(o.to(dev).long()))).cpu() for o in x.split(chunk)]) if len(x) else torch.zeros(0)
@@ -49,14 +49,40 @@ def _average_model(model):
     return m
 
 # %% ../nbs/09_inference.ipynb #6f9f325f
+def _codes_model(learn, df, unknown):
+    "The codes of `df`'s (user, item) pairs, and the model that scores them: `learn.model`, or its average-user copy for `unknown='average'`"
+    if unknown not in ('error','average'): raise ValueError(f"unknown must be 'error' or 'average', got {unknown!r}")
+    return collab_view(learn).encode(df, 'error' if unknown=='error' else 'na'),learn.model if unknown=='error' else _average_model(learn.model)
+
 @patch
 def predict_ratings(self:Learner, df:pd.DataFrame,
                     unknown:str='error', # Unknown ids: 'error' names them; 'average' uses the average user/item
                    )->Tensor:
     "Predicted ratings (or scores) for the raw (user, item) pairs in `df`"
-    if unknown not in ('error','average'): raise ValueError(f"unknown must be 'error' or 'average', got {unknown!r}")
-    x = collab_view(self).encode(df, 'error' if unknown=='error' else 'na')
-    return _scores(self, self.model if unknown=='error' else _average_model(self.model), x)
+    x,model = _codes_model(self, df, unknown)
+    return _scores(self, model, x)
+
+def _row_frame(row)->pd.DataFrame:
+    "A one-row frame of `row`: a Series (such as `df.iloc[0]`), a dict, or a one-row frame"
+    if isinstance(row, pd.Series): return row.to_frame().T.infer_objects()
+    if isinstance(row, dict): return pd.DataFrame([row])
+    if isinstance(row, pd.DataFrame): return _one_row(row, "predict's user and item (for many, learn.predict_ratings(df))")
+    raise TypeError(f"predict needs one (user, item) row: a Series such as df.iloc[0], a dict or a one-row frame, got {type(row).__name__}; for many rows, learn.predict_ratings(df)")
+
+@patch
+def predict(self:CollabLearner, row, # One (user, item) pair: a Series such as `df.iloc[0]`, a dict, or a one-row frame
+            unknown:str='error', # Unknown ids: 'error' names them; 'average' uses the average user/item
+           )->tuple:
+    "fastai's `predict` for one rating: the row (ids as in the vocabulary) with its prediction, the decoded prediction, and the loss's activation of the output"
+    df,view = _row_frame(row),collab_view(self)
+    x,model = _codes_model(self, df, unknown)
+    act = _scores(self, model, x, f=getattr(self.loss_func, 'activation', noop))[0]
+    dec = getattr(self.loss_func, 'decodes', noop)(act[None])[0]
+    res = df.iloc[0].astype(object)
+    for which,c in zip(('user','item'), x[0].tolist()):
+        if c: res[view.name(which)] = view.decode([c], which)[0]  # (`df.iloc[0]` of int ids and float ratings holds the ids as floats; an unknown id stays as given)
+    res[ifnone(view.rating_name, 'score')] = dec.item() if dec.numel()==1 else dec
+    return res,dec,act
 
 # %% ../nbs/09_inference.ipynb #b1d7d55f
 def _score_codes(learn, users, chunk=2**20, model=None):

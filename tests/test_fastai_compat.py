@@ -217,6 +217,19 @@ def test_export_load_agree(pair, ratings, tmp_path):
     _same(fb.drop(columns=counts), CollabInterpretation(nc).biases(5).drop(columns=counts))
     _same(CollabInterpretation(nc).biases(5), CollabInterpretation(cl).biases(5))  # fastcf's keeps the counts
 
+def test_predict_one_row(pair, ratings, tmp_path):
+    "fastai's `learn.predict(row)`: on fastcf's learner (fastai's loaders and model inside), one row in, fastai's triple out; fastai's own learner still fails, as fastai does"
+    fl,cl = pair
+    fcl = collab_learner(fl.dls, n_factors=8, y_range=(0, 5.5)); copy_tables(fl.model, fcl.model)
+    want = fl.predict_ratings(ratings.iloc[:1])[0]
+    for l in (cl, fcl):
+        row,dec,act = l.predict(ratings.iloc[0])
+        assert (row['user'], row['title']) == (ratings.user.iloc[0], ratings.title.iloc[0])
+        _same(dec, want); _same(act, want); assert abs(row['rating'] - want.item()) < 1e-5
+    cl.path = tmp_path; cl.export('p.pkl')
+    _same(load_learner(tmp_path/'p.pkl').predict(ratings.iloc[0])[1], want)
+    with pytest.raises(TypeError): fl.predict(ratings.iloc[0])
+
 def test_fastai_export_without_rated_items_says_so(ratings, tmp_path):
     fdls = CollabDataLoaders.from_df(ratings.iloc[:3000], item_name='title', bs=256, seed=42)
     fl = fastai_collab.collab_learner(fdls, n_factors=4, y_range=(0, 5.5))
