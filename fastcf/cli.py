@@ -22,7 +22,7 @@ from .recipes import fast_learner, autorec_learner, AUTOREC_RECIPE
 from .features import movielens_features
 from .hybrid import hybrid_learner
 from .implicit import ImplicitDataLoaders
-from .ranking import fast_ranker, ranking_learner
+from .ranking import fast_ranker, ranking_learner, RankError
 
 # %% auto #0
 __all__ = ['RECIPES', 'train', 'recommend', 'similar', 'run_cli', 'main']
@@ -74,6 +74,7 @@ def _parser():
     m.add_argument('--wd', type=float, help="weight decay, fastbook, hybrid and rank_mf (default: the recipe's)")
     m.add_argument('--bs', type=int, help="batch size (default: the recipe's, or on fewer training ratings than that the largest power of two giving 8 batches)")
     m.add_argument('--n-factors', type=int, help="latent factors (default: the recipe's)")
+    m.add_argument('--rank', type=int, help="rank recipe's EASE: the low-pass filter's rank, 0 for none (default: the recipe's, 24, or none on data with no more users or items than that)")
     m.add_argument('--valid-pct', type=float, default=0.2, help='share of ratings held out for validation')
     m.add_argument('--seed', type=int, default=42, help='random seed of the split and the training')
     t.add_argument('--out', default='runs', help='output folder')
@@ -119,8 +120,11 @@ def _check_train_args(a):
     if a.title_id_col and not a.titles: raise ValueError("--title-id-col needs --titles")
     for n in ('user_features','item_features','categorical'):
         if getattr(a, n) and a.recipe!='hybrid': raise ValueError(f"--{n.replace('_','-')} is for the hybrid recipe: add --recipe hybrid")
-    for n in ('threshold','time_col'):
+    for n in ('threshold','time_col','rank'):
         if getattr(a, n) is not None and a.recipe!='rank': raise ValueError(f"--{n.replace('_','-')} is for the rank recipe: add --recipe rank")
+    if a.rank is not None:
+        check_count('--rank', a.rank, 0)
+        if not _ease(a): raise ValueError("--rank is the low-pass filter of the rank recipe's EASE: --model rank_mf has none (its size is --n-factors)")
     for n in ('epochs','lr','wd','bs','n_factors'):
         if getattr(a, n) is not None and _ease(a):
             raise ValueError(f"--{n.replace('_','-')} is not used by the rank recipe's EASE, which is solved in closed form with no training loop: --model rank_mf trains")
@@ -181,7 +185,7 @@ def _fit(a, df, cols, feats=None):
     u,i,r = cols[:3]
     kw = dict(valid_pct=a.valid_pct, seed=a.seed, user_name=u, item_name=i, rating_name=r)
     over = {k:v for k,v in dict(bs=a.bs, n_factors=a.n_factors).items() if v is not None}
-    if _ease(a): return fast_ranker(df, time_name=cols[3], threshold=a.threshold, **kw)
+    if _ease(a): return fast_ranker(df, time_name=cols[3], threshold=a.threshold, **({} if a.rank is None else dict(rank=a.rank or None)), **kw)
     if a.recipe in ('fastbook','hybrid','rank'):  # fastai's own schedule: loaders, a learner, fit_one_cycle
         rec,model = RECIPES[a.recipe],a.model or RECIPES[a.recipe]['model']
         bs,nf = over.get('bs', rec['bs']),over.get('n_factors', rec['n_factors'])
@@ -245,14 +249,18 @@ def _small_bs(n:int)->int:
     return 2**max(0, (n//8).bit_length()-1)
 
 def _fit_any_size(a, df, cols, feats=None):
-    "`_fit`; when the recipe's own batch size (no --bs given) is more than the training rows, again, seeded the same, with `_small_bs`, saying so"
+    "`_fit`; when the recipe's own batch size or low-pass rank (neither given) is too big for the data, again, seeded the same, with `_small_bs` or no filter, saying so"
     try: return _fit(a, df, cols, feats)
     except BatchSizeError as e:
         if a.bs is not None: raise
         a.bs = _small_bs(e.n)
         print(f"(the recipe's batch size, {e.bs}, is more than the {e.n} training rows: training with --bs {a.bs})")
-        set_seed(a.seed)  # (as `train` seeds the first try: the same as running with --bs)
-        return _fit(a, df, cols, feats)
+    except RankError as e:
+        if a.rank is not None: raise
+        a.rank = 0
+        print(f"(the recipe's low-pass filter, of rank {e.rank}, needs more than the {e.n} user or item codes these interactions have: training without it, as --rank 0 does)")
+    set_seed(a.seed)  # (as `train` seeds the first try: the same as running with the flag)
+    return _fit(a, df, cols, feats)
 
 def _out_folder(path)->Path:
     "The `--out` folder, made if need be, or a clear error (a file in the way, no permission)"

@@ -21,8 +21,8 @@ from .callbacks import ranking_metrics, check_k
 
 # %% auto #0
 __all__ = ['RANK_RECIPE', 'SoftmaxLoss', 'SampledSoftmaxLoss', 'BPRLoss', 'RankMF', 'ease_weights', 'interaction_gram',
-           'time_gram', 'low_pass_filter', 'top_scale', 'EASE', 'MultDAE', 'ranking_learner', 'synthetic_interactions',
-           'fast_ranker']
+           'time_gram', 'RankError', 'low_pass_filter', 'top_scale', 'EASE', 'MultDAE', 'ranking_learner',
+           'synthetic_interactions', 'fast_ranker']
 
 # %% ../nbs/20_ranking.ipynb #3f067a2e
 class SoftmaxLoss(Module):
@@ -132,6 +132,13 @@ def _row_ids(X:Tensor)->Tensor:
 # %% ../nbs/20_ranking.ipynb #9c4d2e7b
 _EXACT = 2048  # up to this many users or items, the filter's singular vectors come from an exact eigendecomposition
 
+class RankError(ValueError):
+    "The low-pass filter's `rank` is not below the `n` user or item codes (the command line then trains without the filter)"
+    def __init__(self, rank:int, n_users:int, n_items:int):
+        self.rank,self.n = rank,min(n_users, n_items)
+        super().__init__(f"rank={rank} needs more users and items than that: these interactions have {n_users} user and {n_items} item codes. "
+                         "Pass a smaller rank, or rank=None for no low-pass filter (fastcf train: --rank, 0 for none)")
+
 def low_pass_filter(x:Tensor, # (user, item) codes of the training interactions
                     n_items:int, rank:int, alpha:float=0.25)->tuple:
     "GF-CF's ideal low-pass filter `D^-alpha V V^T D^alpha` as two factors `(A, C)`, `V` the top `rank` right singular vectors of `D_U^-1/2 X D_I^-alpha`"
@@ -139,7 +146,7 @@ def low_pass_filter(x:Tensor, # (user, item) codes of the training interactions
     check_count('rank', rank)
     x = x.long().unique(dim=0)
     n_users = int(x[:,0].max())+1 if len(x) else 1
-    if rank >= min(n_users, n_items): raise ValueError(f"rank={rank} needs more users and items than that: these interactions have {n_users} user and {n_items} item codes. Pass a smaller rank, or rank=None for no low-pass filter")
+    if rank >= min(n_users, n_items): raise RankError(rank, n_users, n_items)
     du = torch.bincount(x[:,0], minlength=n_users).double().clamp(min=1)
     di = torch.bincount(x[:,1], minlength=n_items).double().clamp(min=1)
     vals = (du[x[:,0]]**-0.5) * (di[x[:,1]]**-alpha)

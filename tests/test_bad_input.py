@@ -405,6 +405,9 @@ CLI_CASES = [
     ('rank: time-col text', ['train', '--recipe', 'rank', '--time-col', 'title'], "--time-col 'title' must hold numbers"),
     ('rank: model elsewhere', ['train', '--model', 'ease'],         '--model ease is not a fast recipe model', '--recipe rank'),
     ('rank_mf elsewhere', ['train', '--recipe', 'hybrid', '--model', 'rank_mf'], '--model rank_mf is not a hybrid recipe model', '--recipe rank'),
+    ('rank, not rank',    ['train', '--rank', '8'],                 '--rank is for the rank recipe: add --recipe rank'),
+    ('rank: rank_mf',     ['train', '--recipe', 'rank', '--model', 'rank_mf', '--rank', '8'], "--rank is the low-pass filter of the rank recipe's EASE", '--n-factors'),
+    ('rank: negative',    ['train', '--recipe', 'rank', '--rank', '-1'], '--rank=-1: needs an integer of at least 0'),
     ('no command',        [],                                        'the following arguments are required'),
 ]
 
@@ -459,6 +462,23 @@ def test_cli_small_data_batch(capsys, tmp_path, fastai_home):
     assert "the recipe's batch size, 1024, is more than the" in capsys.readouterr().out and rank.dls.train.bs == 64
     code,err = cli(capsys, *base, '--bs', '1000', '--out', str(tmp_path/'c'))  # a --bs given is never changed
     assert code == 2 and 'bs=1000 is more than the 905 training ratings' in err
+
+def test_cli_small_data_rank(capsys, tmp_path, fastai_home):
+    "Interactions with fewer users or items than the rank recipe's low-pass rank: without --rank, `train` says so and trains without the filter, exactly as --rank 0 does"
+    (tmp_path/'c.csv').write_text('user,item\n' + '\n'.join(f'{u},{i}' for u in range(1, 21) for i in range(1, 16) if (u+i) % 3))
+    base = ['train', '--recipe', 'rank', '--csv', str(tmp_path/'c.csv')]
+    auto = run_cli(base + ['--out', str(tmp_path/'a')])
+    assert "the recipe's low-pass filter, of rank 24, needs more than the 16 user or item codes these interactions have: training without it, as --rank 0 does" in capsys.readouterr().out
+    assert auto.recipe['rank'] is None
+    given = run_cli(base + ['--rank', '0', '--out', str(tmp_path/'b')])
+    assert "low-pass filter" not in capsys.readouterr().out
+    x = given.dls.valid.one_batch()[0]
+    with torch.no_grad(): assert torch.equal(auto.model(x), given.model(x))
+    five = run_cli(base + ['--rank', '5', '--out', str(tmp_path/'f')])
+    assert five.recipe['rank'] == 5
+    with torch.no_grad(): assert not torch.equal(five.model(x), given.model(x))  # (the filter changes the scores)
+    code,err = cli(capsys, *base, '--rank', '16', '--out', str(tmp_path/'c'))  # a --rank given is never changed
+    assert code == 2 and 'rank=16 needs more users and items than that: these interactions have 21 user and 16 item codes' in err and '--rank, 0 for none' in err
 
 def test_cli_out_folder_holds_this_run(capsys, tmp_path, fastai_home):
     "A run into a folder where an earlier one wrote its bias table and plot leaves none of theirs beside its own learner (EASE writes neither)"
