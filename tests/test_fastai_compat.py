@@ -281,3 +281,20 @@ def test_a_wrong_table_would_show(pair, ratings):
 
 def test_fastai_internals_present():
     assert fastai_internals() == [], f"fastai changed what CollabLearner relies on: {fastai_internals()}"
+
+def test_fastai_interpretation_on_fastcf_losses():
+    "fastai's `Interpretation.top_losses` asks the loss for a value per row (`reduction='none'`): fastcf's class, liked and ranking losses give them, the same as computed from `get_preds`"
+    syn,_ = synthetic_ratings(n_users=150, n_items=80, n_ratings=4000, n_factors=3, seed=0)
+    dls = FastCollabDataLoaders.from_df(syn.assign(rating=syn.rating.round().clip(1, 5)), bs=128, seed=0)
+    top = lambda l: Interpretation.from_learner(l).top_losses(5)[0]
+    cl = collab_learner(dls, n_factors=4, model='classes')
+    probs,targ = cl.get_preds()
+    per_row = -probs[torch.arange(len(targ)), cl.loss_func.to_class(targ)].log()
+    torch.testing.assert_close(top(cl), per_row.topk(5).values, atol=1e-4, rtol=1e-4)
+    ll = collab_learner(dls, n_factors=4, model='liked')
+    p,targ = ll.get_preds()
+    torch.testing.assert_close(top(ll), F.binary_cross_entropy(p.view(-1), (targ.view(-1)>=4).float(), reduction='none').topk(5).values, atol=1e-4, rtol=1e-4)
+    rl = ranking_learner(ImplicitDataLoaders.from_df(synthetic_interactions(n_users=150, n_items=80, per_user=20, seed=0), bs=128), model='mf', loss='softmax')
+    s,targ = rl.get_preds()
+    torch.testing.assert_close(top(rl), F.cross_entropy(s, targ.long(), reduction='none').topk(5).values, atol=1e-4, rtol=1e-4)
+    assert rl.loss_func.reduction == 'mean'  # (fastai puts it back)
