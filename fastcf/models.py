@@ -75,16 +75,18 @@ class DotProductBias(CollabModel):
 register_collab(DotProductBias, **_FOUR)
 
 # %% ../nbs/05_models.ipynb #d6adaae3
-def _reduce(loss:Tensor, reduction:str)->Tensor:
-    "Per-row `loss` reduced as `reduction` says: 'mean', 'sum', or 'none' (fastai's `get_preds(with_loss=True)` and `Interpretation` ask for the rows)"
-    if reduction=='none': return loss
-    if reduction in ('mean','sum'): return getattr(loss, reduction)()
-    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+class _RowLoss(Module):
+    "A loss with a value per row, reduced as fastai's losses are, by `reduction`: 'mean', 'sum', or 'none' (what fastai's `get_preds(with_loss=True)` and `Interpretation` ask for)"
+    reduction = 'mean'  # (the class's: a learner exported before losses kept one reads it too)
+    def reduce(self, loss:Tensor)->Tensor:
+        if self.reduction=='none': return loss
+        if self.reduction in ('mean','sum'): return getattr(loss, self.reduction)()
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {self.reduction!r}")
 
-class MSELossPlain(Module):
+class MSELossPlain(_RowLoss):
     "fastai's `MSELossFlat` (flattened inputs, float targets) on plain tensors, without `TensorBase` dispatch"
     def __init__(self, reduction='mean'): self.reduction = reduction
-    def forward(self, pred, targ): return F.mse_loss(pred.view(-1), targ.view(-1).float(), reduction=self.reduction)
+    def forward(self, pred, targ): return F.mse_loss(pred.view(-1), targ.view(-1).float(), reduction=self.reduction)  # (torch's own reduction: the training loop's hot path)
     def activation(self, x): return x
     def decodes(self, x): return x
 
@@ -317,7 +319,7 @@ def rating_values(ratings, max_classes:int=20)->Tensor:
     return v
 
 # %% ../nbs/05_models.ipynb #2c58773a
-class RatingClassLoss(Module):
+class RatingClassLoss(_RowLoss):
     "Cross-entropy over the rating `values`: targets are ratings, mapped to their class"
     def __init__(self, values, reduction='mean'): self.values,self.reduction = tensor(values).float(),reduction
     def to_class(self, targ):
@@ -328,7 +330,7 @@ class RatingClassLoss(Module):
             bad = t[v[idx]!=t].unique()[:5].tolist()
             raise ValueError(f"rating(s) {bad} are not among the class values {v.tolist()}")
         return idx
-    def forward(self, pred, targ): return _reduce(F.cross_entropy(pred, self.to_class(targ), reduction='none'), self.reduction)
+    def forward(self, pred, targ): return self.reduce(F.cross_entropy(pred, self.to_class(targ), reduction='none'))
     def activation(self, x): return F.softmax(x, dim=-1)
     def decodes(self, x): return x@self.values.to(x.device)
     def score(self, x): return _expected(x, self.values)
@@ -361,10 +363,10 @@ class ExpectedRMSE(Metric):
     def name(self): return 'rmse'
 
 # %% ../nbs/05_models.ipynb #b539600b
-class LikedLoss(Module):
+class LikedLoss(_RowLoss):
     "Binary cross-entropy of one logit against `rating >= threshold`"
     def __init__(self, threshold=4., reduction='mean'): self.threshold,self.reduction = threshold,reduction
-    def forward(self, pred, targ): return _reduce(F.binary_cross_entropy_with_logits(pred.view(-1), (targ.view(-1)>=self.threshold).float(), reduction='none'), self.reduction)
+    def forward(self, pred, targ): return self.reduce(F.binary_cross_entropy_with_logits(pred.view(-1), (targ.view(-1)>=self.threshold).float(), reduction='none'))
     def activation(self, x): return torch.sigmoid(x)
     def decodes(self, x): return x>0.5
     def score(self, x): return torch.sigmoid(x)

@@ -13,7 +13,7 @@ from .loaders import csr_of
 from .implicit import *
 from .view import *
 from .registry import *
-from .models import _emb, _fit_free, _reduce
+from .models import _emb, _fit_free, _RowLoss
 from .inference import _row_prior, _check_pull
 from .optim import *
 from .learner import *
@@ -25,29 +25,29 @@ __all__ = ['RANK_RECIPE', 'SoftmaxLoss', 'SampledSoftmaxLoss', 'BPRLoss', 'RankM
            'synthetic_interactions', 'fast_ranker']
 
 # %% ../nbs/20_ranking.ipynb #3f067a2e
-class SoftmaxLoss(Module):
+class SoftmaxLoss(_RowLoss):
     "Full softmax: cross-entropy of each interaction's item over the whole catalogue (needs `n_neg=None` batches)"
     n_neg = None
     def __init__(self, reduction:str='mean'): self.reduction = reduction
     def forward(self, pred, targ):
         if pred.ndim!=2 or targ.ndim!=1: raise ValueError(f"SoftmaxLoss needs [bs, n_items] scores and [bs] item codes (n_neg=None batches), got {tuple(pred.shape)} and {tuple(targ.shape)}")
-        return _reduce(F.cross_entropy(pred, targ.long(), reduction='none'), self.reduction)
+        return self.reduce(F.cross_entropy(pred, targ.long(), reduction='none'))
 
-class SampledSoftmaxLoss(Module):
+class SampledSoftmaxLoss(_RowLoss):
     "Softmax over the positive and `n_neg` sampled negatives, each negative's score corrected by the log of its chance of being drawn"
     def __init__(self, n_neg:int=256, logq:bool=True, reduction:str='mean'): check_count('n_neg', n_neg); store_attr()
     def forward(self, pred, targ):
         k = pred.shape[1]-1
         if k<1 or targ.shape!=pred.shape: raise ValueError(f"SampledSoftmaxLoss needs batches with negatives ([bs, 1+k] scores and log-probabilities), got {tuple(pred.shape)} and {tuple(targ.shape)}")
         if self.logq: pred = torch.cat([pred[:,:1], pred[:,1:] - targ[:,1:] - math.log(k)], 1)
-        return _reduce(F.cross_entropy(pred, pred.new_zeros(len(pred), dtype=torch.long), reduction='none'), self.reduction)
+        return self.reduce(F.cross_entropy(pred, pred.new_zeros(len(pred), dtype=torch.long), reduction='none'))
 
-class BPRLoss(Module):
+class BPRLoss(_RowLoss):
     "Bayesian personalized ranking: `-log sigmoid(positive - negative)`, averaged over the sampled negatives"
     def __init__(self, n_neg:int=1, reduction:str='mean'): check_count('n_neg', n_neg); store_attr()
     def forward(self, pred, targ):
         if pred.ndim!=2 or pred.shape[1]<2: raise ValueError(f"BPRLoss needs [bs, 1+k] scores (positive, then negatives), got {tuple(pred.shape)}")
-        return _reduce(-F.logsigmoid(pred[:,:1]-pred[:,1:]).mean(1), self.reduction)  # (each interaction's mean over its negatives)
+        return self.reduce(-F.logsigmoid(pred[:,:1]-pred[:,1:]).mean(1))  # (each interaction's mean over its negatives)
 
 # %% ../nbs/20_ranking.ipynb #41919b04
 class RankMF(CollabModel):
