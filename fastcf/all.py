@@ -1,4 +1,4 @@
-from fastai.basics import *
+from fastai.tabular.all import *  # (as fastai.vision.all: basics, every callback, tabular; fastbook chapter 8 imports it beside fastai.collab)
 from fastai.collab import *
 from .data import *
 from .features import *

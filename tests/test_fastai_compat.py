@@ -298,3 +298,14 @@ def test_fastai_interpretation_on_fastcf_losses():
     s,targ = rl.get_preds()
     torch.testing.assert_close(top(rl), F.cross_entropy(s, targ.long(), reduction='none').topk(5).values, atol=1e-4, rtol=1e-4)
     assert rl.loss_func.reduction == 'mean'  # (fastai puts it back)
+
+def test_all_brings_what_fastai_all_modules_bring():
+    "`from fastcf.all import *` alone gives what fastbook chapter 8's two imports do (fastai.tabular.all: basics, every callback; fastai.collab), with fastcf's own `collab_learner`"
+    import subprocess, sys
+    code = ("from fastcf.all import *\n"
+            "import fastcf.collab\n"
+            "for n in ('untar_data', 'URLs', 'Learner', 'Module', 'sigmoid_range', 'SaveModelCallback', 'EarlyStoppingCallback', 'CSVLogger', 'ShowGraphCallback', 'MixedPrecision', 'TabularPandas', 'CollabDataLoaders', 'EmbeddingDotBias'):\n"
+            "    assert n in globals(), n\n"
+            "assert collab_learner is fastcf.collab.collab_learner\n")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
