@@ -78,15 +78,15 @@ register_collab(DotProductBias, **_FOUR)
 class _RowLoss(Module):
     "A loss with a value per row, reduced as fastai's losses are, by `reduction`: 'mean', 'sum', or 'none' (what fastai's `get_preds(with_loss=True)` and `Interpretation` ask for)"
     reduction = 'mean'  # (the class's: a learner exported before losses kept one reads it too)
-    def reduce(self, loss:Tensor)->Tensor:
-        if self.reduction=='none': return loss
-        if self.reduction in ('mean','sum'): return getattr(loss, self.reduction)()
-        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {self.reduction!r}")
+    def checked_reduction(self)->str:
+        "`reduction`, for torch's losses to apply (training's mean is torch's own, as before losses kept one), or an error naming it"
+        if self.reduction not in ('mean','sum','none'): raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {self.reduction!r}")
+        return self.reduction
 
 class MSELossPlain(_RowLoss):
     "fastai's `MSELossFlat` (flattened inputs, float targets) on plain tensors, without `TensorBase` dispatch"
     def __init__(self, reduction='mean'): self.reduction = reduction
-    def forward(self, pred, targ): return F.mse_loss(pred.view(-1), targ.view(-1).float(), reduction=self.reduction)  # (torch's own reduction: the training loop's hot path)
+    def forward(self, pred, targ): return F.mse_loss(pred.view(-1), targ.view(-1).float(), reduction=self.reduction)
     def activation(self, x): return x
     def decodes(self, x): return x
 
@@ -330,7 +330,7 @@ class RatingClassLoss(_RowLoss):
             bad = t[v[idx]!=t].unique()[:5].tolist()
             raise ValueError(f"rating(s) {bad} are not among the class values {v.tolist()}")
         return idx
-    def forward(self, pred, targ): return self.reduce(F.cross_entropy(pred, self.to_class(targ), reduction='none'))
+    def forward(self, pred, targ): return F.cross_entropy(pred, self.to_class(targ), reduction=self.checked_reduction())
     def activation(self, x): return F.softmax(x, dim=-1)
     def decodes(self, x): return x@self.values.to(x.device)
     def score(self, x): return _expected(x, self.values)
@@ -366,7 +366,7 @@ class ExpectedRMSE(Metric):
 class LikedLoss(_RowLoss):
     "Binary cross-entropy of one logit against `rating >= threshold`"
     def __init__(self, threshold=4., reduction='mean'): self.threshold,self.reduction = threshold,reduction
-    def forward(self, pred, targ): return self.reduce(F.binary_cross_entropy_with_logits(pred.view(-1), (targ.view(-1)>=self.threshold).float(), reduction='none'))
+    def forward(self, pred, targ): return F.binary_cross_entropy_with_logits(pred.view(-1), (targ.view(-1)>=self.threshold).float(), reduction=self.checked_reduction())
     def activation(self, x): return torch.sigmoid(x)
     def decodes(self, x): return x>0.5
     def score(self, x): return torch.sigmoid(x)

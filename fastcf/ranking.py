@@ -31,7 +31,7 @@ class SoftmaxLoss(_RowLoss):
     def __init__(self, reduction:str='mean'): self.reduction = reduction
     def forward(self, pred, targ):
         if pred.ndim!=2 or targ.ndim!=1: raise ValueError(f"SoftmaxLoss needs [bs, n_items] scores and [bs] item codes (n_neg=None batches), got {tuple(pred.shape)} and {tuple(targ.shape)}")
-        return self.reduce(F.cross_entropy(pred, targ.long(), reduction='none'))
+        return F.cross_entropy(pred, targ.long(), reduction=self.checked_reduction())
 
 class SampledSoftmaxLoss(_RowLoss):
     "Softmax over the positive and `n_neg` sampled negatives, each negative's score corrected by the log of its chance of being drawn"
@@ -40,14 +40,15 @@ class SampledSoftmaxLoss(_RowLoss):
         k = pred.shape[1]-1
         if k<1 or targ.shape!=pred.shape: raise ValueError(f"SampledSoftmaxLoss needs batches with negatives ([bs, 1+k] scores and log-probabilities), got {tuple(pred.shape)} and {tuple(targ.shape)}")
         if self.logq: pred = torch.cat([pred[:,:1], pred[:,1:] - targ[:,1:] - math.log(k)], 1)
-        return self.reduce(F.cross_entropy(pred, pred.new_zeros(len(pred), dtype=torch.long), reduction='none'))
+        return F.cross_entropy(pred, pred.new_zeros(len(pred), dtype=torch.long), reduction=self.checked_reduction())
 
 class BPRLoss(_RowLoss):
     "Bayesian personalized ranking: `-log sigmoid(positive - negative)`, averaged over the sampled negatives"
     def __init__(self, n_neg:int=1, reduction:str='mean'): check_count('n_neg', n_neg); store_attr()
     def forward(self, pred, targ):
         if pred.ndim!=2 or pred.shape[1]<2: raise ValueError(f"BPRLoss needs [bs, 1+k] scores (positive, then negatives), got {tuple(pred.shape)}")
-        return self.reduce(-F.logsigmoid(pred[:,:1]-pred[:,1:]).mean(1))  # (each interaction's mean over its negatives)
+        loss,r = -F.logsigmoid(pred[:,:1]-pred[:,1:]),self.checked_reduction()
+        return loss.mean() if r=='mean' else loss.mean(1) if r=='none' else loss.mean(1).sum()  # (a row's loss: the mean over its negatives)
 
 # %% ../nbs/20_ranking.ipynb #41919b04
 class RankMF(CollabModel):
