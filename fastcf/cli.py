@@ -90,8 +90,8 @@ def _parser():
     w = s.add_mutually_exclusive_group(required=True)
     w.add_argument('--item', help='item id, or its title')
     w.add_argument('--user', help='user id, as in the training data')
-    w.add_argument('--new-item', nargs='+', metavar='NAME=VALUE', help="an item the model has not seen, by its features (hybrid recipe), e.g. year=1997 Action=1 Comedy=1: 0/1 flags left out are 0")
-    w.add_argument('--new-user', nargs='+', metavar='NAME=VALUE', help="a user the model has not seen, by her features (hybrid recipe), e.g. age=25 gender=F occupation=writer zip_prefix=9")
+    w.add_argument('--new-item', nargs='+', metavar='NAME=VALUE', help="an item the model has not seen, by its features (hybrid recipe), e.g. year=1997 Action=1 Comedy=1: 0/1 flags left out are 0, other features unknown or the training mean")
+    w.add_argument('--new-user', nargs='+', metavar='NAME=VALUE', help="a user the model has not seen, by her features (hybrid recipe), e.g. age=25 gender=F occupation=writer zip_prefix=9: those left out are unknown (numbers: the training mean)")
     s.add_argument('--n', type=int, default=10, help='number of items (or users)')
     s.add_argument('--learner', default='runs/learner.pkl', help='exported learner from `fastcf train`')
     return p
@@ -302,11 +302,15 @@ def _new_features(pairs, flag='--features', eg='age=25 gender=F'):
     return pd.DataFrame({k: [v if v else np.nan] for k,v in (p.split('=', 1) for p in pairs)})
 
 def _completed(model, which, feats):
-    "`feats` with the 0/1 flag features (genres) it leaves out set to 0, saying which, when `model` keeps a table of `which`'s features (a hybrid's)"
+    "`feats` with the features it leaves out filled in by `FeatureTable.complete`, saying which, when `model` keeps a table of `which`'s features (a hybrid's)"
     if not hasattr(model, 'feature_table'): return feats  # (not a hybrid: the library says so next)
-    try: feats,names = model.feature_table(which).complete(feats)
+    try: table = model.feature_table(which)
     except ValueError: return feats  # (no features of `which`: the library says so next)
-    if names: print(f"(the {which} flags not given are 0: {', '.join(names)})")
+    feats,filled = table.complete(feats)
+    flags = [c for c in filled if c in getattr(table, 'flags', [])]
+    if flags: print(f"(the {which} flags not given are 0: {', '.join(flags)})")
+    rest = [f"{c} unknown" if pd.isna(v) else f"{c} the training mean, {v:.4g}" for c,v in filled.items() if c not in flags]
+    if rest: print(f"(the {which} features not given: {'; '.join(rest)})")
     return feats
 
 def _load(a):

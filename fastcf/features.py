@@ -149,9 +149,14 @@ class FeatureTable:
         return df
 
     def complete(self, df:pd.DataFrame)->tuple:
-        "`(df, names)`: `df` with the 0/1 flag columns it lacks (`flags`, such as genres) set to 0, and the names of those it set"
-        names = [c for c in getattr(self, 'flags', []) if c not in df.columns]  # (a table pickled before flags were kept has none)
-        return df.assign(**{c: 0 for c in names}),names
+        "`(df, filled)`: new entities' `df` with the features it leaves out filled in, and `{name: value}` of those: 0/1 flags (such as genres) 0, categories missing (the unknown `'#na#'`), numbers the training mean (0 once normalized)"
+        cats,conts = self.columns
+        other = [c for c in df.columns if c not in cats+conts]
+        if other: raise KeyError(f"{_few(other)} are not {self.which} features (they are {cats+conts}): rename or drop them, as a feature left out is filled in")
+        flags,means = getattr(self, 'flags', []),getattr(getattr(self.to.procs, 'normalize', None), 'means', {})  # (a table pickled before flags were kept has none)
+        fill = {c: 0 if c in flags else float(means[c]) for c in conts if c not in df.columns and (c in flags or c in means)}  # (without Normalize, a number stays required)
+        fill.update({c: np.nan for c in cats if c not in df.columns})
+        return df.assign(**fill),fill
 
     def encode(self, df:pd.DataFrame)->tuple:
         "`(cats, conts)` of the features of new entities in `df` (cold start), processed as the table's own rows were"
@@ -159,14 +164,14 @@ class FeatureTable:
         if not isinstance(df, pd.DataFrame): raise TypeError(f"new {self.which} features must be a pandas DataFrame, a row per new {self.which} and a column per feature; "
                                                              f"got {type(df).__name__}{' (frame.loc[[id]] gives one row as a frame, frame.loc[id] a Series)' if isinstance(df, pd.Series) else ''}")
         missing = [c for c in cats+conts if c not in df.columns]
-        if missing: raise KeyError(f"new {self.which} features need column(s) {missing}; the frame has {list(df.columns)}")
+        if missing: raise KeyError(f"new {self.which} features need column(s) {missing}; the frame has {list(df.columns)}: add them, or let FeatureTable.complete fill them in (flags 0, categories unknown, numbers the training mean)")
         if not len(df): raise ValueError(f"the new {self.which} features have no rows: give one row per new {self.which}")
         df = self._typed(df)
         self._check_conts(df, conts, self.which, new='new ')
         filled = getattr(getattr(self.to.procs, 'fill_missing', None), 'na_dict', {})  # (FillMissing fills only what training lacked)
         for c in conts:
             if c not in filled and df[c].isna().any():
-                raise ValueError(f"new {self.which} feature {c!r} is missing (NaN), but every training {self.which} has it, so there is nothing to fill it with: give a number")
+                raise ValueError(f"new {self.which} feature {c!r} is missing (NaN), but every training {self.which} has it, so there is nothing to fill it with: give a number, or leave the column out for FeatureTable.complete to give it the training mean")
         for c in cats:
             known = set(self.to.classes[c])
             bad = [v for v in pd.unique(df[c]) if v not in known and not pd.isna(v)]

@@ -1,6 +1,6 @@
 "The `fastcf` command as a newcomer runs it: train on MovieLens (offline FASTAI_HOME), then recommend"
 import os, subprocess, sys
-import pandas as pd, pytest
+import numpy as np, pandas as pd, pytest
 
 def run(*args, **kw):
     env = dict(os.environ, MPLBACKEND='Agg')
@@ -181,3 +181,12 @@ def test_hybrid_recipe_one_side_from_file(tmp_path):
     assert r.returncode == 0 and r.stdout.count('features') == 3, r.stdout + r.stderr
     r = run('recommend', '--user', 'new', '--learner', str(tmp_path/'o'/'learner.pkl'), '--features', 'age=', 'gender=F', 'occupation=writer', 'zip_prefix=')
     assert r.returncode == 2 and "'age' is missing (NaN), but every training user has it" in r.stderr and 'Traceback' not in r.stderr, r.stderr  # (no training age to fill it from)
+    r = run('recommend', '--user', 'new', '--n', '5', '--learner', str(tmp_path/'o'/'learner.pkl'), '--features', 'gender=F')  # the rest left out: filled in, and said
+    assert r.returncode == 0 and '(the user features not given: age the training mean, ' in r.stdout and '; occupation unknown; zip_prefix unknown)' in r.stdout, r.stdout + r.stderr
+    from fastcf.all import load_collab_learner
+    users,_ = movielens_features()
+    her = pd.DataFrame({'age': [users.age.mean()], 'gender': ['F'], 'occupation': [np.nan], 'zip_prefix': [np.nan]})
+    want = load_collab_learner(tmp_path/'o'/'learner.pkl').recommend('new', n=5, features=her)
+    assert [int(l.split()[0]) for l in r.stdout.strip().splitlines()[-5:]] == list(want.item)
+    r = run('recommend', '--user', 'new', '--learner', str(tmp_path/'o'/'learner.pkl'), '--features', 'gendr=F')  # (a misspelt name is not left out quietly)
+    assert r.returncode == 2 and "['gendr'] are not user features (they are ['gender', 'occupation', 'zip_prefix', 'age'])" in r.stderr, r.stderr
