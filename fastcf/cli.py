@@ -238,7 +238,7 @@ def _insight(out, interp, feats, biases=True):
     except ValueError as e: print(f'(no PCA plot: {e})')
     if feats is not None and feats[1] is not None:
         try:
-            fd = interp.feature_directions()
+            fd = interp.feature_directions(n_components=min(3, interp.tensor('item_factors').shape[1]))  # (3, or as many as the factors: --n-factors 2)
             _write_then_rename(out/'features.csv', lambda f: fd.to_csv(f, index_label='direction'))
             print('\nThe item features that push hardest along each principal direction of the item vectors:')
             print(fd.to_string())

@@ -480,6 +480,15 @@ def test_cli_small_data_rank(capsys, tmp_path, fastai_home):
     code,err = cli(capsys, *base, '--rank', '16', '--out', str(tmp_path/'c'))  # a --rank given is never changed
     assert code == 2 and 'rank=16 needs more users and items than that: these interactions have 21 user and 16 item codes' in err and '--rank, 0 for none' in err
 
+def test_cli_one_factor(capsys, tmp_path, fastai_home):
+    "--n-factors 1 trains and saves; the PCA plot, which needs 2 factors, is left out with a word (it ended in `error: pc1` after the export); a 2-factor hybrid's feature table has 2 directions"
+    run_cli(['train', '--n-factors', '1', '--epochs', '1', '--out', str(tmp_path/'a')])
+    out = capsys.readouterr().out
+    assert "(no PCA plot: n_components=2 is more than the 1 principal component(s) of 1000 items' 1-factor vectors" in out and 'Saved' in out
+    assert {p.name for p in (tmp_path/'a').iterdir()} == {'learner.pkl', 'biases.csv'}
+    run_cli(['train', '--recipe', 'hybrid', '--n-factors', '2', '--epochs', '1', '--out', str(tmp_path/'h')])
+    assert list(pd.read_csv(tmp_path/'h'/'features.csv').direction) == ['pc0', 'pc1']
+
 def test_cli_out_folder_holds_this_run(capsys, tmp_path, fastai_home):
     "A run into a folder where an earlier one wrote its bias table and plot leaves none of theirs beside its own learner (EASE writes neither)"
     (tmp_path/'u.csv').write_text('user,item,rating\n' + '\n'.join(f'{u},{i},{(u*i)%5+1}' for u in range(1, 40) for i in range(1, 30)))
