@@ -81,11 +81,10 @@ def pca(self:CollabInterpretation, n_components:int=3, top:int=1000, which:str='
     cnt,_ = self.counts(which)
     codes = torch.argsort(cnt[1:], descending=True)[:top]+1
     if len(codes) < 2: raise ValueError(f"PCA needs at least 2 {which}s; top={top} keeps {len(codes)}")
-    k = min(len(codes), f.shape[1])
-    if n_components > k: raise ValueError(f"n_components={n_components} is more than the {k} principal component(s) of {len(codes)} {which}s' {f.shape[1]}-factor vectors: ask for at most {k}, or train with more factors")
-    x = f[codes]-f[codes].mean(0)
+    most = min(len(codes), f.shape[1])
+    if n_components > most: raise ValueError(f"n_components={n_components} is more than the {most} principal component(s) of {len(codes)} {which}s' {f.shape[1]}-factor vectors: ask for at most {most}, or train with more factors")
+    x,k = f[codes]-f[codes].mean(0),n_components
     U,S,V = torch.linalg.svd(x, full_matrices=False)
-    k = n_components
     comps = x@V[:k].T
     ids = self.ids(which)[codes.tolist()]
     res = pd.DataFrame(comps.numpy(), columns=[f'pc{i}' for i in range(k)])
