@@ -6,7 +6,7 @@ Docs: https://fastcf.github.io/fastcf/cli.html.md"""
 
 # %% ../nbs/15_cli.ipynb #13d6b5bf
 from __future__ import annotations
-import argparse, sys, math, codecs
+import argparse, sys, math, codecs, warnings
 from fastai.tabular.all import *
 from .data import *
 from .data import _write_then_rename
@@ -361,14 +361,21 @@ def similar(a):
 # %% ../nbs/15_cli.ipynb #f2b38648
 _USER_ERRORS = (FileNotFoundError, IsADirectoryError, KeyError, ValueError, TypeError)
 
+def _warning_line(command):
+    "A `warnings.showwarning` that prints a warning as one line on stderr, named as the command's errors are (not Python's file, line and source)"
+    def show(message, category, filename, lineno, file=None, line=None): print(f'fastcf {command}: warning: {message}', file=sys.stderr)
+    return show
+
 def run_cli(argv=None):
     "Run `fastcf` with `argv` and return what the command made (the learner, the recommendations, or the similar items)"
     a = _parser().parse_args(argv)
-    try: return {'train':train, 'recommend':recommend, 'similar':similar}[a.command](a)
-    except _USER_ERRORS as e:
-        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f'fastcf {a.command}: error: {msg}', file=sys.stderr)
-        sys.exit(2)
+    with warnings.catch_warnings():  # (puts Python's own display back after the command)
+        warnings.showwarning = _warning_line(a.command)
+        try: return {'train':train, 'recommend':recommend, 'similar':similar}[a.command](a)
+        except _USER_ERRORS as e:
+            msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+            print(f'fastcf {a.command}: error: {msg}', file=sys.stderr)
+            sys.exit(2)
 
 def main():
     "Entry point of the `fastcf` command"

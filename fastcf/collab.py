@@ -68,6 +68,12 @@ def _check_args(view, model, use_nn, emb_szs, layers, config):
     name = ifnone(model, 'nn' if use_nn else 'dot_bias')
     if unused and name!='nn': warnings.warn(f"{', '.join(unused)} only shape model='nn' (use_nn=True): {type(name).__name__ if isinstance(name, nn.Module) else repr(name)} does not use them")
 
+def _check_varied(rng):
+    "A warning when every training rating (lowest and highest: `rng`) is the same: a rating model learns nothing from them"
+    lo,hi = rng
+    if lo==hi: warnings.warn(f"every training rating is {lo:g}: a rating model can only learn to predict {lo:g}, and its biases and factors say nothing. "
+                             "For implicit feedback (who chose what), use ImplicitDataLoaders and ranking_learner (fastcf train: --recipe rank)")
+
 def _check_liked(r, threshold):
     "An error when `threshold` makes every training rating `r` liked, or none"
     liked = r >= threshold
@@ -101,6 +107,7 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
         _check_liked(view.ratings(0), threshold)
         loss_func,metrics = ifnone(loss_func, LikedLoss(threshold)),[partial(liked_accuracy, threshold=threshold)]
     elif built: _check_y_range(y_range, view.rating_range())
+    if built and model!='liked': _check_varied(view.rating_range())  # (the liked model's threshold check says more)
     if not isinstance(model, nn.Module): model = _make_model(model, view, n_factors, emb_szs, layers, config, y_range, sparse)
     if built: model.classes = dls.classes  # as fastai's `EmbeddingDotBias.from_classes`: `model.bias(ids)` and `model.weight(ids)` look raw ids up
     kwargs = merge(dict(metrics=metrics, splitter=collab_splitter), dict(opt_func=LazyAdam) if sparse else {}, kwargs)

@@ -489,6 +489,17 @@ def test_cli_one_factor(capsys, tmp_path, fastai_home):
     run_cli(['train', '--recipe', 'hybrid', '--n-factors', '2', '--epochs', '1', '--out', str(tmp_path/'h')])
     assert list(pd.read_csv(tmp_path/'h'/'features.csv').direction) == ['pc0', 'pc1']
 
+def test_cli_warnings_are_one_line(tmp_path, fastai_home):
+    "A warning reaches a command-line user as one line named by the command, as its errors are, not Python's file, line and source: here, clicks given to a rating recipe"
+    (tmp_path/'clicks.csv').write_text('user,item,rating\n' + '\n'.join(f'{u},{i},1' for u in range(1, 40) for i in range(1, 30) if (u+i) % 3))
+    r = subprocess.run(['fastcf', 'train', '--csv', str(tmp_path/'clicks.csv'), '--epochs', '1', '--out', str(tmp_path/'o')], capture_output=True, text=True,
+                       env=dict(os.environ, MPLBACKEND='Agg'), timeout=300)
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stderr.splitlines() if 'warning' in l.lower()]
+    assert lines == ['fastcf train: warning: every training rating is 1: a rating model can only learn to predict 1, and its biases and factors say nothing. '
+                     'For implicit feedback (who chose what), use ImplicitDataLoaders and ranking_learner (fastcf train: --recipe rank)'], r.stderr
+    assert 'UserWarning' not in r.stderr and '.py:' not in r.stderr
+
 def test_cli_out_folder_holds_this_run(capsys, tmp_path, fastai_home):
     "A run into a folder where an earlier one wrote its bias table and plot leaves none of theirs beside its own learner (EASE writes neither)"
     (tmp_path/'u.csv').write_text('user,item,rating\n' + '\n'.join(f'{u},{i},{(u*i)%5+1}' for u in range(1, 40) for i in range(1, 30)))
