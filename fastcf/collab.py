@@ -99,6 +99,8 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
     metrics,built = [rmse, mae],not isinstance(model, nn.Module)
     if built and model in ('classes','liked') and y_range is not None:
         raise ValueError(f"y_range={tuple(y_range)} does not apply to model={model!r}, whose outputs are class logits, not ratings: leave y_range out")
+    rng = view.rating_range() if built and model!='liked' else None  # (the liked model's threshold check says more)
+    if rng is not None: _check_varied(rng)
     if model=='classes':
         values = rating_values(view.ratings(0), max_classes)
         model = CollabClasses(view.n_users, view.n_items, n_factors, n_classes=len(values), sparse=sparse)
@@ -106,8 +108,7 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
     elif model=='liked':
         _check_liked(view.ratings(0), threshold)
         loss_func,metrics = ifnone(loss_func, LikedLoss(threshold)),[partial(liked_accuracy, threshold=threshold)]
-    elif built: _check_y_range(y_range, view.rating_range())
-    if built and model!='liked': _check_varied(view.rating_range())  # (the liked model's threshold check says more)
+    elif built: _check_y_range(y_range, rng)
     if not isinstance(model, nn.Module): model = _make_model(model, view, n_factors, emb_szs, layers, config, y_range, sparse)
     if built: model.classes = dls.classes  # as fastai's `EmbeddingDotBias.from_classes`: `model.bias(ids)` and `model.weight(ids)` look raw ids up
     kwargs = merge(dict(metrics=metrics, splitter=collab_splitter), dict(opt_func=LazyAdam) if sparse else {}, kwargs)
