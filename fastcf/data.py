@@ -147,6 +147,21 @@ def _read_times(v, unit:str='s'):
     num = pd.api.types.is_numeric_dtype(v) if isinstance(v, pd.Series) else isinstance(v, (int,float,np.number))
     return pd.to_datetime(v, unit=unit if num else None)
 
+def _seconds(df, col, what:str='time')->np.ndarray:
+    "Column `col` of `df` as float seconds since 1970: numbers as they are (a warning when they look like milliseconds), dates (datetimes or text) converted"
+    _check_col(df, col, what)
+    v = df[col]
+    if pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v):
+        t = v.to_numpy(dtype=np.float64)
+        inf = pd.Series(np.isinf(t))
+        if inf.any(): raise ValueError(f"{what} column {col!r} has {int(inf.sum())} infinite value(s), first at row {_first_bad(df, inf)!r}")
+        if len(t) and np.abs(t).max() > 1e11: warnings.warn(f"{what} column {col!r} runs to {_py(v.abs().max())}, past the year 5000 as seconds since 1970: if these are milliseconds, divide them by 1000 (times are read as seconds)")
+        return t
+    try: d = _read_times(v)
+    except (ValueError, TypeError, OverflowError): raise ValueError(f"{what} column {col!r} holds neither numbers (seconds since 1970) nor dates, e.g. {_py(v.iloc[0])!r}") from None
+    if d.dt.tz is not None: d = d.dt.tz_convert(None)
+    return (d - pd.Timestamp(0)).dt.total_seconds().to_numpy()
+
 # %% ../nbs/00_data.ipynb #43d3b232
 def check_ratings(
     df:pd.DataFrame, # Ratings frame

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/implicit.html.md"""
 from __future__ import annotations
 from fastai.tabular.all import *
 from .data import *
-from .data import _py
+from .data import _py, _seconds
 from .loaders import *
 from .loaders import _fastai_dl_kwargs
 
@@ -131,7 +131,7 @@ class ImplicitDataLoaders(FastCollabDataLoaders):
         user_name:str=None, item_name:str=None, # Columns (default: the first two)
         rating_name:str=None, # A rating column, only read with `threshold`
         threshold:float=None, # Keep only the rows rated at least this (default: every row is an interaction)
-        time_name:str=None, # A timestamp column to keep with the interactions (`dls.times`), for time-aware models
+        time_name:str=None, # A time column to keep with the interactions (`dls.times`, in seconds), for time-aware models: seconds since 1970, or dates
         valid_pct:float=0.25, seed:int=None, # The default split: `StratifiedSplitter(valid_pct, user_name, seed)`
         splitter:callable=None, # `f(df) -> (train_idxs, valid_idxs)`
         n_neg:int=None, # Negatives per interaction; None: full-softmax batches (the loss sets it, see `ranking_learner`)
@@ -151,11 +151,12 @@ class ImplicitDataLoaders(FastCollabDataLoaders):
         if time_name is not None and time_name not in df.columns: raise KeyError(f"time_name={time_name!r} is not a column; the frame has columns {list(df.columns)}")
         check_ids(df[user_name].values, user_name); check_ids(df[item_name].values, item_name)
         df = df.drop_duplicates([user_name, item_name]).reset_index(drop=True)
+        t = None if time_name is None else _seconds(df, time_name)  # (seconds since 1970, from numbers or dates)
         trn,val = ifnone(splitter, StratifiedSplitter(valid_pct, user_name, ifnone(seed, 42)))(df)
         ones = np.ones(len(df), dtype=np.float32)
         res = cls.from_arrays(df[user_name].values, df[item_name].values, ones, splits=(trn,val), user_name=user_name, item_name=item_name,
                               rating_name='interaction', path=path, bs=bs, val_bs=val_bs, shuffle=shuffle, drop_last=drop_last, device=device, vocab=vocab)
-        res.times = None if time_name is None else [torch.from_numpy(np.asarray(df[time_name].values[np.asarray(o)], dtype=np.float64)) for o in (trn,val)]
+        res.times = None if t is None else [torch.from_numpy(t[np.asarray(o)]) for o in (trn,val)]
         res._sampling = dict(neg=neg, alpha=alpha, exclude_seen=exclude_seen)
         return res.set_sampling(n_neg)
 
