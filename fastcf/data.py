@@ -155,7 +155,8 @@ def _seconds(df, col, what:str='time')->np.ndarray:
         t = v.to_numpy(dtype=np.float64)
         inf = pd.Series(np.isinf(t))
         if inf.any(): raise ValueError(f"{what} column {col!r} has {int(inf.sum())} infinite value(s), first at row {_first_bad(df, inf)!r}")
-        if len(t) and np.abs(t).max() > 1e11: warnings.warn(f"{what} column {col!r} runs to {_py(v.abs().max())}, past the year 5000 as seconds since 1970: if these are milliseconds, divide them by 1000 (times are read as seconds)")
+        top = np.abs(t).max() if len(t) else 0.
+        if top > 1e11: warnings.warn(f"{what} column {col!r} runs to {top:.0f}, past the year 5000 as seconds since 1970: if these are milliseconds, divide them by 1000 (times are read as seconds)")
         return t
     try: d = _read_times(v)
     except (ValueError, TypeError, OverflowError): raise ValueError(f"{what} column {col!r} holds neither numbers (seconds since 1970) nor dates, e.g. {_py(v.iloc[0])!r}") from None
