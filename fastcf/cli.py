@@ -62,7 +62,7 @@ def _parser():
     d.add_argument('--kind', default='ml-100k', choices=list(ML_URLS), help='MovieLens release when no --csv')
     d.add_argument('--data', help='folder of an extracted MovieLens release (default: untar_data)')
     d.add_argument('--threshold', type=float, help='rank recipe: only rows rated at least this are interactions (default: every row)')
-    d.add_argument('--time-col', help="rank recipe: a column of times in seconds since 1970, for the time-aware recipe (default with MovieLens: its timestamps)")
+    d.add_argument('--time-col', help="rank recipe: a column of times, in seconds since 1970 or as dates, for the time-aware recipe (default with MovieLens: its timestamps)")
     d.add_argument('--user-features', help="CSV of user features, a row per user (id: the ratings' user column, else the first), for --recipe hybrid (default with MovieLens 100k: its demographics)")
     d.add_argument('--item-features', help="CSV of item features, a row per item, for --recipe hybrid (default with MovieLens: genres and year)")
     d.add_argument('--categorical', help='comma-separated feature columns of numbers that are codes, to treat as categories (e.g. zip)')
@@ -138,14 +138,12 @@ def _read_titles(a):
     return t.drop_duplicates(idc).set_index(idc)[a.title_col]
 
 def _interaction_cols(a, df, f, time_col=None):
-    "The rank recipe's user, item, rating (only with --threshold) and time (--time-col, else `time_col`) columns of `df` (read from `f`), each checked"
+    "The rank recipe's user, item, rating (only with --threshold) and time (--time-col, else `time_col`; read by the loaders) columns of `df` (read from `f`), each checked"
     cols = [a.user_col or df.columns[0], a.item_col or df.columns[1], a.rating_col or (df.columns[2] if a.threshold is not None and len(df.columns) > 2 else None), a.time_col or time_col]
     for c,flag in zip(cols, ('--user-col','--item-col','--rating-col','--time-col')):
         if c is not None and c not in df.columns: raise KeyError(f"{flag} {c!r} is not a column of {f}; it has {list(df.columns)}")
     if a.threshold is not None and cols[2] is None: raise ValueError("--threshold needs a rating column to compare with: pass --rating-col")
     if cols[2] is not None: check_ratings(df, *cols[:3], duplicates=None)
-    if cols[3] is not None and not pd.api.types.is_numeric_dtype(df[cols[3]]):
-        raise ValueError(f"--time-col {cols[3]!r} must hold numbers (seconds since 1970); it has {df[cols[3]].iloc[0]!r}")
     return cols
 
 def _load_ratings(a):

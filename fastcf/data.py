@@ -158,7 +158,10 @@ def _seconds(df, col, what:str='time')->np.ndarray:
         top = np.abs(t).max() if len(t) else 0.
         if top > 1e11: warnings.warn(f"{what} column {col!r} runs to {top:.0f}, past the year 5000 as seconds since 1970: if these are milliseconds, divide them by 1000 (times are read as seconds)")
         return t
-    try: d = _read_times(v)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', UserWarning)  # (pandas' "could not infer format": the error below says what is wrong)
+            d = _read_times(v)
     except (ValueError, TypeError, OverflowError): raise ValueError(f"{what} column {col!r} holds neither numbers (seconds since 1970) nor dates, e.g. {_py(v.iloc[0])!r}") from None
     if d.dt.tz is not None: d = d.dt.tz_convert(None)
     return (d - pd.Timestamp(0)).dt.total_seconds().to_numpy()

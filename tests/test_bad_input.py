@@ -402,7 +402,7 @@ CLI_CASES = [
     ('time-col, not rank',['train', '--time-col', 'timestamp'],     '--time-col is for the rank recipe'),
     ('rank: threshold without ratings', ['train', '--recipe', 'rank', '--csv', '{d}/items.csv', '--threshold', '4'], '--threshold needs a rating column', '--rating-col'),
     ('rank: time-col missing', ['train', '--recipe', 'rank', '--csv', '{d}/items.csv', '--time-col', 'ts'], "--time-col 'ts' is not a column of items.csv", "'flag'"),
-    ('rank: time-col text', ['train', '--recipe', 'rank', '--time-col', 'title'], "--time-col 'title' must hold numbers"),
+    ('rank: time-col text', ['train', '--recipe', 'rank', '--time-col', 'title'], "time column 'title' holds neither numbers (seconds since 1970) nor dates, e.g. '"),
     ('rank: model elsewhere', ['train', '--model', 'ease'],         '--model ease is not a fast recipe model', '--recipe rank'),
     ('rank_mf elsewhere', ['train', '--recipe', 'hybrid', '--model', 'rank_mf'], '--model rank_mf is not a hybrid recipe model', '--recipe rank'),
     ('rank, not rank',    ['train', '--rank', '8'],                 '--rank is for the rank recipe: add --recipe rank'),

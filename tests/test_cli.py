@@ -96,6 +96,15 @@ def test_rank_recipe_csv(tmp_path):
     r = run('train', '--recipe', 'rank', '--csv', str(tmp_path/'rated.csv'), '--threshold', '4', '--out', str(tmp_path/'t'))
     assert r.returncode == 0, r.stderr[-3000:]
     assert not collab_view(load_collab_learner(tmp_path/'t'/'learner.pkl')).is_known(10**6, 'item')
+    # times as dates in the CSV: the same time-aware model as their seconds (a sitting's clicks minutes apart, sittings days apart)
+    rng = np.random.default_rng(0)
+    secs = df.assign(ts=880_000_000 + df.user*86400*3 + rng.integers(0, 600, len(df)))
+    secs.to_csv(tmp_path/'secs.csv', index=False)
+    secs.assign(ts=pd.to_datetime(secs.ts, unit='s').dt.strftime('%Y-%m-%d %H:%M:%S')).to_csv(tmp_path/'dates.csv', index=False)
+    outs = [run('train', '--recipe', 'rank', '--csv', str(tmp_path/f'{k}.csv'), '--time-col', 'ts', '--out', str(tmp_path/k)) for k in ('secs', 'dates')]
+    assert all(o.returncode == 0 for o in outs), outs[1].stderr[-3000:]
+    table = lambda o: o.stdout.split('Ranking')[1].split('Saved')[0]
+    assert table(outs[0]) == table(outs[1]) and outs[1].stderr == '', (outs[0].stdout, outs[1].stdout, outs[1].stderr)
 
 def test_recommend_unknown_learner(tmp_path):
     r = run('recommend', '--user', '1', '--learner', str(tmp_path/'nope.pkl'))
