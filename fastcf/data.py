@@ -166,6 +166,14 @@ def _seconds(df, col, what:str='time')->np.ndarray:
     if d.dt.tz is not None: d = d.dt.tz_convert(None)
     return (d - pd.Timestamp(0)).dt.total_seconds().to_numpy()
 
+def _as_seconds(v, name:str='time')->float:
+    "One time `v` as seconds since 1970: a number as it is, a date (text, `datetime` or `Timestamp`) converted; else an error naming `name`"
+    if _finite(v): return float(v)
+    try: ts = pd.Timestamp(v)
+    except (ValueError, TypeError): raise ValueError(f"{name}={v!r} is not a time: give a number of seconds since 1970, or a date") from None
+    if ts.tz is not None: ts = ts.tz_convert(None)
+    return (ts - pd.Timestamp(0)).total_seconds()
+
 # %% ../nbs/00_data.ipynb #43d3b232
 def check_ratings(
     df:pd.DataFrame, # Ratings frame
@@ -266,13 +274,13 @@ def FastRandomSplitter(valid_pct=0.2, seed=None):
 def TimeSplitter(valid_pct=0.2, cutoff=None, time_name='timestamp'):
     "Global time split: ratings at or after `cutoff` (default: the time that leaves the latest `valid_pct`) are validation"
     check_fraction('valid_pct', valid_pct)
+    c = None if cutoff is None else _as_seconds(cutoff, 'cutoff')
     def _inner(df):
-        _check_col(df, time_name, 'time')
-        t = df[time_name].values
-        c = np.quantile(t, 1-valid_pct) if cutoff is None else cutoff
-        trn,val = np.flatnonzero(t<c),np.flatnonzero(t>=c)
-        if not (len(trn) and len(val)): raise ValueError(f"cutoff={_py(c)!r} leaves no {'training' if len(val) else 'validation'} rating: the {time_name} values run from "
-                                                         f"{_py(t.min())!r} to {_py(t.max())!r}; give a cutoff between them, in the same unit")
+        t = _seconds(df, time_name)  # (numbers, or dates: compared as seconds since 1970)
+        at = np.quantile(t, 1-valid_pct) if c is None else c
+        trn,val = np.flatnonzero(t<at),np.flatnonzero(t>=at)
+        if not (len(trn) and len(val)): raise ValueError(f"cutoff={_py(ifnone(cutoff, at))!r} leaves no {'training' if len(val) else 'validation'} rating: the {time_name} values run from "
+                                                         f"{_py(df[time_name].min())!r} to {_py(df[time_name].max())!r}; give a cutoff between them (seconds since 1970, or a date)")
         return trn,val
     return _inner
 
@@ -281,8 +289,8 @@ def LastNSplitter(n=1, user_name='user', time_name='timestamp'):
     "Each user's `n` latest ratings are validation (users with `n` ratings or fewer stay in train)"
     check_count('n', n)
     def _inner(df):
-        for c,what in ((user_name,'user'),(time_name,'time')): _check_col(df, c, what)
-        return _per_user_split(df[user_name].values, df[time_name].values, n)
+        _check_col(df, user_name, 'user')
+        return _per_user_split(df[user_name].values, _seconds(df, time_name), n)  # (dates as text sort by time, not as text)
     return _inner
 
 # %% ../nbs/00_data.ipynb #6cc061b7
