@@ -163,16 +163,18 @@ def _seconds(df, col, what:str='time')->np.ndarray:
             warnings.simplefilter('ignore', UserWarning)  # (pandas' "could not infer format": the error below says what is wrong)
             d = _read_times(v)
     except (ValueError, TypeError, OverflowError): raise ValueError(f"{what} column {col!r} holds neither numbers (seconds since 1970) nor dates, e.g. {_py(v.iloc[0])!r}") from None
+    return _date_seconds(d)
+
+def _date_seconds(d:pd.Series)->np.ndarray:
+    "Datetimes `d` (time-zone aware too) as float seconds since 1970"
     if d.dt.tz is not None: d = d.dt.tz_convert(None)
     return (d - pd.Timestamp(0)).dt.total_seconds().to_numpy()
 
 def _as_seconds(v, name:str='time')->float:
     "One time `v` as seconds since 1970: a number as it is, a date (text, `datetime` or `Timestamp`) converted; else an error naming `name`"
     if _finite(v): return float(v)
-    try: ts = pd.Timestamp(v)
-    except (ValueError, TypeError): raise ValueError(f"{name}={v!r} is not a time: give a number of seconds since 1970, or a date") from None
-    if ts.tz is not None: ts = ts.tz_convert(None)
-    return (ts - pd.Timestamp(0)).total_seconds()
+    try: return _date_seconds(_read_times(pd.Series([v])))[0]
+    except (ValueError, TypeError, AttributeError): raise ValueError(f"{name}={v!r} is not a time: give a number of seconds since 1970, or a date") from None
 
 # %% ../nbs/00_data.ipynb #43d3b232
 def check_ratings(
