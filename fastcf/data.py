@@ -142,9 +142,14 @@ def check_positive(name:str, v):
     "`v`, a finite number above 0, or an error naming `name`"
     return check_arg(_finite(v) and v > 0, name, v, "needs a finite number above 0")
 
+def _warn_ms(top:float, what:str):
+    "A warning when times read as seconds run past the year 5000 (`top`: the largest): milliseconds, most likely"
+    if top > 1e11: warnings.warn(f"{what} runs to {top:.0f}, past the year 5000 as seconds since 1970: if these are milliseconds, divide them by 1000 (times are read as seconds)")
+
 def _read_times(v, unit:str='s'):
-    "`v` (a column or one value) as pandas datetimes: numbers are `unit`s since 1970, anything else what `pd.to_datetime` reads"
+    "`v` (a column or one value) as pandas datetimes: numbers are `unit`s since 1970 (a column of seconds that looks like milliseconds warns), anything else what `pd.to_datetime` reads"
     num = pd.api.types.is_numeric_dtype(v) if isinstance(v, pd.Series) else isinstance(v, (int,float,np.number))
+    if num and unit=='s' and isinstance(v, pd.Series) and len(v): _warn_ms(float(v.abs().max()), f"time column {v.name!r}")
     return pd.to_datetime(v, unit=unit if num else None)
 
 def _seconds(df, col, what:str='time')->np.ndarray:
@@ -155,8 +160,7 @@ def _seconds(df, col, what:str='time')->np.ndarray:
         t = v.to_numpy(dtype=np.float64)
         inf = pd.Series(np.isinf(t))
         if inf.any(): raise ValueError(f"{what} column {col!r} has {int(inf.sum())} infinite value(s), first at row {_first_bad(df, inf)!r}")
-        top = np.abs(t).max() if len(t) else 0.
-        if top > 1e11: warnings.warn(f"{what} column {col!r} runs to {top:.0f}, past the year 5000 as seconds since 1970: if these are milliseconds, divide them by 1000 (times are read as seconds)")
+        if len(t): _warn_ms(np.abs(t).max(), f"{what} column {col!r}")
         return t
     try:
         with warnings.catch_warnings():
