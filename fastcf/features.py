@@ -153,8 +153,9 @@ class FeatureTable:
         cats,conts = self.columns
         other = [c for c in df.columns if c not in cats+conts]
         if other: raise KeyError(f"{_few(other)} are not {self.which} features (they are {cats+conts}): rename or drop them, as a feature left out is filled in")
-        flags,means = getattr(self, 'flags', []),getattr(getattr(self.to.procs, 'normalize', None), 'means', {})  # (a table pickled before flags were kept has none)
-        fill = {c: 0 if c in flags else float(means[c]) for c in conts if c not in df.columns and (c in flags or c in means)}  # (without Normalize, a number stays required)
+        norm,flags = getattr(self.to.procs, 'normalize', None),getattr(self, 'flags', [])  # (a table pickled before flags were kept has none)
+        means = self.to.conts.mean() if norm is None else norm.means  # (in raw units: Normalize's, or the unnormalized rows')
+        fill = {c: 0 if c in flags else float(means[c]) for c in conts if c not in df.columns}
         fill.update({c: np.nan for c in cats if c not in df.columns})
         return df.assign(**fill),fill
 
