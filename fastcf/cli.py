@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse, sys, math, codecs, warnings
 from fastai.tabular.all import *
 from .data import *
-from .data import _write_then_rename
+from .data import _write_then_rename, _seconds
 from .loaders import *
 from .view import *
 from .collab import *
@@ -138,7 +138,7 @@ def _read_titles(a):
     return t.drop_duplicates(idc).set_index(idc)[a.title_col]
 
 def _interaction_cols(a, df, f, time_col=None):
-    "The rank recipe's user, item, rating (only with --threshold) and time (--time-col, else `time_col`; read by the loaders) columns of `df` (read from `f`), each checked"
+    "The rank recipe's user, item, rating (only with --threshold) and time (--time-col, else `time_col`; read by `_used`) columns of `df` (read from `f`), each checked"
     cols = [a.user_col or df.columns[0], a.item_col or df.columns[1], a.rating_col or (df.columns[2] if a.threshold is not None and len(df.columns) > 2 else None), a.time_col or time_col]
     for c,flag in zip(cols, ('--user-col','--item-col','--rating-col','--time-col')):
         if c is not None and c not in df.columns: raise KeyError(f"{flag} {c!r} is not a column of {f}; it has {list(df.columns)}")
@@ -153,11 +153,16 @@ def _load_ratings(a):
         if a.no_header: df.columns = [*['user','item','rating'][:len(df.columns)], *[f'col{k}' for k in range(3, len(df.columns))]]
         cols = _interaction_cols(a, df, Path(a.csv).name) if a.recipe=='rank' else rating_cols(df, a.user_col, a.item_col, a.rating_col)
         if a.recipe!='rank': check_ratings(df, *cols, duplicates=None)
-        return df[[c for c in cols if c is not None]],cols,(_read_titles(a) if a.titles else None)
+        return _used(df, cols),cols,(_read_titles(a) if a.titles else None)
     df = load_movielens(a.data, kind=a.kind)
     labels = _read_titles(a) if a.titles else df.drop_duplicates('item').set_index('item')['title']
     cols = _interaction_cols(a, df, a.kind, 'timestamp') if a.recipe=='rank' else ['user','item','rating']
-    return df[[c for c in cols if c is not None]],cols,labels
+    return _used(df, cols),cols,labels
+
+def _used(df, cols):
+    "The columns of `df` that `cols` name, its times (the rank recipe's fourth) read as seconds once, before training: an unreadable one fails first"
+    df = df[[c for c in cols if c is not None]]
+    return df if len(cols) < 4 or cols[3] is None else df.assign(**{cols[3]: _seconds(df, cols[3])})
 
 def _read_features(a, f, id_col, which, cats):
     "Feature CSV `f` as a frame indexed by id (its column `id_col`, else its first), the `cats` columns read as text (a zip 02139 keeps its 0)"

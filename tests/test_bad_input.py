@@ -500,6 +500,12 @@ def test_cli_warnings_are_one_line(tmp_path, fastai_home):
                      'For implicit feedback (who chose what), use ImplicitDataLoaders and ranking_learner (fastcf train: --recipe rank)'], r.stderr
     assert 'UserWarning' not in r.stderr and '.py:' not in r.stderr
 
+def test_cli_time_col_read_before_training(capsys, fastai_home):
+    "An unreadable --time-col is an error before training starts (it came after the 'Training ...' line, from the loaders)"
+    with pytest.raises(SystemExit): run_cli(['train', '--recipe', 'rank', '--time-col', 'title', '--out', 'unused'])
+    res = capsys.readouterr()
+    assert "time column 'title' holds neither numbers (seconds since 1970) nor dates" in res.err and 'Training' not in res.out
+
 def test_cli_out_folder_holds_this_run(capsys, tmp_path, fastai_home):
     "A run into a folder where an earlier one wrote its bias table and plot leaves none of theirs beside its own learner (EASE writes neither)"
     (tmp_path/'u.csv').write_text('user,item,rating\n' + '\n'.join(f'{u},{i},{(u*i)%5+1}' for u in range(1, 40) for i in range(1, 30)))
