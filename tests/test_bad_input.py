@@ -507,11 +507,15 @@ def test_cli_time_col_read_before_training(capsys, fastai_home):
     assert "time column 'title' holds neither numbers (seconds since 1970) nor dates" in res.err and 'Training' not in res.out
 
 def test_cli_out_folder_holds_this_run(capsys, tmp_path, fastai_home):
-    "A run into a folder where an earlier one wrote its bias table and plot leaves none of theirs beside its own learner (EASE writes neither)"
+    "A run into a folder where an earlier one wrote its bias table and plot leaves none of theirs beside its own learner (EASE writes no bias table; one factor, no plot)"
     (tmp_path/'u.csv').write_text('user,item,rating\n' + '\n'.join(f'{u},{i},{(u*i)%5+1}' for u in range(1, 40) for i in range(1, 30)))
-    run_cli(['train', '--csv', str(tmp_path/'u.csv'), '--epochs', '1', '--out', str(tmp_path/'o')])
-    assert {p.name for p in (tmp_path/'o').iterdir()} == {'learner.pkl', 'biases.csv', 'pca.png'}
+    o = tmp_path/'o'
+    run_cli(['train', '--csv', str(tmp_path/'u.csv'), '--epochs', '1', '--out', str(o)])
+    assert {p.name for p in o.iterdir()} == {'learner.pkl', 'biases.csv', 'pca.png'}
     capsys.readouterr()
-    run_cli(['train', '--csv', str(tmp_path/'u.csv'), '--recipe', 'rank', '--out', str(tmp_path/'o')])
-    assert {p.name for p in (tmp_path/'o').iterdir()} == {'learner.pkl'}, list((tmp_path/'o').iterdir())
-    assert f"Saved {tmp_path/'o'/'learner.pkl'}\n" in capsys.readouterr().out
+    run_cli(['train', '--csv', str(tmp_path/'u.csv'), '--recipe', 'rank', '--out', str(o)])
+    assert {p.name for p in o.iterdir()} == {'learner.pkl', 'pca.png'}, list(o.iterdir())
+    assert f"Saved {o/'learner.pkl'}, {o/'pca.png'}\n" in capsys.readouterr().out
+    run_cli(['train', '--csv', str(tmp_path/'u.csv'), '--epochs', '1', '--n-factors', '1', '--out', str(o)])
+    assert {p.name for p in o.iterdir()} == {'learner.pkl', 'biases.csv'}, list(o.iterdir())
+    assert f"Saved {o/'learner.pkl'}, {o/'biases.csv'}\n" in capsys.readouterr().out

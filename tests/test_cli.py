@@ -52,11 +52,11 @@ def test_similar(trained):
     assert users.returncode == 0 and ids(users) == list(interp.similar_users(1, 4).user), users.stdout + users.stderr
 
 def test_rank_recipe(tmp_path, ml100k):
-    "`--recipe rank` on MovieLens: the validation metrics it prints are `fast_ranker`'s own; a known user's list and a new user's from a one-column item file are the learner's"
+    "`--recipe rank` on MovieLens: the validation metrics it prints are `fast_ranker`'s own; a known user's list and a new user's from a one-column item file are the learner's; similar items by EASE's rows, no similar users"
     from fastcf.all import fast_ranker, load_collab_learner
     r = run('train', '--recipe', 'rank', '--out', str(tmp_path/'r'))
     assert r.returncode == 0, r.stderr[-3000:]
-    assert {p.name for p in (tmp_path/'r').iterdir()} == {'learner.pkl'}
+    assert {p.name for p in (tmp_path/'r').iterdir()} == {'learner.pkl', 'pca.png'}  # (EASE's item vectors: its rows of weights)
     lines = r.stdout.splitlines()
     k = lines.index('Ranking the validation interactions:')
     printed = dict(zip(lines[k+1].split(), map(float, lines[k+2].split())))
@@ -71,6 +71,10 @@ def test_rank_recipe(tmp_path, ml100k):
     assert new.returncode == 0 and new.stdout.count('fold-in') == 5, new.stdout + new.stderr
     learn = load_collab_learner(l)
     assert top(new) == list(learn.recommend('new', n=5, ratings=pd.DataFrame({'item': [50, 181, 172]})).item) and not {50, 181, 172} & set(top(new))
+    sim = run('similar', '--item', 'Star Wars (1977)', '--n', '10', '--learner', l)  # (by the cosine of EASE's rows of weights)
+    assert sim.returncode == 0 and 'Return of the Jedi (1983)' in sim.stdout, sim.stdout + sim.stderr
+    users = run('similar', '--user', '1', '--learner', l)
+    assert users.returncode == 2 and 'EASE has no user factors' in users.stderr and '--model rank_mf' in users.stderr, users.stderr
 
 def test_rank_recipe_mf(tmp_path, ml100k):
     "`--recipe rank --model rank_mf`: a RankMF trained by fit_one_cycle; it has factors, so a PCA plot and similar items, but no bias table"
