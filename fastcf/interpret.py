@@ -143,6 +143,8 @@ def similar_users(self:CollabInterpretation, user, n:int=10)->pd.DataFrame:
 @patch
 def predictions(self:CollabInterpretation, ds_idx:int=1):
     "Predicted scores and true ratings of the validation (or `ds_idx`) set"
+    if self.view.implicit: raise ValueError("the loaders hold interactions (each target is 1), not ratings, so there are no ratings to set predictions against: "
+                                            "judge a ranking learner by its ranking metrics (learn.validate(), learn.recorder.plot_metrics())")
     return _scores(self.learn, self.model, self.view.codes(ds_idx)),self.view.ratings(ds_idx)
 
 @patch

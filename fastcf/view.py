@@ -10,6 +10,7 @@ from fastai.tabular.all import *
 from .data import _py
 from .loaders import *
 from .large import RowRange
+from .implicit import ImplicitDataLoaders
 
 # %% auto #0
 __all__ = ['CollabView', 'collab_view']
@@ -77,6 +78,10 @@ class CollabView:
         return r
     @property
     def has_data(self): return sum(len(dl.dataset) for dl in self.dls.loaders[:2]) > 0
+    @property
+    def implicit(self)->bool:
+        "Whether the loaders hold interactions (`ImplicitDataLoaders`: each target is 1 or a weight), not ratings"
+        return isinstance(self.dls, ImplicitDataLoaders)
     def rating_range(self)->tuple:
         "Lowest and highest training rating (from a chunked folder's `meta.json`, or as kept by an export, without reading the ratings)"
         kept = getattr(self.dls, '_rating_range', None)
