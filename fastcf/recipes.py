@@ -30,8 +30,25 @@ def margin_y_range(r, margin:float=FAST_RECIPE['y_margin']):
     w = margin*max(hi-lo, 1.)
     return (lo-w, hi+w)
 
+def _with_bs(dls:DataLoaders, bs:int, val_bs:int=None):
+    "`dls` whose training loader takes batches of `bs` (and the validation loader `val_bs`, if given): the same datasets"
+    if (bs is None or dls.train.bs==bs) and (val_bs is None or dls.valid.bs==val_bs): return dls
+    res = copy(dls)
+    res.loaders = [dls.train if bs is None else dls.train.new(bs=bs), dls.valid if val_bs is None else dls.valid.new(bs=val_bs)] + list(dls.loaders[2:])
+    return res
+
+def _recipe_dls(ratings, bs:int, val_bs:int, kwargs:dict)->DataLoaders:
+    "`ratings` loaded by `FastCollabDataLoaders.from_df(**kwargs)` with the fast recipe's batch sizes, or collab loaders re-batched to `bs`"
+    if not isinstance(ratings, DataLoaders):
+        return FastCollabDataLoaders.from_df(ratings, bs=bs, val_bs=ifnone(val_bs, max(bs, FAST_RECIPE['val_bs'])), **kwargs)
+    if kwargs: raise TypeError(f"{', '.join(kwargs)}: arguments of FastCollabDataLoaders.from_df, for a frame of ratings; these loaders are built already (pass the frame instead, or leave them out)")
+    collab_view(ratings)  # (loaders that are not collab loaders: a clear error here)
+    return _with_bs(ratings, bs, val_bs)
+
 @delegates(FastCollabDataLoaders.from_df, but=['bs', 'val_bs'])
-def fast_learner(ratings:pd.DataFrame, bs:int=FAST_RECIPE['bs'], n_factors:int=FAST_RECIPE['n_factors'],
+def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the collab loaders you have (fastai's `CollabDataLoaders`, fastcf's, chunked)
+                 bs:int=FAST_RECIPE['bs'], # Training batch size: loaders passed in are re-batched to it
+                 n_factors:int=FAST_RECIPE['n_factors'],
                  l2:float=FAST_RECIPE['l2'], # Per-rating L2 penalty of the factors (`L2Reg(l2, 'used')`)
                  bias_l2:float=FAST_RECIPE['bias_l2'], # Per-rating L2 penalty of the biases
                  implicit_l2:float=FAST_RECIPE['implicit_l2'], # L2 penalty of the whole implicit table (`SVDpp`)
@@ -39,10 +56,10 @@ def fast_learner(ratings:pd.DataFrame, bs:int=FAST_RECIPE['bs'], n_factors:int=F
                  sqr_mom:float=FAST_RECIPE['sqr_mom'], # `LazyAdam`'s decay of the squared gradients' average
                  model:str=FAST_RECIPE['model'], # A `collab_learner` model that takes `sparse`: 'svdpp', 'dot_bias', 'dot', ...
                  sparse:bool=None, # Sparse embedding gradients (default: when the user and item tables hold over `SPARSE_ABOVE` weights)
-                 val_bs:int=None, # Validation batch size (default: `bs`, at least the recipe's `val_bs`)
+                 val_bs:int=None, # Validation batch size (default: `bs`, at least the recipe's `val_bs`; loaders passed in: their own)
                  cbs=None, **kwargs):
     "A `CollabLearner` set up with the fast recipe: SVD++, `LazyAdam`, per-rating L2, large batches"
-    dls = FastCollabDataLoaders.from_df(ratings, bs=bs, val_bs=ifnone(val_bs, max(bs, FAST_RECIPE['val_bs'])), **kwargs)
+    dls = _recipe_dls(ratings, bs, val_bs, kwargs)
     y_range = ifnone(y_range, margin_y_range(collab_view(dls).rating_range()))
     sparse = ifnone(sparse, sum(len(dls.classes[n]) for n in dls.cat_names)*n_factors > SPARSE_ABOVE)
     l2reg = L2Reg(l2, 'used', bias_wd=bias_l2, other_wd=implicit_l2)
@@ -59,13 +76,6 @@ def fit_fast(self:Learner, epochs:int=None, lr:float=None, **kwargs):
 
 # %% ../nbs/13_recipes.ipynb #4236ae9a
 AUTOREC_RECIPE = dict(n_hidden=500, l2=5e-4, bs=1024, epochs=10, lr=1e-2)
-
-def _with_bs(dls:DataLoaders, bs:int):
-    "`dls` whose training loader takes batches of `bs` (the same datasets and validation loader)"
-    if bs is None or dls.train.bs==bs: return dls
-    res = copy(dls)
-    res.loaders = [dls.train.new(bs=bs)] + list(dls.loaders[1:])
-    return res
 
 @delegates(collab_learner, but=['n_factors', 'model'])
 def autorec_learner(dls:DataLoaders, n_hidden:int=AUTOREC_RECIPE['n_hidden'],
