@@ -79,7 +79,7 @@ def _check_liked(r, threshold):
     liked = r >= threshold
     if len(r) and (liked.all() or not liked.any()):
         raise ValueError(f"threshold={threshold} makes every training rating {'liked' if liked.all() else 'not liked'} (they run from {r.min().item():g} to {r.max().item():g}): "
-                         "choose a threshold inside that range")
+                         f"choose a threshold inside that range{' (ratings that are already liked 1 / not liked 0: threshold=1)' if set(r.unique().tolist()) <= {0., 1.} else ''}")
 
 @delegates(Learner.__init__)
 def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, layers:list=None, config:dict=None,

@@ -195,9 +195,9 @@ def check_ratings(
     for col in (user_name,item_name):
         if col is not None: check_ids(df[col].values, col)
     r = df[rating_name]
-    if not pd.api.types.is_numeric_dtype(r) or pd.api.types.is_bool_dtype(r):
+    if not pd.api.types.is_numeric_dtype(r):  # (booleans are numbers here: ratings of 1 and 0, as fastai reads them)
         bad = pd.to_numeric(r, errors='coerce').isna()
-        if not bad.any(): bad = pd.Series(True, index=r.index)
+        if not bad.any(): bad = pd.Series(True, index=r.index)  # (numbers written as text)
         i = _first_bad(df, bad)
         comma = isinstance(r[i], str) and re.fullmatch(r'\s*-?\d+,\d+\s*', r[i])  # (a decimal comma, as some locales write 3.5)
         tip = "; that is a decimal comma: write the file with decimal points (or read it with pd.read_csv(..., decimal=','))" if comma else ''

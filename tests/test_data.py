@@ -33,12 +33,16 @@ def tiny(): return pd.DataFrame({'u':['a','a','b','c'], 'i':['x','y','x','z'], '
     (lambda d: d.drop(columns='i'), KeyError, "item column 'i' not found"),
     (lambda d: d.assign(r=[5, np.nan, 1, 3]), ValueError, "rating column 'r' has 1 missing"),
     (lambda d: d.assign(r=['5', '4', 'x', '3']), ValueError, "value 'x' at row 2"),
-    (lambda d: d.assign(r=[True, False, True, True]), ValueError, "must be numeric"),
     (lambda d: d.assign(u=['a', None, 'b', 'c']), ValueError, "user column 'u' has 1 missing"),
     (lambda d: d.assign(i=['x', 'y', np.nan, 'z']), ValueError, "item column 'i' has 1 missing"),
 ])
 def test_bad_input(tiny, change, exc, msg):
     with pytest.raises(exc, match=msg): FastCollabDataLoaders.from_df(change(tiny), user_name='u', item_name='i', rating_name='r')
+
+def test_boolean_ratings(tiny):
+    "Ratings given as booleans (liked or not) are ratings of 1 and 0, as fastai reads them: not an error"
+    dls = FastCollabDataLoaders.from_df(tiny.assign(r=[True, False, True, True]), user_name='u', item_name='i', rating_name='r', valid_pct=0, bs=2)
+    assert sorted(dls.train_ds.y.view(-1).tolist()) == [0., 1., 1., 1.]
 
 def test_duplicates(tiny):
     d = pd.concat([tiny, tiny.iloc[[0]].assign(r=2.)], ignore_index=True)
