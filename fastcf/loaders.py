@@ -176,6 +176,10 @@ def _fastai_dl_kwargs(kwargs, bs, shuffle):
                            f"arguments (those about workers are accepted and unused: batches are slices of tensors)")
     return bs,(shuffle if st is None else st)
 
+def _built_already(kwargs:dict, maker:str):
+    "An error naming the arguments of `maker` (for a frame) in `kwargs`, given with loaders that are built already"
+    if kwargs: raise TypeError(f"{', '.join(kwargs)}: argument(s) of {maker}, for a frame; these loaders are built already (pass the frame instead, or leave them out)")
+
 def _all_rows(vocab, a):
     "Whether the vocabulary of ids `a` comes from all rows: `vocab='all'`, or `'fastai'` for ids that fastai's `df_shrink` makes categorical (not numbers)"
     return vocab=='all' or (vocab=='fastai' and a.dtype.kind not in 'iufb')

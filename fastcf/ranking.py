@@ -9,7 +9,7 @@ from __future__ import annotations
 import math, warnings
 from fastai.tabular.all import *
 from .data import check_count, check_positive, check_arg, check_fraction
-from .loaders import csr_of
+from .loaders import csr_of, _built_already
 from .implicit import *
 from .view import *
 from .registry import *
@@ -314,16 +314,20 @@ def synthetic_interactions(n_users:int=500, n_items:int=300, n_factors:int=4, pe
 RANK_RECIPE = dict(model='ease', lam=400., tau=60., beta=2., rank=24, low_pass=0.15)
 
 @delegates(ImplicitDataLoaders.from_df, but=['time_name'])
-def fast_ranker(df:pd.DataFrame, # Interactions: user, item, and a timestamp column if `time_name` is in it
-                time_name:str='timestamp', # The time column: 'timestamp' is used when the frame has it, another name must be a column; no time kernel without one
+def fast_ranker(df:pd.DataFrame|ImplicitDataLoaders, # Interactions: user, item, and a timestamp column if `time_name` is in it; or loaders built already
+                time_name:str='timestamp', # The time column: 'timestamp' is used when the frame has it, another name must be a column; no time kernel without one (loaders: theirs, if built with one)
                 lam:float=RANK_RECIPE['lam'], tau:float=RANK_RECIPE['tau'], beta:float=RANK_RECIPE['beta'],
                 rank:int=RANK_RECIPE['rank'], # The low-pass filter's rank; None for none
                 low_pass:float=RANK_RECIPE['low_pass'],
                 drop:float=0., # EDLAE's dropout (see `ease_weights`): near 1 for users who will bring only a few items
                 k:int=10, **kwargs):
     "A ranking learner with fastcf's ranking recipe (time-aware EASE plus a low-pass filter), ready to use: no training loop to run"
-    timed = time_name is not None and (time_name!='timestamp' or time_name in getattr(df, 'columns', []))  # (a name given and missing: the loaders say so)
-    dls = ImplicitDataLoaders.from_df(df, time_name=time_name if timed else None, **{'drop_last': False, **kwargs})  # (no training batches: any data size)
+    if isinstance(df, DataLoaders):
+        _built_already(kwargs, 'ImplicitDataLoaders.from_df')
+        dls,timed = df,getattr(df, 'times', None) is not None
+    else:
+        timed = time_name is not None and (time_name!='timestamp' or time_name in getattr(df, 'columns', []))  # (a name given and missing: the loaders say so)
+        dls = ImplicitDataLoaders.from_df(df, time_name=time_name if timed else None, **{'drop_last': False, **kwargs})  # (no training batches: any data size)
     learn = ranking_learner(dls, model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, drop=drop, k=k)
     learn.recipe = dict(model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, drop=drop)
     return learn

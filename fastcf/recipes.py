@@ -12,6 +12,7 @@ from .view import *
 from .learner import *
 from .collab import *
 from .collab import _lo_hi
+from .loaders import _built_already
 from .callbacks import L2Reg
 from .optim import LazyAdam
 
@@ -41,7 +42,7 @@ def _recipe_dls(ratings, bs:int, val_bs:int, kwargs:dict)->DataLoaders:
     "`ratings` loaded by `FastCollabDataLoaders.from_df(**kwargs)` with the fast recipe's batch sizes, or collab loaders re-batched to `bs`"
     if not isinstance(ratings, DataLoaders):
         return FastCollabDataLoaders.from_df(ratings, bs=bs, val_bs=ifnone(val_bs, max(bs, FAST_RECIPE['val_bs'])), **kwargs)
-    if kwargs: raise TypeError(f"{', '.join(kwargs)}: arguments of FastCollabDataLoaders.from_df, for a frame of ratings; these loaders are built already (pass the frame instead, or leave them out)")
+    _built_already(kwargs, 'FastCollabDataLoaders.from_df')
     collab_view(ratings)  # (loaders that are not collab loaders: a clear error here)
     return _with_bs(ratings, bs, val_bs)
 
