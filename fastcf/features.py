@@ -66,8 +66,10 @@ class FeatureTable:
                  vocab, # The collab vocabulary (`CategoryMap`, `'#na#'` first) whose codes the rows follow, e.g. `dls.classes['item']`
                  which:str='item', # 'user' or 'item', for messages
                  cat_names:list=None, cont_names:list=None, # Default: text, category and bool columns are categorical, numbers continuous
-                 procs:list=(Categorify, FillMissing, Normalize)):
+                 procs:list=(Categorify, FillMissing, Normalize),
+                 id_name:str=None): # A column of raw ids, used as the index when the frame has it (the ratings' id column: `hybrid_learner` passes its name)
         if not isinstance(df, pd.DataFrame): raise TypeError(f"{which} features must be a pandas DataFrame indexed by {which} id, got {type(df).__name__}")
+        if id_name is not None and id_name in df.columns: df = df.set_index(id_name)
         if df.index.has_duplicates: raise ValueError(f"{which} features have several rows for {which} id(s) {_few(df.index[df.index.duplicated()].unique())}: keep one row per id")
         cat_names,cont_names = self._names(df, cat_names, cont_names, which)
         ids = list(vocab)[1:]

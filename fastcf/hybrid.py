@@ -158,11 +158,11 @@ def time_features(df:pd.DataFrame, time_name:str='timestamp', parts:tuple=('week
 _HYBRIDS = ('mf','tabular')
 
 def _table(frame, view, which, cat_names, cont_names):
-    return None if frame is None else FeatureTable(frame, view.vocab(which), which, cat_names, cont_names)
+    return None if frame is None else FeatureTable(frame, view.vocab(which), which, cat_names, cont_names, id_name=view.name(which))
 
 @delegates(collab_learner, but=['model','use_nn','emb_szs','config'])
 def hybrid_learner(dls,
-                   users:pd.DataFrame=None, items:pd.DataFrame=None, # Feature frames indexed by raw user and item id
+                   users:pd.DataFrame=None, items:pd.DataFrame=None, # Feature frames indexed by raw user and item id, or with the ids in the ratings' user and item columns
                    model:str='mf', # 'mf' (`HybridMF`) or 'tabular' (`HybridTabular`)
                    n_factors:int=50, layers:list=None, # `HybridMF`'s factors; `HybridTabular`'s layers
                    user_cats:list=None, user_conts:list=None, item_cats:list=None, item_conts:list=None, # Feature columns (default: by dtype)
