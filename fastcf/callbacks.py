@@ -11,7 +11,7 @@ from .registry import *
 from .view import *
 from .inference import _score_codes
 from .loaders import csr_of, csr_mask
-from .data import check_count, check_arg, _finite
+from .data import check_count, check_arg, check_threshold, _finite
 
 # %% auto #0
 __all__ = ['L2Reg', 'EmbeddingStats', 'check_k', 'rank_metrics', 'evaluate_ranking', 'RankingMetric', 'ranking_metrics']
@@ -149,7 +149,7 @@ def evaluate_ranking(learn, k:int=10, threshold:float|None=4., chunk:int=2**20, 
     "Mean precision@k, recall@k, NDCG@k, hit rate@k, MAP@k over validation users with a held-out rating >= `threshold` (any if None), and coverage@k"
     view = collab_view(learn)
     nu,ni = view.n_users,view.n_items
-    check_k(k, ni-1)
+    check_k(k, ni-1); check_threshold(threshold, none=True)
     vx = view.codes(1)
     seen,rel = view.train_rated(),csr_of(vx if threshold is None else vx[view.ratings(1)>=threshold], nu)
     users = torch.nonzero(rel[0][1:]-rel[0][:-1]).view(-1)
@@ -189,5 +189,6 @@ def ranking_metrics(k:int=10, threshold:float|None=4., chunk:int=2**20, keys=('p
     "The ranking metrics `keys` (any of precision, recall, ndcg, hit_rate, map, coverage) at `k` as fastai metrics (pass them in `metrics=`)"
     bad = [o for o in keys if o not in _RANK_KEYS]
     if bad: raise ValueError(f"unknown ranking metric(s) {bad}: choose from {_RANK_KEYS}")
+    check_threshold(threshold, none=True)  # (here, not at the first validation)
     st = _RankingState(k, threshold, chunk)
     return [RankingMetric(key, st) for key in keys]

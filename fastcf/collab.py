@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from fastai.tabular.all import *
 from fastai.collab import EmbeddingNN
-from .data import check_count, check_arg
+from .data import check_count, check_arg, check_threshold
 from .loaders import *
 from .view import *
 from .registry import *
@@ -102,11 +102,11 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
     rng = view.rating_range() if built and model!='liked' else None  # (the liked model's threshold check says more)
     if rng is not None: _check_varied(rng)
     if model=='classes':
-        values = rating_values(view.ratings(0), max_classes)
+        values = rating_values(view.ratings(0), check_count('max_classes', max_classes))
         model = CollabClasses(view.n_users, view.n_items, n_factors, n_classes=len(values), sparse=sparse)
         loss_func,metrics = ifnone(loss_func, RatingClassLoss(values)),[ClassAccuracy(values), ExpectedRMSE(values)]
     elif model=='liked':
-        _check_liked(view.ratings(0), threshold)
+        _check_liked(view.ratings(0), check_threshold(threshold))
         loss_func,metrics = ifnone(loss_func, LikedLoss(threshold)),[partial(liked_accuracy, threshold=threshold)]
     elif built: _check_y_range(y_range, rng)
     if not isinstance(model, nn.Module): model = _make_model(model, view, n_factors, emb_szs, layers, config, y_range, sparse)

@@ -11,9 +11,9 @@ from fastai.tabular.all import *
 
 # %% auto #0
 __all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'check_ids', 'check_arg',
-           'check_fraction', 'check_count', 'BatchSizeError', 'check_positive', 'check_ratings', 'read_csv_ratings',
-           'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'StratifiedSplitter',
-           'read_ratings', 'synthetic_ratings']
+           'check_fraction', 'check_count', 'check_threshold', 'BatchSizeError', 'check_positive', 'check_ratings',
+           'read_csv_ratings', 'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter',
+           'StratifiedSplitter', 'read_ratings', 'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #06a7e924
 URL_ML_LATEST_SMALL = 'https://files.grouplens.org/datasets/movielens/ml-latest-small.zip'
@@ -116,6 +116,10 @@ def check_fraction(name:str, v, hi_open=True):
 def check_count(name:str, v, lo:int=1):
     "`v`, an integer of at least `lo`, or an error naming `name`"
     return check_arg(isinstance(v, (int,np.integer)) and not isinstance(v, bool) and v >= lo, name, v, f"needs an integer of at least {lo}")
+def check_threshold(v, none:bool=False):
+    "`v`, a rating threshold (a finite number, True for a column of booleans, or None where `none`), or an error naming it"
+    return check_arg((none and v is None) or isinstance(v, bool) or _finite(v), 'threshold', v,
+                     f"needs a number: the rating at or above which a row counts (True for a column of booleans){', or None for every row' if none else ''}")
 
 class BatchSizeError(ValueError):
     "`bs` is more than the `n` training rows, so an epoch would have no full batch (the command line then lowers its recipe's own)"

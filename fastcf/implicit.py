@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/implicit.html.md"""
 from __future__ import annotations
 from fastai.tabular.all import *
 from .data import *
-from .data import _py, _seconds, _finite
+from .data import _py, _seconds
 from .loaders import *
 from .loaders import _fastai_dl_kwargs
 
@@ -114,7 +114,7 @@ def implicit_frame(df:pd.DataFrame, user_name:str, item_name:str, rating_name:st
     for n,v in (('user_name',user_name),('item_name',item_name)):
         if v not in df.columns: raise KeyError(f"{n}={v!r} is not a column; the frame has columns {list(df.columns)}")
     if threshold is None: return df
-    check_arg(isinstance(threshold, bool) or _finite(threshold), 'threshold', threshold, "needs a number: the rating at or above which a row is an interaction (True for a column of booleans)")
+    check_threshold(threshold)
     if rating_name is None: raise ValueError(f"threshold={threshold} needs rating_name, the column to compare with it")
     if rating_name not in df.columns: raise KeyError(f"rating_name={rating_name!r} is not a column; the frame has columns {list(df.columns)}")
     keep = df[rating_name].values >= threshold
