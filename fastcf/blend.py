@@ -21,9 +21,11 @@ class Blend(Module):
     "Weighted average of the predictions of rating models that share their users and items"
     def __init__(self, models:list, weights:list=None):
         if not len(models): raise ValueError("Blend needs at least one model")
-        w = tensor(ifnone(weights, [1.]*len(models))).float()
+        w = list(ifnone(weights, [1.]*len(models)))
         if len(w)!=len(models): raise ValueError(f"{len(w)} weights for {len(models)} models")
-        if not (torch.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+        nums = all(isinstance(o, (int,float,np.number,Tensor)) and not isinstance(o, bool) for o in w)  # (not text, None or True)
+        w = tensor(w).float() if nums else None
+        if w is None or not (torch.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
             raise ValueError(f"weights={[_py(o) for o in weights]}: need finite numbers of at least 0, not all 0 (each model's share of the average)")
         self.models = nn.ModuleList(models)
         self.register_buffer('weights', w/w.sum())

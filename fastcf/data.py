@@ -152,6 +152,7 @@ def _warn_ms(top:float, what:str):
 
 def _read_times(v, unit:str='s'):
     "`v` (a column or one value) as pandas datetimes: numbers are `unit`s since 1970 (a column of seconds that looks like milliseconds warns), anything else what `pd.to_datetime` reads"
+    check_arg(unit in ('s','ms','us','ns'), 'unit', unit, "needs 's', 'ms', 'us' or 'ns': the unit of times given as numbers since 1970")
     num = pd.api.types.is_numeric_dtype(v) if isinstance(v, pd.Series) else isinstance(v, (int,float,np.number))
     if num and unit=='s' and isinstance(v, pd.Series) and len(v): _warn_ms(float(v.abs().max()), f"time column {v.name!r}")
     return pd.to_datetime(v, unit=unit if num else None)

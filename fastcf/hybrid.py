@@ -15,7 +15,7 @@ from .features import FeatureTable
 from .implicit import ImplicitDataLoaders
 from .ranking import ranking_learner
 from .blend import Blend
-from .data import _read_times, check_count, check_positive, _one_row
+from .data import _read_times, check_count, check_positive, check_fraction, _one_row
 from .inference import _check_pull
 from .interpret import CollabInterpretation
 from torch.func import functional_call
@@ -55,6 +55,7 @@ class HybridMF(CollabModel):
                  y_range:tuple=(0,5.5), # `None` for ranking scores
                  id_drop:float=0.1, # Share of ids replaced by the unseen id (code 0) in training
                  sparse:bool=False):
+        check_fraction('id_drop', id_drop, hi_open=False)
         self.user_factors,self.item_factors = _emb(n_users, n_factors, sparse),_emb(n_items, n_factors, sparse)
         self.user_bias,self.item_bias = _emb(n_users, 1, sparse),_emb(n_items, 1, sparse)
         self.user_feats,self.item_feats = [None if t is None else FeatureEmbedding(t, n_factors+1) for t in (users,items)]
@@ -99,6 +100,7 @@ class HybridTabular(CollabModel):
                  layers:list=None, y_range:tuple=(0,5.5), id_drop:float=0.1,
                  context:dict=None, # `{name: n_categories}` of the context codes after (user, item) in a batch (`from_df`'s `context_names`)
                  **kwargs): # `TabularModel`'s `ps`, `embed_p`, ...
+        check_fraction('id_drop', id_drop, hi_open=False)
         self.tables,self.context = {'user': users, 'item': items},dict(ifnone(context, {}))
         for w,t in self.tables.items():
             self.register_buffer(f'{w}_cats', t.cats if t else torch.zeros(max(n_users,n_items), 0, dtype=torch.long))

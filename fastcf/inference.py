@@ -313,5 +313,6 @@ class Trending:
 
     def lift(self, at, weight:float=1.)->pd.Series:
         "`weight` times the log of each item's share of the window before `at` (smoothed by `prior`) over its share of all: a `boost` for `recommend`"
+        check_arg(_finite(weight), 'weight', weight, "needs a finite number (0: no boost)")
         c,p = self.counts(at),self.all/self.all.sum()
         return weight*np.log((c + self.prior*p)/(c.sum() + self.prior)/p)
