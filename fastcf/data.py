@@ -411,6 +411,8 @@ def synthetic_ratings(
     select:float=0., # Self-selection: a drawn pair is kept with probability sigmoid(select * planted affinity)
 ):
     "Ratings from a known low-rank model: returns `(df, truth)` with the planted factors, biases and noise"
+    for n,v in dict(n_users=n_users, n_items=n_items, n_ratings=n_ratings, n_factors=n_factors).items(): check_count(n, v)
+    for n,v in dict(noise=noise, bias_std=bias_std).items(): check_arg(_finite(v) and v >= 0, n, v, "needs a finite standard deviation of at least 0")
     rng = np.random.default_rng(seed)
     m = n_ratings if select==0 else min(3*n_ratings, int(0.5*n_users*n_items))
     users,items = _sample_pairs(n_users, n_items, m, _zipf_probs(n_users, user_alpha, rng), _zipf_probs(n_items, alpha, rng), rng)

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/ranking.html.md"""
 from __future__ import annotations
 import math, warnings
 from fastai.tabular.all import *
-from .data import check_count, check_positive, check_arg, check_fraction
+from .data import check_count, check_positive, check_arg, check_fraction, _finite
 from .loaders import csr_of, _built_already
 from .implicit import *
 from .view import *
@@ -101,7 +101,7 @@ def interaction_gram(x:Tensor, n_items:int)->Tensor:
 def time_gram(x:Tensor, t:Tensor, n_items:int, tau:float,
               beta:float=1., plain:float=0.)->Tensor: # `time_gram(..., beta, plain=1)` is `X^T X + beta*time_gram(...)` in one pass
     "Sum over users of `plain + beta*exp(-|t_a - t_b|/tau)` for each pair of items `(a, b)` a user interacted with at times `t_a`, `t_b`"
-    check_positive('tau', tau)
+    check_positive('tau', tau); check_arg(_finite(beta) and beta >= 0, 'beta', beta, "needs a finite number of at least 0: the time kernel's weight")
     x,t = x.long(),torch.as_tensor(t, dtype=torch.float64)
     if len(t)!=len(x): raise ValueError(f"{len(t)} timestamps for {len(x)} interactions")
     order = torch.argsort(x[:,0], stable=True)
@@ -145,7 +145,7 @@ def low_pass_filter(x:Tensor, # (user, item) codes of the training interactions
                     n_items:int, rank:int, alpha:float=0.25)->tuple:
     "GF-CF's ideal low-pass filter `D^-alpha V V^T D^alpha` as two factors `(A, C)`, `V` the top `rank` right singular vectors of `D_U^-1/2 X D_I^-alpha`"
     import scipy.sparse as sp
-    check_count('rank', rank)
+    check_count('rank', rank); check_arg(_finite(alpha), 'alpha', alpha, "needs a finite number: the exponent of the items' counts")
     x = x.long().unique(dim=0)
     n_users = int(x[:,0].max())+1 if len(x) else 1
     if rank >= min(n_users, n_items): raise RankError(rank, n_users, n_items)
@@ -193,6 +193,7 @@ class EASE(CollabModel):
         x = torch.stack([torch.repeat_interleave(torch.arange(len(indptr)-1), indptr[1:]-indptr[:-1]), items.long()], 1)
         B = ease_weights(gram if gram is not None else interaction_gram(x, n_items), lam, drop)
         if rank is not None:
+            check_arg(_finite(low_pass) and low_pass >= 0, 'low_pass', low_pass, "needs a finite number of at least 0: the low-pass filter's weight")
             A,C = low_pass_filter(x, n_items, rank, alpha)
             B.div_(top_scale(rated, B)).addmm_(A, C, alpha=low_pass/top_scale(rated, A, C))
         self.register_buffer('B', B)
@@ -304,6 +305,9 @@ def ranking_learner(dls:ImplicitDataLoaders,
 # %% ../nbs/20_ranking.ipynb #998a011f
 def synthetic_interactions(n_users:int=500, n_items:int=300, n_factors:int=4, per_user:int=30, temp:float=0.5, seed:int=0)->pd.DataFrame:
     "Interactions drawn from a planted exposure model: each user takes up `per_user` items, item `i` with probability softmax(u.v_i/temp) (and a popularity bias)"
+    for n,v in dict(n_users=n_users, n_items=n_items, n_factors=n_factors, per_user=per_user).items(): check_count(n, v)
+    check_positive('temp', temp)
+    if per_user > n_items: raise ValueError(f"per_user={per_user} is more than the {n_items} items: each user takes up distinct items")
     g = torch.Generator().manual_seed(seed)
     U,V = torch.randn(n_users, n_factors, generator=g),torch.randn(n_items, n_factors, generator=g)
     logits = (U@V.t() + torch.randn(n_items, generator=g))/temp
