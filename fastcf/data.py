@@ -398,6 +398,11 @@ def _affinity(uf, itf, users, items, chunk=1<<20):
     return out
 
 # %% ../nbs/00_data.ipynb #e119dc24
+def _check_planted(noise:float, bias_std:float, **counts):
+    "Clear errors for a planted model's `counts` (integers of at least 1) and spreads (at least 0)"
+    for n,v in counts.items(): check_count(n, v)
+    for n,v in dict(noise=noise, bias_std=bias_std).items(): check_arg(_finite(v) and v >= 0, n, v, "needs a finite standard deviation of at least 0")
+
 def synthetic_ratings(
     n_users:int=1000, n_items:int=500, n_ratings:int=50_000,
     n_factors:int=8, # Rank of the planted model
@@ -411,8 +416,7 @@ def synthetic_ratings(
     select:float=0., # Self-selection: a drawn pair is kept with probability sigmoid(select * planted affinity)
 ):
     "Ratings from a known low-rank model: returns `(df, truth)` with the planted factors, biases and noise"
-    for n,v in dict(n_users=n_users, n_items=n_items, n_ratings=n_ratings, n_factors=n_factors).items(): check_count(n, v)
-    for n,v in dict(noise=noise, bias_std=bias_std).items(): check_arg(_finite(v) and v >= 0, n, v, "needs a finite standard deviation of at least 0")
+    _check_planted(noise, bias_std, n_users=n_users, n_items=n_items, n_ratings=n_ratings, n_factors=n_factors)
     rng = np.random.default_rng(seed)
     m = n_ratings if select==0 else min(3*n_ratings, int(0.5*n_users*n_items))
     users,items = _sample_pairs(n_users, n_items, m, _zipf_probs(n_users, user_alpha, rng), _zipf_probs(n_items, alpha, rng), rng)

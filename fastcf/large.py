@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/large.html.md"""
 from __future__ import annotations
 import json, ctypes, ctypes.util, functools
 from fastai.tabular.all import *
-from .data import _zipf_probs, _affinity, _write_then_rename, check_count, check_fraction, BatchSizeError
+from .data import _zipf_probs, _affinity, _write_then_rename, _check_planted, check_count, check_fraction, BatchSizeError
 from .loaders import CollabTensorDL
 
 # %% auto #0
@@ -80,6 +80,7 @@ def write_npy_ratings(path, chunks, n_users:int, n_items:int, n_ratings:int):
 def synthetic_to_npy(path, n_users:int, n_items:int, n_ratings:int, chunk:int=5_000_000, n_factors:int=8,
                      noise:float=0.5, seed:int=0, mean:float=3.5, bias_std:float=0.4, alpha:float=1.0, user_alpha:float=0.5):
     "Planted low-rank ratings (as `synthetic_ratings`, but pairs may repeat) written chunk by chunk to an `NpyRatings` folder"
+    _check_planted(noise, bias_std, n_users=n_users, n_items=n_items, n_ratings=n_ratings, chunk=chunk, n_factors=n_factors)
     rng = np.random.default_rng(seed)
     cu,ci = np.cumsum(_zipf_probs(n_users, user_alpha, rng)),np.cumsum(_zipf_probs(n_items, alpha, rng))
     f = lambda *s: rng.standard_normal(s, dtype=np.float32)
