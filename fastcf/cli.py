@@ -122,6 +122,7 @@ def _check_train_args(a):
         if getattr(a, n) and a.recipe!='hybrid': raise ValueError(f"--{n.replace('_','-')} is for the hybrid recipe: add --recipe hybrid")
     for n in ('threshold','time_col','rank'):
         if getattr(a, n) is not None and a.recipe!='rank': raise ValueError(f"--{n.replace('_','-')} is for the rank recipe: add --recipe rank")
+    if a.threshold is not None: check_arg(math.isfinite(a.threshold), '--threshold', a.threshold, 'needs a number: the rating at or above which a row is an interaction')
     if a.rank is not None:
         check_count('--rank', a.rank, 0)
         if not _ease(a): raise ValueError("--rank is the low-pass filter of the rank recipe's EASE: --model rank_mf has none (its size is --n-factors)")

@@ -408,6 +408,7 @@ CLI_CASES = [
     ('rank, not rank',    ['train', '--rank', '8'],                 '--rank is for the rank recipe: add --recipe rank'),
     ('rank: rank_mf',     ['train', '--recipe', 'rank', '--model', 'rank_mf', '--rank', '8'], "--rank is the low-pass filter of the rank recipe's EASE", '--n-factors'),
     ('rank: negative',    ['train', '--recipe', 'rank', '--rank', '-1'], '--rank=-1: needs an integer of at least 0'),
+    ('rank: threshold nan', ['train', '--recipe', 'rank', '--threshold', 'nan'], '--threshold=nan: needs a number'),
     ('no command',        [],                                        'the following arguments are required'),
 ]
 
