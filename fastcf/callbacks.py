@@ -11,7 +11,7 @@ from .registry import *
 from .view import *
 from .inference import _score_codes
 from .loaders import csr_of, csr_mask
-from .data import check_count, check_arg, check_threshold, _finite
+from .data import check_count, check_arg, check_threshold, check_nonneg
 
 # %% auto #0
 __all__ = ['L2Reg', 'EmbeddingStats', 'check_k', 'rank_metrics', 'evaluate_ranking', 'RankingMetric', 'ranking_metrics']
@@ -46,7 +46,7 @@ class L2Reg(Callback):
                  other_wd:float=None): # Penalty of every other parameter, e.g. `SVDpp`'s implicit table or a head (default: `wd`)
         if mode not in ('all','used'): raise ValueError(f"mode must be 'all' or 'used', got {mode!r}")
         for n,v in (('wd',wd),('bias_wd',bias_wd),('other_wd',other_wd)):
-            if v is not None: check_arg(_finite(v) and v >= 0, n, v, 'needs a finite penalty of at least 0')
+            if v is not None: check_nonneg(n, v, 'penalty')
         store_attr()
 
     def _wd(self, role): return ifnone(self.bias_wd, self.wd) if role.endswith('bias') else self.wd

@@ -111,7 +111,7 @@ def _check_train_args(a):
         v = getattr(a, n)
         if v is not None: check_count(f"--{n.replace('_','-')}", v)
     if a.lr is not None: check_positive('--lr', a.lr)
-    if a.wd is not None: check_arg(math.isfinite(a.wd) and a.wd >= 0, '--wd', a.wd, 'needs a number of at least 0')
+    if a.wd is not None: check_nonneg('--wd', a.wd)
     check_arg(0 < a.valid_pct < 1, '--valid-pct', a.valid_pct, 'needs a number between 0 and 1 (exclusive): the share of ratings to validate on')
     rec = RECIPES[a.recipe]
     if a.model is not None and a.model not in rec['models']:

@@ -11,9 +11,9 @@ from fastai.tabular.all import *
 
 # %% auto #0
 __all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'check_ids', 'check_arg',
-           'check_fraction', 'check_count', 'check_threshold', 'BatchSizeError', 'check_positive', 'check_ratings',
-           'read_csv_ratings', 'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter',
-           'StratifiedSplitter', 'read_ratings', 'synthetic_ratings']
+           'check_fraction', 'check_count', 'check_nonneg', 'check_threshold', 'BatchSizeError', 'check_positive',
+           'check_ratings', 'read_csv_ratings', 'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter',
+           'LeaveKOutSplitter', 'StratifiedSplitter', 'read_ratings', 'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #06a7e924
 URL_ML_LATEST_SMALL = 'https://files.grouplens.org/datasets/movielens/ml-latest-small.zip'
@@ -116,6 +116,9 @@ def check_fraction(name:str, v, hi_open=True):
 def check_count(name:str, v, lo:int=1):
     "`v`, an integer of at least `lo`, or an error naming `name`"
     return check_arg(isinstance(v, (int,np.integer)) and not isinstance(v, bool) and v >= lo, name, v, f"needs an integer of at least {lo}")
+def check_nonneg(name:str, v, what:str='number', why:str=''):
+    "`v`, a finite `what` of at least 0 (`why`: what it is for, added to the message), or an error naming `name`"
+    return check_arg(_finite(v) and v >= 0, name, v, f"needs a finite {what} of at least 0{why}")
 def check_threshold(v, none:bool=False):
     "`v`, a rating threshold (a finite number, True for a column of booleans, or None where `none`), or an error naming it"
     return check_arg((none and v is None) or isinstance(v, bool) or _finite(v), 'threshold', v,
@@ -401,7 +404,7 @@ def _affinity(uf, itf, users, items, chunk=1<<20):
 def _check_planted(noise:float, bias_std:float, **counts):
     "Clear errors for a planted model's `counts` (integers of at least 1) and spreads (at least 0)"
     for n,v in counts.items(): check_count(n, v)
-    for n,v in dict(noise=noise, bias_std=bias_std).items(): check_arg(_finite(v) and v >= 0, n, v, "needs a finite standard deviation of at least 0")
+    for n,v in dict(noise=noise, bias_std=bias_std).items(): check_nonneg(n, v, 'standard deviation')
 
 def synthetic_ratings(
     n_users:int=1000, n_items:int=500, n_ratings:int=50_000,

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/inference.html.md"""
 from __future__ import annotations
 from copy import deepcopy
 from fastai.tabular.all import *
-from .data import check_ratings, check_count, check_positive, check_arg, _finite, _check_col, _py, _read_times, _one_row
+from .data import check_ratings, check_count, check_positive, check_nonneg, check_arg, _finite, _check_col, _py, _read_times, _one_row
 from .loaders import csr_mask
 from .learner import model_device, CollabLearner
 from .models import _fit_free
@@ -166,7 +166,7 @@ def _fold_user(m, loss_func, x, y, steps, lr, wd):
 
 def _check_pull(wd, towards:str='the average user'):
     "A clear error unless `wd`, a fold-in's pull `towards` where the new user starts, is a finite number of at least 0"
-    check_arg(_finite(wd) and wd >= 0, 'wd', wd, f'needs a finite number of at least 0 (0: no pull towards {towards})')
+    check_nonneg('wd', wd, why=f' (0: no pull towards {towards})')
 
 def _one_user(learn, ratings):
     "An error when a new user's `ratings` hold several users in the model's user column (a training file given as one user's)"

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/ranking.html.md"""
 from __future__ import annotations
 import math, warnings
 from fastai.tabular.all import *
-from .data import check_count, check_positive, check_arg, check_fraction, _finite
+from .data import check_count, check_positive, check_nonneg, check_arg, check_fraction, _finite
 from .loaders import csr_of, _built_already
 from .implicit import *
 from .view import *
@@ -101,7 +101,7 @@ def interaction_gram(x:Tensor, n_items:int)->Tensor:
 def time_gram(x:Tensor, t:Tensor, n_items:int, tau:float,
               beta:float=1., plain:float=0.)->Tensor: # `time_gram(..., beta, plain=1)` is `X^T X + beta*time_gram(...)` in one pass
     "Sum over users of `plain + beta*exp(-|t_a - t_b|/tau)` for each pair of items `(a, b)` a user interacted with at times `t_a`, `t_b`"
-    check_positive('tau', tau); check_arg(_finite(beta) and beta >= 0, 'beta', beta, "needs a finite number of at least 0: the time kernel's weight")
+    check_positive('tau', tau); check_nonneg('beta', beta, why=": the time kernel's weight")
     x,t = x.long(),torch.as_tensor(t, dtype=torch.float64)
     if len(t)!=len(x): raise ValueError(f"{len(t)} timestamps for {len(x)} interactions")
     order = torch.argsort(x[:,0], stable=True)
@@ -193,7 +193,7 @@ class EASE(CollabModel):
         x = torch.stack([torch.repeat_interleave(torch.arange(len(indptr)-1), indptr[1:]-indptr[:-1]), items.long()], 1)
         B = ease_weights(gram if gram is not None else interaction_gram(x, n_items), lam, drop)
         if rank is not None:
-            check_arg(_finite(low_pass) and low_pass >= 0, 'low_pass', low_pass, "needs a finite number of at least 0: the low-pass filter's weight")
+            check_nonneg('low_pass', low_pass, why=": the low-pass filter's weight")
             A,C = low_pass_filter(x, n_items, rank, alpha)
             B.div_(top_scale(rated, B)).addmm_(A, C, alpha=low_pass/top_scale(rated, A, C))
         self.register_buffer('B', B)
