@@ -122,7 +122,7 @@ def _check_train_args(a):
         if getattr(a, n) and a.recipe!='hybrid': raise ValueError(f"--{n.replace('_','-')} is for the hybrid recipe: add --recipe hybrid")
     for n in ('threshold','time_col','rank'):
         if getattr(a, n) is not None and a.recipe!='rank': raise ValueError(f"--{n.replace('_','-')} is for the rank recipe: add --recipe rank")
-    if a.threshold is not None: check_arg(math.isfinite(a.threshold), '--threshold', a.threshold, 'needs a number: the rating at or above which a row is an interaction')
+    if a.threshold is not None: check_threshold(a.threshold, name='--threshold')
     if a.rank is not None:
         check_count('--rank', a.rank, 0)
         if not _ease(a): raise ValueError("--rank is the low-pass filter of the rank recipe's EASE: --model rank_mf has none (its size is --n-factors)")
@@ -336,7 +336,7 @@ def recommend(a):
     if user is not None and (a.cold_start or a.ratings or a.features): raise ValueError(f"user {a.user} is in the training data: drop --cold-start/--ratings/--features")
     ratings = None
     if a.ratings:
-        ratings = read_csv_ratings(a.ratings, one_column=isinstance(learn.dls, ImplicitDataLoaders))  # (a ranking model's history: her items alone; `recommend` checks a rating model's)
+        ratings = read_csv_ratings(a.ratings, one_column=collab_view(learn).implicit)  # (a ranking model's history: her items alone; `recommend` checks a rating model's)
     if feats is not None: feats = _completed(learn.model, 'user', feats)
     res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats)
     labels = getattr(learn, 'item_labels', None)

@@ -119,9 +119,9 @@ def check_count(name:str, v, lo:int=1):
 def check_nonneg(name:str, v, what:str='number', why:str=''):
     "`v`, a finite `what` of at least 0 (`why`: what it is for, added to the message), or an error naming `name`"
     return check_arg(_finite(v) and v >= 0, name, v, f"needs a finite {what} of at least 0{why}")
-def check_threshold(v, none:bool=False):
-    "`v`, a rating threshold (a finite number, True for a column of booleans, or None where `none`), or an error naming it"
-    return check_arg((none and v is None) or isinstance(v, bool) or _finite(v), 'threshold', v,
+def check_threshold(v, none:bool=False, name:str='threshold'):
+    "`v`, a rating threshold (a finite number, True for a column of booleans, or None where `none`), or an error naming it `name`"
+    return check_arg((none and v is None) or isinstance(v, bool) or _finite(v), name, v,
                      f"needs a number: the rating at or above which a row counts (True for a column of booleans){', or None for every row' if none else ''}")
 
 class BatchSizeError(ValueError):

@@ -12,7 +12,6 @@ from .models import _emb, _squash, _fit_free, check_batch
 from .view import collab_view
 from .collab import collab_learner, default_y_range
 from .features import FeatureTable
-from .implicit import ImplicitDataLoaders
 from .ranking import ranking_learner
 from .blend import Blend
 from .data import _read_times, check_count, check_positive, check_fraction, _one_row
@@ -176,7 +175,7 @@ def hybrid_learner(dls,
     if users is None and items is None and len(dls.cat_names) <= 2: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or loaders with context_names)")
     view = collab_view(dls)
     ut,it = _table(users, view, 'user', user_cats, user_conts),_table(items, view, 'item', item_cats, item_conts)
-    if isinstance(dls, ImplicitDataLoaders):
+    if view.implicit:
         if model!='mf': raise ValueError("ranking from implicit feedback uses model='mf'")
         return ranking_learner(dls, model=HybridMF(view.n_users, view.n_items, n_factors, ut, it, None, id_drop, sparse), loss=loss, sparse=sparse, **kwargs)
     y_range = ifnone(y_range, default_y_range(view.rating_range()))
