@@ -11,8 +11,8 @@ from fastai.tabular.all import *
 
 # %% auto #0
 __all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'check_ids', 'check_arg',
-           'check_fraction', 'check_count', 'check_nonneg', 'check_threshold', 'BatchSizeError', 'check_positive',
-           'check_ratings', 'read_csv_ratings', 'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter',
+           'check_fraction', 'check_count', 'check_finite', 'check_nonneg', 'check_threshold', 'BatchSizeError',
+           'check_positive', 'check_ratings', 'read_csv_ratings', 'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter',
            'LeaveKOutSplitter', 'StratifiedSplitter', 'read_ratings', 'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #06a7e924
@@ -116,6 +116,9 @@ def check_fraction(name:str, v, hi_open=True):
 def check_count(name:str, v, lo:int=1):
     "`v`, an integer of at least `lo`, or an error naming `name`"
     return check_arg(isinstance(v, (int,np.integer)) and not isinstance(v, bool) and v >= lo, name, v, f"needs an integer of at least {lo}")
+def check_finite(name:str, v, why:str=''):
+    "`v`, a finite number (`why`: what it is for, added to the message), or an error naming `name`"
+    return check_arg(_finite(v), name, v, f"needs a finite number{why}")
 def check_nonneg(name:str, v, what:str='number', why:str=''):
     "`v`, a finite `what` of at least 0 (`why`: what it is for, added to the message), or an error naming `name`"
     return check_arg(_finite(v) and v >= 0, name, v, f"needs a finite {what} of at least 0{why}")

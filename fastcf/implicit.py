@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/implicit.html.md"""
 from __future__ import annotations
 from fastai.tabular.all import *
 from .data import *
-from .data import _py, _seconds, _finite
+from .data import _py, _seconds
 from .loaders import *
 from .loaders import _fastai_dl_kwargs
 
@@ -35,7 +35,7 @@ class NegativeSampler:
                  exclude_seen:bool=True, # Never draw an item the user interacted with in `x`
                  max_tries:int=50): # Rounds of redrawing before an error
         if neg not in ('uniform','popularity'): raise ValueError(f"neg must be 'uniform' or 'popularity', got {neg!r}")
-        check_arg(_finite(alpha), 'alpha', alpha, "needs a finite number: the exponent of the item counts for neg='popularity'")
+        check_finite('alpha', alpha, ": the exponent of the item counts for neg='popularity'")
         store_attr('n_users,n_items,neg,alpha,exclude_seen,max_tries')
         self.source = x  # the pairs it was made from
         w = torch.ones(n_items) if neg=='uniform' else torch.bincount(x[:,1].long(), minlength=n_items).double()**alpha

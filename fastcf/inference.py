@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/inference.html.md"""
 from __future__ import annotations
 from copy import deepcopy
 from fastai.tabular.all import *
-from .data import check_ratings, check_count, check_positive, check_nonneg, check_arg, _finite, _check_col, _py, _read_times, _one_row
+from .data import check_ratings, check_count, check_positive, check_nonneg, check_finite, check_arg, _finite, _check_col, _py, _read_times, _one_row
 from .loaders import csr_mask
 from .learner import model_device, CollabLearner
 from .models import _fit_free
@@ -313,6 +313,6 @@ class Trending:
 
     def lift(self, at, weight:float=1.)->pd.Series:
         "`weight` times the log of each item's share of the window before `at` (smoothed by `prior`) over its share of all: a `boost` for `recommend`"
-        check_arg(_finite(weight), 'weight', weight, "needs a finite number (0: no boost)")
+        check_finite('weight', weight, ' (0: no boost)')
         c,p = self.counts(at),self.all/self.all.sum()
         return weight*np.log((c + self.prior*p)/(c.sum() + self.prior)/p)

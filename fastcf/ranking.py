@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/ranking.html.md"""
 from __future__ import annotations
 import math, warnings
 from fastai.tabular.all import *
-from .data import check_count, check_positive, check_nonneg, check_arg, check_fraction, _finite
+from .data import check_count, check_positive, check_nonneg, check_finite, check_arg, check_fraction
 from .loaders import csr_of, _built_already
 from .implicit import *
 from .view import *
@@ -145,7 +145,7 @@ def low_pass_filter(x:Tensor, # (user, item) codes of the training interactions
                     n_items:int, rank:int, alpha:float=0.25)->tuple:
     "GF-CF's ideal low-pass filter `D^-alpha V V^T D^alpha` as two factors `(A, C)`, `V` the top `rank` right singular vectors of `D_U^-1/2 X D_I^-alpha`"
     import scipy.sparse as sp
-    check_count('rank', rank); check_arg(_finite(alpha), 'alpha', alpha, "needs a finite number: the exponent of the items' counts")
+    check_count('rank', rank); check_finite('alpha', alpha, ": the exponent of the items' counts")
     x = x.long().unique(dim=0)
     n_users = int(x[:,0].max())+1 if len(x) else 1
     if rank >= min(n_users, n_items): raise RankError(rank, n_users, n_items)
