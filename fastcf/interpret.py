@@ -104,7 +104,7 @@ def plot_pca(self:CollabInterpretation, x:int=0, y:int=1, n:int=50, top:int=1000
     for _,r in df.iterrows(): ax.annotate(str(r['label']), (r[f'pc{x}'], r[f'pc{y}']), fontsize=8, alpha=0.8)
     ev = self.explained_variance_ratio
     ax.set_xlabel(f'PC{x} ({ev[x]:.0%} of variance)'); ax.set_ylabel(f'PC{y} ({ev[y]:.0%} of variance)')
-    ax.set_title(f'PCA of {which} factors: the {len(df)} most-rated {which}s')
+    ax.set_title(f'PCA of {which} {vectors_name(self.model, which)}: the {len(df)} most-rated {which}s')
     return ax
 
 # %% ../nbs/12_interpret.ipynb #84fd2d06

@@ -221,7 +221,7 @@ class EASE(CollabModel):
         "Scores of every item for a new user who interacted with `items`: the sum of their rows of `B`"
         return self.B[items.long().unique()].sum(0)
 
-register_collab(EASE, item_bias='popularity', item_vectors=lambda m: m.B)  # (an item's vector: its row of `B`, what choosing it adds to each item's score)
+register_collab(EASE, item_bias='popularity', item_vectors=lambda m: m.B, vectors_called={'item': 'rows of B'})  # (an item's vector: its row of `B`, what choosing it adds to each item's score)
 
 # %% ../nbs/20_ranking.ipynb #8d2f4b6a
 class MultDAE(CollabModel):

@@ -12,7 +12,7 @@ from fastai.collab import EmbeddingDotBias, EmbeddingNN
 
 # %% auto #0
 __all__ = ['COLLAB_ROLES', 'CollabSpec', 'register_collab', 'collab_spec', 'table_of', 'weight_of', 'table_weight', 'set_table',
-           'members', 'param_roles', 'user_vectors', 'item_vectors', 'CollabModel']
+           'members', 'param_roles', 'user_vectors', 'item_vectors', 'vectors_name', 'CollabModel']
 
 # %% ../nbs/04_registry.ipynb #d9423c78
 COLLAB_ROLES = ('user_factors','item_factors','user_bias','item_bias')
@@ -24,6 +24,7 @@ class CollabSpec:
     def __init__(self, user_factors=None, item_factors=None, user_bias=None, item_bias=None,
                  tables=(), biases=(), # Other tables (first parameter group) and biases (second group)
                  user_vectors=None, item_vectors=None, # `f(model) -> [n, k]` when the vectors are not the factor tables
+                 vectors_called=None, # What those vectors are, by side, when not factors, e.g. `{'item': 'rows of B'}` (titles of plots)
                  members=None, # `f(model) -> list of sub-models`, for ensembles
                  by_convention=False):
         store_attr()
@@ -121,6 +122,10 @@ def user_vectors(model)->Tensor:
 def item_vectors(model)->Tensor:
     "Every item's vector (`[n_items, k]`): the item factors, or what the model's spec computes (an autoencoder's codes)"
     return _vectors(model, 'item')
+
+def vectors_name(model, which:str='item')->str:
+    "What `model`'s user (item) vectors are, for titles: `'factors'` unless its registration says otherwise"
+    return (collab_spec(model).vectors_called or {}).get(which, 'factors')
 
 def _vectors(model, which):
     spec = collab_spec(model)
