@@ -144,7 +144,7 @@ def tune(kind, lams=(200., 400., 800.), taus=(60., 600., 3600.), betas=(0., 1., 
     view = collab_view(dls); x = view.codes(0)
     G0,res = interaction_gram(x, view.n_items),{}
     for tau in taus:
-        Gt = time_gram(x, dls.times[0], view.n_items, tau)
+        Gt = time_gram(x, view.times(0), view.n_items, tau)
         for beta in betas:
             if beta==0 and tau!=taus[0]: continue  # (beta 0 is plain EASE, whatever tau)
             for lam in lams:
@@ -164,7 +164,7 @@ def tune_low_pass(kinds, seeds=(1, 2), alphas=(0.25, 0.375), ranks=(24, 32, 48),
         for seed in seeds:
             dls = ImplicitDataLoaders.from_df(df.iloc[trn].reset_index(drop=True), time_name='timestamp', splitter=StratifiedSplitter(0.25, seed=seed))
             view = collab_view(dls); x = view.codes(0); rated = csr_of(x, view.n_users)
-            G = time_gram(x, dls.times[0], view.n_items, RANK_RECIPE['tau'], RANK_RECIPE['beta'], plain=1.)
+            G = time_gram(x, view.times(0), view.n_items, RANK_RECIPE['tau'], RANK_RECIPE['beta'], plain=1.)
             def ndcg(**kw):
                 learn = ranking_learner(dls, model=EASE(rated, view.n_items, RANK_RECIPE['lam'], G, **kw))
                 with learn.no_bar(): return learn.validate()[1]

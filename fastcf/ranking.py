@@ -208,9 +208,9 @@ class EASE(CollabModel):
         view = collab_view(dls)
         x,G = view.codes(0),None
         if tau is not None:
-            times = getattr(dls, 'times', None)
-            if times is None: raise ValueError("tau needs the interactions' timestamps: build the loaders with ImplicitDataLoaders.from_df(..., time_name='timestamp')")
-            G = time_gram(x, times[0], view.n_items, tau, beta, plain=1.)
+            t = view.times(0)
+            if t is None: raise ValueError("tau needs the interactions' timestamps: build the loaders with ImplicitDataLoaders.from_df(..., time_name='timestamp')")
+            G = time_gram(x, t, view.n_items, tau, beta, plain=1.)
         return cls(csr_of(x, view.n_users), view.n_items, lam, G, **kwargs)
 
     def forward(self, x):
@@ -328,7 +328,7 @@ def fast_ranker(df:pd.DataFrame|ImplicitDataLoaders, # Interactions: user, item,
     "A ranking learner with fastcf's ranking recipe (time-aware EASE plus a low-pass filter), ready to use: no training loop to run"
     if isinstance(df, DataLoaders):
         _built_already(kwargs, 'ImplicitDataLoaders.from_df')
-        dls,timed = df,getattr(df, 'times', None) is not None
+        dls,timed = df,collab_view(df).times() is not None
     else:
         timed = time_name is not None and (time_name!='timestamp' or time_name in getattr(df, 'columns', []))  # (a name given and missing: the loaders say so)
         dls = ImplicitDataLoaders.from_df(df, time_name=time_name if timed else None, **{'drop_last': False, **kwargs})  # (no training batches: any data size)

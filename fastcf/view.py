@@ -82,6 +82,10 @@ class CollabView:
     def implicit(self)->bool:
         "Whether the loaders hold interactions (`ImplicitDataLoaders`: each target is 1 or a weight), not ratings"
         return isinstance(self.dls, ImplicitDataLoaders)
+    def times(self, ds_idx:int=0)->Tensor|None:
+        "Times (seconds since 1970) of the training (0) or validation (1) interactions, in the order of `codes(ds_idx)`; None when the loaders keep none"
+        t = getattr(self.dls, 'times', None)  # (`ImplicitDataLoaders.from_df(..., time_name=...)` keeps them)
+        return None if t is None else t[ds_idx]
     def rating_range(self)->tuple:
         "Lowest and highest training rating (from a chunked folder's `meta.json`, or as kept by an export, without reading the ratings)"
         kept = getattr(self.dls, '_rating_range', None)
