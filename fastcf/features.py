@@ -33,7 +33,7 @@ def _features_small(path):
     flags = movies.genres.str.get_dummies(sep='|').drop(columns='(no genres listed)', errors='ignore')
     year = movies.title.str.extract(r'\((\d{4})\)\s*$', expand=False).astype('float32')
     n_tags = pd.read_csv(_need(path, 'tags.csv')).groupby('movieId').size().reindex(movies.index, fill_value=0)
-    return None,pd.concat([movies[['title']], year.rename('year'), flags, n_tags.rename('n_tags')], axis=1)
+    return None,pd.concat([movies[['title']], year.rename('year'), flags, np.log1p(n_tags).astype('float32').rename('log_tags')], axis=1)  # (counts reach 181: logged, no film sits far out)
 
 def movielens_features(
     path=None, # Folder of an extracted MovieLens release; `None` downloads it with fastai's `untar_data`

@@ -158,6 +158,15 @@ def test_hybrid_recipe_movielens(tmp_path, ml100k):
     want = CollabInterpretation.from_learner(learn).similar_new(full, 5)
     assert [int(l.split()[0]) for l in r.stdout.strip().splitlines()[-5:]] == list(want.item)
 
+def test_hybrid_recipe_latest_small(tmp_path, fastai_home):
+    "`--recipe hybrid --kind ml-latest-small` (its items' genres, year and tags): the most-tagged film (Pulp Fiction, 181 tags) is predicted near its own ratings"
+    from fastcf.all import load_collab_learner, load_movielens
+    r = run('train', '--recipe', 'hybrid', '--kind', 'ml-latest-small', '--out', str(tmp_path/'s'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    learn,df = load_collab_learner(tmp_path/'s'/'learner.pkl'),load_movielens(kind='ml-latest-small', titles=False)
+    pulp = df[df.item==296]
+    assert abs(learn.predict_ratings(pulp[['user','item']]).mean().item() - pulp.rating.mean()) < 0.5  # (the raw count of tags as a feature: 1.1 stars above)
+
 def test_hybrid_recipe_csv(tmp_path):
     "`--recipe hybrid` from CSV files (its default settings): number codes read as text categories by --categorical; a new user's list is her planted group's taste"
     from fastcf.all import synthetic_features
