@@ -13,6 +13,7 @@ from .data import check_count, check_arg, check_threshold
 from .loaders import *
 from .view import *
 from .registry import *
+from .registry import _give_classes
 from .models import *
 from .optim import *
 from .learner import *
@@ -110,6 +111,6 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
         loss_func,metrics = ifnone(loss_func, LikedLoss(threshold)),[partial(liked_accuracy, threshold=threshold)]
     elif built: _check_y_range(y_range, rng)
     if not isinstance(model, nn.Module): model = _make_model(model, view, n_factors, emb_szs, layers, config, y_range, sparse)
-    if built: model.classes = dls.classes  # as fastai's `EmbeddingDotBias.from_classes`: `model.bias(ids)` and `model.weight(ids)` look raw ids up
+    _give_classes(model, dls.classes)  # (a model built or given: `model.bias(ids)` and `model.weight(ids)` look raw ids up)
     kwargs = merge(dict(metrics=metrics, splitter=collab_splitter), dict(opt_func=LazyAdam) if sparse else {}, kwargs)
     return CollabLearner(dls, model, loss_func=ifnone(loss_func, MSELossPlain()), **kwargs)

@@ -89,7 +89,8 @@ def _all(m, which):
     with torch.no_grad(): return m.rows(which, torch.arange(w.shape[0], device=w.device), drop=False)
 
 register_collab(HybridMF, user_factors='user_factors', item_factors='item_factors', user_bias='user_bias', item_bias='item_bias',
-                user_vectors=lambda m: _all(m, 'user')[0], item_vectors=lambda m: _all(m, 'item')[0])
+                user_vectors=lambda m: _all(m, 'user')[0], item_vectors=lambda m: _all(m, 'item')[0],
+                user_biases=lambda m: _all(m, 'user')[1], item_biases=lambda m: _all(m, 'item')[1])  # (id plus features, as the model scores)
 
 # %% ../nbs/22_hybrid.ipynb #d55464f1
 class HybridTabular(CollabModel):

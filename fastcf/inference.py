@@ -33,8 +33,8 @@ def _scores(learn, model, x, chunk=2**18, f=None):
 def _row_prior(m, role:str)->tuple:
     "Row 0 of `role`'s table that makes code 0 the average of the other codes, and their precision (1/variance) by column, over their vectors as the model uses them"
     t = table_weight(m, role).detach()
-    v = (user_vectors if role=='user_factors' else item_vectors)(m) if role in ('user_factors','item_factors') else t  # (SVD++: the table plus the implicit sums)
-    if v.shape!=t.shape: v = t
+    v = {'user_factors': user_vectors, 'item_factors': item_vectors, 'user_bias': user_biases, 'item_bias': item_biases}[role](m)  # (SVD++: the table plus the implicit sums; a hybrid: plus its features')
+    v = v.view_as(t) if v.shape[0]==t.shape[0] and v.numel()==t.numel() else t  # (vectors of another shape than the table: the table's own)
     return v[1:].mean(0) - (v[0] - t[0]),1/v[1:].var(0, correction=0).clamp(min=1e-8)
 
 def _average_model(model):
@@ -268,7 +268,7 @@ def _recommend(learn, user, n, exclude_seen, ratings, features, boost, **fold_kw
     hint = view.twin_hint(user)
     if hint: raise KeyError(f"user {user!r} is not in the model's vocabulary{hint} (an unknown user gets the cold-start list)")
     how = getattr(learn.model, 'cold_start', None) or 'item bias'  # (what the model's item table means, or 'average user')
-    ib = None if members(learn.model) or how=='average user' else table_weight(learn.model, 'item_bias')
+    ib = None if members(learn.model) or how=='average user' else item_biases(learn.model)
     if ib is not None:
         vals,idx = _top(learn, _boost(learn, ib.detach().cpu().view(1,-1).clone(), boost), n, exclude_seen=False)
         return _item_frame(learn, vals[0], idx[0], f'cold start: {how}')

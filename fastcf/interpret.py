@@ -37,7 +37,7 @@ class CollabInterpretation:
         which,kind = name.split('_')
         self._key(which)  # a clear error for which='movie'
         if kind=='factors': t = (user_vectors if which=='user' else item_vectors)(self.model)
-        else: t = table_weight(self.model, name)
+        else: t = (user_biases if which=='user' else item_biases)(self.model)
         if t is None: raise ValueError(f"{n} has no {name.replace('_',' ')} table; "
                                        f"biases need a model with biases (model='dot_bias', 'svdpp', 'params', 'classes', 'liked')")
         return t.detach().cpu().float().view(t.shape[0], -1)

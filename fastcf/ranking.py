@@ -13,6 +13,7 @@ from .loaders import csr_of, _built_already
 from .implicit import *
 from .view import *
 from .registry import *
+from .registry import _give_classes
 from .models import _emb, _fit_free, _RowLoss
 from .inference import _row_prior, _check_pull
 from .optim import *
@@ -300,6 +301,7 @@ def ranking_learner(dls:ImplicitDataLoaders,
                  EASE.from_dls(dls, lam, tau, beta, rank=rank, low_pass=low_pass, **kw))
     metrics = ranking_metrics(k, threshold=None, keys=('ndcg','precision','recall','map','hit_rate','coverage'))
     kwargs = merge(dict(metrics=metrics, splitter=collab_splitter), dict(opt_func=LazyAdam) if sparse else {}, kwargs)
+    _give_classes(model, dls.classes)
     return CollabLearner(dls, model, loss_func=loss, **kwargs)
 
 # %% ../nbs/20_ranking.ipynb #998a011f

@@ -12,7 +12,8 @@ from fastai.collab import EmbeddingDotBias, EmbeddingNN
 
 # %% auto #0
 __all__ = ['COLLAB_ROLES', 'CollabSpec', 'register_collab', 'collab_spec', 'table_of', 'weight_of', 'table_weight', 'set_table',
-           'members', 'param_roles', 'user_vectors', 'item_vectors', 'vectors_name', 'CollabModel']
+           'members', 'param_roles', 'user_vectors', 'item_vectors', 'user_biases', 'item_biases', 'vectors_name',
+           'CollabModel']
 
 # %% ../nbs/04_registry.ipynb #d9423c78
 COLLAB_ROLES = ('user_factors','item_factors','user_bias','item_bias')
@@ -25,6 +26,7 @@ class CollabSpec:
                  tables=(), biases=(), # Other tables (first parameter group) and biases (second group)
                  user_vectors=None, item_vectors=None, # `f(model) -> [n, k]` when the vectors are not the factor tables
                  vectors_called=None, # What those vectors are, by side, when not factors, e.g. `{'item': 'rows of B'}` (titles of plots)
+                 user_biases=None, item_biases=None, # `f(model) -> [n]` when the biases are not the bias tables
                  members=None, # `f(model) -> list of sub-models`, for ensembles
                  by_convention=False):
         store_attr()
@@ -123,6 +125,23 @@ def item_vectors(model)->Tensor:
     "Every item's vector (`[n_items, k]`): the item factors, or what the model's spec computes (an autoencoder's codes)"
     return _vectors(model, 'item')
 
+def _give_classes(model, classes):
+    "Give `model` the loaders' `classes` if it has none, as fastai's `EmbeddingDotBias.from_classes` does: `model.bias(ids)` and `model.weight(ids)` then take raw ids"
+    if getattr(model, 'classes', None) is None: model.classes = classes
+
+def user_biases(model)->Tensor|None:
+    "Every user's bias (`[n_users]`): the user bias table, or what the model's spec computes; None for a model without"
+    return _biases(model, 'user')
+
+def item_biases(model)->Tensor|None:
+    "Every item's bias (`[n_items]`): the item bias table, or what the model's spec computes (a hybrid's: its id's plus its features'); None for a model without"
+    return _biases(model, 'item')
+
+def _biases(model, which):
+    f = getattr(collab_spec(model), f'{which}_biases')
+    with torch.no_grad(): t = f(model) if f is not None else table_weight(model, f'{which}_bias')
+    return None if t is None else t.detach().view(-1)
+
 def vectors_name(model, which:str='item')->str:
     "What `model`'s user (item) vectors are, for titles: `'factors'` unless its registration says otherwise"
     return (collab_spec(model).vectors_called or {}).get(which, 'factors')
@@ -168,7 +187,7 @@ class CollabModel(Module):
 
     def bias(self, arr, is_item=True):
         "Bias of each raw item (or user) id in `arr`, as fastai's `EmbeddingDotBias.bias`"
-        t = table_weight(self, 'item_bias' if is_item else 'user_bias')
+        t = (item_biases if is_item else user_biases)(self)
         if t is None: raise ValueError(f"{type(self).__name__} has no {'item' if is_item else 'user'} bias")
         return t.detach().cpu()[self._get_idx(arr, is_item)].squeeze()
 
