@@ -287,6 +287,8 @@ def train(a):
     learn.export('learner.pkl')
     for f in _INSIGHT: (out/f).unlink(missing_ok=True)  # (an earlier run's tables and plot: this learner's are written next, or none)
     if a.recipe=='rank': _show_ranking(learn)
+    ms = members(learn.model)
+    if ms: print(f"\n(a blend has no tables of its own: the bias table and PCA plot are of its first model, {type(ms[0]).__name__})")
     _insight(out, _interp(learn), feats, biases=a.recipe!='rank')  # (the rank recipe's models learn no biases; EASE's item vectors are its rows of weights)
     print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl", *_INSIGHT) if (out/f).exists())}')
     return learn

@@ -430,7 +430,9 @@ def test_cli_right_results(capsys, cli_files, trained, tmp_path):
     learn = run_cli(['train', '--csv', str(tmp_path/'u.tsv'), '--no-header', '--sep', '\\t', '--epochs', '1', '--bs', '128', '--out', str(tmp_path/'o')])
     assert collab_view(learn).n_users == 40
     # the accurate recipe (a blend) folds a new user in too: each member on its own
+    capsys.readouterr()
     run_cli(['train', '--csv', str(tmp_path/'u.tsv'), '--no-header', '--sep', '\\t', '--recipe', 'accurate', '--epochs', '2', '--bs', '128', '--out', str(tmp_path/'a')])
+    assert '(a blend has no tables of its own: the bias table and PCA plot are of its first model, SVDpp)' in capsys.readouterr().out
     (cli_files/'mine2.csv').write_text('item,rating\n1,5\n2,5\n3,1\n')
     res = run_cli(['recommend', '--user', 'newbie', '--ratings', str(cli_files/'mine2.csv'), '--n', '4', '--learner', str(tmp_path/'a'/'learner.pkl')])
     assert set(res.reason) == {'fold-in'} and len(res) == 4 and not {1, 2, 3} & set(res.item)
