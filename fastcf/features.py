@@ -82,6 +82,7 @@ class FeatureTable:
         self._check_conts(rows, cont_names, which)
         ids_like = [c for c in cat_names if len(rows) > 20 and rows[c].nunique() > 0.9*len(rows)]
         if ids_like: warnings.warn(f"{which} feature(s) {ids_like} have a different value for nearly every {which}: each is an id (a title, say), which tells a new {which} nothing; drop them")
+        self._check_tails(rows, cont_names, which)
         if FillMissing not in [p if isinstance(p, type) else type(p) for p in procs]:
             for c in cont_names:
                 bad = rows.index[rows[c].isna()]
@@ -114,6 +115,16 @@ class FeatureTable:
             inf = rows.index[np.isinf(v.to_numpy(dtype=float))]
             if len(inf): raise ValueError(f"{new}{which} feature {c!r} is infinite for {len(inf)} {which}(s): {_few(inf)}; give finite numbers (NaN for a missing one)")
             if not new and v.isna().all(): raise ValueError(f"{which} feature {c!r} is missing (NaN) for every {which}: there is nothing to learn from it or to fill it with; drop it")
+
+    @staticmethod
+    def _check_tails(rows, cont_names, which, far:float=20):
+        "Warn about a continuous feature (not a 0/1 flag) with a value more than `far` standard deviations out: normalized, it swamps that entity's vector"
+        for c in cont_names:
+            v = rows[c].dropna().astype(float)
+            if v.isin([0, 1]).all() or v.std(ddof=0)==0: continue
+            z = (v - v.mean()).abs()/v.std(ddof=0)
+            if z.max() > far: warnings.warn(f"{which} feature {c!r} of {which} {_py(z.idxmax())!r} is {_py(v[z.idxmax()]):g}, {z.max():.0f} standard deviations from its mean ({v.mean():.3g}): "
+                                            f"normalized, a value that far out swamps that {which}'s vector; give a count as log(1 + count) (np.log1p), or clip it")
 
     def _tensors(self, to):
         "Row 0 for `'#na#'`, then one row per processed entity"
