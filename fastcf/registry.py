@@ -127,7 +127,9 @@ def item_vectors(model)->Tensor:
 
 def _give_classes(model, classes):
     "Give `model` the loaders' `classes` if it has none, as fastai's `EmbeddingDotBias.from_classes` does: `model.bias(ids)` and `model.weight(ids)` then take raw ids"
-    if getattr(model, 'classes', None) is None: model.classes = classes
+    if getattr(model, 'classes', None) is not None: return
+    model.classes = classes
+    if isinstance(model, EmbeddingDotBias): model.user,model.item = list(classes)[:2]  # (fastai's looks its names up there)
 
 def user_biases(model)->Tensor|None:
     "Every user's bias (`[n_users]`): the user bias table, or what the model's spec computes; None for a model without"
