@@ -43,7 +43,7 @@ class _Help(argparse.HelpFormatter):
 
 def _parser():
     p = argparse.ArgumentParser(prog='fastcf', description='Collaborative filtering with fastai, from the command line.',
-        epilog="Start with `fastcf train` (trains on MovieLens 100k), then `fastcf recommend --user 1` or `fastcf similar --item 50`.")
+        epilog="Start with `fastcf train` (trains on MovieLens 100k), then `fastcf recommend --user 1 --min-ratings 20` or `fastcf similar --item 50`.")
     p.add_argument('--version', action='version', version=_version())
     sub = p.add_subparsers(dest='command', required=True, metavar='{train,recommend,similar}')
     t = sub.add_parser('train', help='train a model and save it with a bias table and a PCA plot', formatter_class=_Help,
@@ -84,6 +84,7 @@ def _parser():
     r.add_argument('--learner', default='runs/learner.pkl', help='exported learner from `fastcf train`')
     r.add_argument('--include-seen', action='store_true', help='also recommend items the user already rated')
     r.add_argument('--cold-start', action='store_true', help="for a user the model has not seen: the items with the highest learned bias (rank recipe: the most chosen)")
+    r.add_argument('--min-ratings', type=int, default=0, help="only items rated (rank recipe: chosen) at least this many times in the data: a rating model's highest predictions otherwise go to items that two or three people rated highly")
     r.add_argument('--ratings', help="for a user the model has not seen: a CSV of their own ratings (item, rating columns; the rank recipe's: an item column), folded in")
     r.add_argument('--features', nargs='+', metavar='NAME=VALUE', help="for a user the model has not seen: her features (hybrid recipe), e.g. age=25 gender=F")
     s = sub.add_parser('similar', help='the items (or users) most like one, by the cosine similarity of their learned vectors', formatter_class=_Help)
@@ -326,7 +327,7 @@ def _load(a):
 
 def recommend(a):
     "`fastcf recommend`: print the top items for a user from an exported learner"
-    check_count('--n', a.n)
+    check_count('--n', a.n); check_nonneg('--min-ratings', a.min_ratings)
     if a.cold_start and (a.ratings or a.features): raise ValueError(f"pass --cold-start or {'--ratings' if a.ratings else '--features'}, not both")
     feats = _new_features(a.features) if a.features else None
     learn = _load(a)
@@ -340,10 +341,10 @@ def recommend(a):
     if a.ratings:
         ratings = read_csv_ratings(a.ratings, one_column=collab_view(learn).implicit)  # (a ranking model's history: her items alone; `recommend` checks a rating model's)
     if feats is not None: feats = _completed(learn.model, 'user', feats)
-    res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats)
+    res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats, min_ratings=a.min_ratings)
     labels = getattr(learn, 'item_labels', None)
     if labels: res.insert(1, 'title', [labels.get(o, '') for o in res.iloc[:,0]])
-    print(f'Top {len(res)} for user {a.user}:')
+    print(f"Top {len(res)} for user {a.user}{f' (items rated at least {a.min_ratings} times)' if a.min_ratings else ''}:")
     print(res.to_string(index=False))
     return res
 

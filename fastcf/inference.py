@@ -105,18 +105,20 @@ def _mask_rated(scores, users, rated):
     scores[csr_mask(users, scores.shape[1], *rated)] = -float('inf')
     return scores
 
-def _top(learn, scores, n, users=None, exclude_seen=True):
-    "Top `n` (scores, item codes) of each row, never `'#na#'` and, if `exclude_seen`, never a rated item"
+def _top(learn, scores, n, users=None, exclude_seen=True, min_ratings:float=0):
+    "Top `n` (scores, item codes) of each row, never `'#na#'`, if `exclude_seen` never a rated item, and never one rated fewer than `min_ratings` times"
     check_count('n', n)
     scores[:,0] = -float('inf')
     if exclude_seen and users is not None: scores = _mask_rated(scores, users, _rated(learn))
+    if check_nonneg('min_ratings', min_ratings): scores[:, collab_view(learn).counts('item')[0] < min_ratings] = -float('inf')
     return scores.topk(min(n, scores.shape[1]-1), dim=1)
 
-def _drop_unavailable(df, n, who):
-    "`df` without the rows of items that could not be recommended (seen, or `'#na#'`: score -inf), with a warning when that leaves fewer than `n`"
+def _drop_unavailable(df, n, who, min_ratings=0):
+    "`df` without the rows of items that could not be recommended (seen, rare or `'#na#'`: score -inf), with a warning when that leaves fewer than `n`"
     ok = np.isfinite(df['score'].values)
     if ok.all(): return df
-    warnings.warn(f"{who} fewer than n={n} items left to recommend (the rest are already rated): returning {int(ok.sum())} rows in all")
+    why = 'already rated' + (f', or rated fewer than min_ratings={_py(min_ratings)} times' if min_ratings else '')
+    warnings.warn(f"{who} fewer than n={n} items left to recommend (the rest are {why}): returning {int(ok.sum())} rows in all")
     return df[ok].reset_index(drop=True)
 
 def _rated(learn):
@@ -140,15 +142,16 @@ def _boost(learn, scores, boost):
 @patch
 def recommend_many(self:Learner, users, n:int=10, exclude_seen:bool=True, chunk:int=2**20,
                    boost:pd.Series=None, # Per-item shifts added to every user's scores, by raw item id (e.g. `Trending.lift`)
+                   min_ratings:float=0, # Only items rated (or chosen) at least this often in the loaders' data
                   )->pd.DataFrame:
     "Top-`n` items for each raw user id in `users`: a frame of user, rank, item, score"
     view,users = collab_view(self),list(users)
     codes = view.encode_ids(users, 'user')
-    vals,idx = _top(self, _boost(self, _score_codes(self, codes, chunk), boost), n, codes, exclude_seen)
+    vals,idx = _top(self, _boost(self, _score_codes(self, codes, chunk), boost), n, codes, exclude_seen, min_ratings)
     k = idx.shape[1]
     res = pd.DataFrame({view.user_name: np.repeat(np.array(users, dtype=object), k), 'rank': np.tile(np.arange(1,k+1), len(users)),
                         view.item_name: view.decode(idx.flatten()), 'score': vals.flatten().numpy()})
-    return _drop_unavailable(res, n, 'some users have')
+    return _drop_unavailable(res, n, 'some users have', min_ratings)
 
 # %% ../nbs/09_inference.ipynb #f8dda937
 def _user_roles(m):
@@ -254,35 +257,34 @@ def _new_user_scores(learn, ratings, features=None, **fold_kw):
     items = _history(learn, ratings).to(model_device(learn.model))
     return learn.model.fold_in_scores(items, **fold_kw).detach().cpu().view(1, -1).clone()
 
-def _recommend(learn, user, n, exclude_seen, ratings, features, boost, **fold_kw):
+def _recommend(learn, user, n, exclude_seen, ratings, features, boost, min_ratings, **fold_kw):
     "`recommend`'s list and the reason for it: the model, a new user's features or fold-in, else the cold-start fallback"
     view = collab_view(learn)
     if view.is_known(user) and ratings is None and features is None:
-        return learn.recommend_many([user], n, exclude_seen, boost=boost).drop(columns=[view.user_name,'rank']).assign(reason='model')
+        return learn.recommend_many([user], n, exclude_seen, boost=boost, min_ratings=min_ratings).drop(columns=[view.user_name,'rank']).assign(reason='model')
     if ratings is not None or features is not None:
         s = _boost(learn, _new_user_scores(learn, ratings, features, **fold_kw), boost)
         if exclude_seen and ratings is not None: s[0, view.encode_ids(ratings[view.item_name].values, 'item')] = -float('inf')
-        vals,idx = _top(learn, s, n, exclude_seen=False)
+        vals,idx = _top(learn, s, n, exclude_seen=False, min_ratings=min_ratings)
         reason = 'fold-in' if features is None else 'features' if ratings is None else 'features + fold-in'
-        return _drop_unavailable(_item_frame(learn, vals[0], idx[0], reason), n, 'the new user has')
+        return _drop_unavailable(_item_frame(learn, vals[0], idx[0], reason), n, 'the new user has', min_ratings)
     hint = view.twin_hint(user)
     if hint: raise KeyError(f"user {user!r} is not in the model's vocabulary{hint} (an unknown user gets the cold-start list)")
     how = getattr(learn.model, 'cold_start', None) or 'item bias'  # (what the model's item table means, or 'average user')
     ib = None if members(learn.model) or how=='average user' else item_biases(learn.model)
-    if ib is not None:
-        vals,idx = _top(learn, _boost(learn, ib.detach().cpu().view(1,-1).clone(), boost), n, exclude_seen=False)
-        return _item_frame(learn, vals[0], idx[0], f'cold start: {how}')
-    vals,idx = _top(learn, _boost(learn, _score_codes(learn, tensor([0]), model=_average_model(learn.model)), boost), n, exclude_seen=False)
-    return _item_frame(learn, vals[0], idx[0], 'cold start: average user')
+    s = (_score_codes(learn, tensor([0]), model=_average_model(learn.model)) if ib is None else ib.detach().cpu().view(1,-1).clone())
+    vals,idx = _top(learn, _boost(learn, s, boost), n, exclude_seen=False, min_ratings=min_ratings)
+    return _drop_unavailable(_item_frame(learn, vals[0], idx[0], f"cold start: {'average user' if ib is None else how}"), n, 'the cold-start list has', min_ratings)
 
 @patch
 def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
               ratings:pd.DataFrame=None, # A new user's (item, rating) frame to fold in
               features:pd.DataFrame=None, # A new user's features (one row), for hybrid models
               boost:pd.Series=None, # Per-item shifts added to the scores, by raw item id (e.g. `Trending.lift`); the reason then ends in ' + boost'
+              min_ratings:float=0, # Only items rated (or chosen) at least this often in the loaders' data
               **fold_kw)->pd.DataFrame:
     "Top-`n` items for raw `user` id, with cold start for unseen users (see above)"
-    res = _recommend(self, user, n, exclude_seen, ratings, features, boost, **fold_kw)
+    res = _recommend(self, user, n, exclude_seen, ratings, features, boost, min_ratings, **fold_kw)
     return res if boost is None else res.assign(reason=res.reason + ' + boost')
 
 # %% ../nbs/09_inference.ipynb #17a510c1

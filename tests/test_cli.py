@@ -36,6 +36,20 @@ def test_recommend_reads_learner(trained, ml100k):
     rated = set(ml100k.title[ml100k.user == 1])
     assert not any(t in l for l in lines[2:] for t in rated if len(t) > 12)
 
+def test_recommend_min_ratings(trained, ml100k):
+    "`--min-ratings 20`: the list keeps to films rated at least 20 times, as the learner's `recommend(min_ratings=20)` does"
+    from fastcf.all import load_collab_learner
+    out, _ = trained
+    r = run('recommend', '--user', '1', '--n', '10', '--min-ratings', '20', '--learner', str(out/'learner.pkl'))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert lines[0] == 'Top 10 for user 1 (items rated at least 20 times):'
+    items = [int(l.split()[0]) for l in lines[2:]]
+    assert ml100k.item.value_counts()[items].min() >= 20
+    assert items == list(load_collab_learner(out/'learner.pkl').recommend(1, n=10, min_ratings=20).item)
+    bad = run('recommend', '--user', '1', '--min-ratings', '-1', '--learner', str(out/'learner.pkl'))
+    assert bad.returncode == 2 and '--min-ratings=-1: needs a finite number of at least 0' in bad.stderr
+
 def test_similar(trained):
     "`fastcf similar` prints the exported learner's `CollabInterpretation.similar`, by id or by title: Star Wars's nearest include its sequel"
     from fastcf.all import load_collab_learner, CollabInterpretation
