@@ -113,11 +113,11 @@ def _top(learn, scores, n, users=None, exclude_seen=True, min_ratings:float=0):
     if check_nonneg('min_ratings', min_ratings): scores[:, collab_view(learn).counts('item')[0] < min_ratings] = -float('inf')
     return scores.topk(min(n, scores.shape[1]-1), dim=1)
 
-def _drop_unavailable(df, n, who, min_ratings=0):
-    "`df` without the rows of items that could not be recommended (seen, rare or `'#na#'`: score -inf), with a warning when that leaves fewer than `n`"
+def _drop_unavailable(df, n, who, min_ratings=0, seen=True):
+    "`df` without the rows of items that could not be recommended (`seen`, rare or `'#na#'`: score -inf), with a warning when that leaves fewer than `n`"
     ok = np.isfinite(df['score'].values)
     if ok.all(): return df
-    why = 'already rated' + (f', or rated fewer than min_ratings={_py(min_ratings)} times' if min_ratings else '')
+    why = ', or '.join(['already rated']*seen + [f'rated fewer than min_ratings={_py(min_ratings)} times']*bool(min_ratings))
     warnings.warn(f"{who} fewer than n={n} items left to recommend (the rest are {why}): returning {int(ok.sum())} rows in all")
     return df[ok].reset_index(drop=True)
 
@@ -151,7 +151,7 @@ def recommend_many(self:Learner, users, n:int=10, exclude_seen:bool=True, chunk:
     k = idx.shape[1]
     res = pd.DataFrame({view.user_name: np.repeat(np.array(users, dtype=object), k), 'rank': np.tile(np.arange(1,k+1), len(users)),
                         view.item_name: view.decode(idx.flatten()), 'score': vals.flatten().numpy()})
-    return _drop_unavailable(res, n, 'some users have', min_ratings)
+    return _drop_unavailable(res, n, 'some users have', min_ratings, exclude_seen)
 
 # %% ../nbs/09_inference.ipynb #f8dda937
 def _user_roles(m):
@@ -267,14 +267,14 @@ def _recommend(learn, user, n, exclude_seen, ratings, features, boost, min_ratin
         if exclude_seen and ratings is not None: s[0, view.encode_ids(ratings[view.item_name].values, 'item')] = -float('inf')
         vals,idx = _top(learn, s, n, exclude_seen=False, min_ratings=min_ratings)
         reason = 'fold-in' if features is None else 'features' if ratings is None else 'features + fold-in'
-        return _drop_unavailable(_item_frame(learn, vals[0], idx[0], reason), n, 'the new user has', min_ratings)
+        return _drop_unavailable(_item_frame(learn, vals[0], idx[0], reason), n, 'the new user has', min_ratings, exclude_seen and ratings is not None)
     hint = view.twin_hint(user)
     if hint: raise KeyError(f"user {user!r} is not in the model's vocabulary{hint} (an unknown user gets the cold-start list)")
     how = getattr(learn.model, 'cold_start', None) or 'item bias'  # (what the model's item table means, or 'average user')
     ib = None if members(learn.model) or how=='average user' else item_biases(learn.model)
     s = (_score_codes(learn, tensor([0]), model=_average_model(learn.model)) if ib is None else ib.detach().cpu().view(1,-1).clone())
     vals,idx = _top(learn, _boost(learn, s, boost), n, exclude_seen=False, min_ratings=min_ratings)
-    return _drop_unavailable(_item_frame(learn, vals[0], idx[0], f"cold start: {'average user' if ib is None else how}"), n, 'the cold-start list has', min_ratings)
+    return _drop_unavailable(_item_frame(learn, vals[0], idx[0], f"cold start: {'average user' if ib is None else how}"), n, 'the cold-start list has', min_ratings, seen=False)
 
 @patch
 def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
