@@ -145,11 +145,14 @@ def _no_relevant(y, threshold):
     raise ValueError(f"no validation rating is at least threshold={threshold} (the highest is {y.max().item():g}): lower threshold, "
                      f"or pass threshold=None to count every held-out interaction (implicit data, whose interactions are all 1)")
 
-def evaluate_ranking(learn, k:int=10, threshold:float|None=4., chunk:int=2**20, scorer=None)->dict:
+def evaluate_ranking(learn, k:int=10, threshold:float|None=4., chunk:int=2**20, scorer=None,
+                     min_ratings:float=0, # Rank only items rated at least this often in training, as `recommend(min_ratings=)` lists them (held-out ratings not counted)
+                    )->dict:
     "Mean precision@k, recall@k, NDCG@k, hit rate@k, MAP@k over validation users with a held-out rating >= `threshold` (any if None), and coverage@k"
     view = collab_view(learn)
     nu,ni = view.n_users,view.n_items
     check_k(k, ni-1); check_threshold(threshold, none=True)
+    rare = torch.bincount(view.codes(0)[:,1], minlength=ni) < min_ratings if check_nonneg('min_ratings', min_ratings) else None
     vx = view.codes(1)
     seen,rel = view.train_rated(),csr_of(vx if threshold is None else vx[view.ratings(1)>=threshold], nu)
     users = torch.nonzero(rel[0][1:]-rel[0][:-1]).view(-1)
@@ -160,6 +163,7 @@ def evaluate_ranking(learn, k:int=10, threshold:float|None=4., chunk:int=2**20, 
         s = _score_codes(learn, u, chunk) if scorer is None else scorer(u)
         s[csr_mask(u, ni, *seen)] = -float('inf')
         s[:,0] = -float('inf')
+        if rare is not None: s[:,rare] = -float('inf')
         for key,v in rank_metrics(s, csr_mask(u, ni, *rel), k).items(): tot[key] += v
         v,i = s.topk(k, dim=1)
         shown[i[v > -float('inf')]] = True
