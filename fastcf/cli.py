@@ -357,9 +357,9 @@ def similar(a):
     interp = _interp(_load(a))
     if new: res,what = interp.similar_new(_completed(interp.model, which, feats), a.n, which),f"the new {which} {' '.join(new)}"
     else:
-        k = ifnone(_vocab_id(interp.view, key, which), key)  # (an item not in the vocabulary may be a title)
+        k = interp.id_of(ifnone(_vocab_id(interp.view, key, which), key), which)  # (an item not in the vocabulary may be a title)
         res,label = interp.similar(k, a.n, which),interp.label([k], which)[0]
-        what = f'{which} {key}' + ('' if str(label)==key else f' ({label})')
+        what = f'{which} {k}' + ('' if str(label)==str(k) else f' ({label})')
     if which=='user': res = res.drop(columns='label')
     print(f'The {len(res)} {which}s most like {what}:')
     print(res.to_string(index=False))

@@ -129,6 +129,11 @@ def _code(self:CollabInterpretation, key, which):
     raise KeyError(f"unknown {which} {key!r}: not in the model's vocabulary{' or labels' if which=='item' and self.labels is not None else ''}{self.view.twin_hint(key, which)}")
 
 @patch
+def id_of(self:CollabInterpretation, key, which:str='item'):
+    "The raw id that `key` stands for: an id of the model's vocabulary, or (items) a label such as a title"
+    return self.ids(which)[self._code(key, which)]
+
+@patch
 def similar(self:CollabInterpretation, item, n:int=10, which:str='item')->pd.DataFrame:
     "The `n` items (or users) most similar to `item` by cosine similarity of their factors"
     code = self._code(item, which)

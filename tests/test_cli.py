@@ -57,7 +57,7 @@ def test_similar(trained):
     ids = lambda r: [int(o.split()[0]) for o in r.stdout.strip().splitlines()[2:]]
     by_title,by_id = [run('similar', '--item', k, '--n', '10', '--learner', l) for k in ('Star Wars (1977)', '50')]
     assert by_title.returncode == 0 and by_id.returncode == 0, by_title.stderr + by_id.stderr
-    assert by_id.stdout.splitlines()[0] == 'The 10 items most like item 50 (Star Wars (1977)):'
+    assert by_id.stdout.splitlines()[0] == by_title.stdout.splitlines()[0] == 'The 10 items most like item 50 (Star Wars (1977)):'  # (a title: its id too)
     learn = load_collab_learner(l)
     interp = CollabInterpretation.from_learner(learn, learn.item_labels)
     assert ids(by_title) == ids(by_id) == list(interp.similar(50, 10).item) and 50 not in ids(by_id)
