@@ -126,7 +126,7 @@ def counts(self:CollabView, which='item'):
     col = 0 if which=='user' else 1
     parts = [p for p in (self.split(i) for i in (0,1)) if len(p[0])]
     if not parts: raise ValueError(f"these loaders hold no ratings, so how often each {which} was rated is unknown (fastai's `export` drops the data; "
-                                   "fastcf's loaders keep the counts): interpret the learner before exporting it, or export one on FastCollabDataLoaders")
+                                   "fastcf's loaders keep the counts): ask before exporting the learner (its bias table, `min_ratings`), or export one trained on FastCollabDataLoaders")
     return rating_counts(torch.cat([p[0][:,col] for p in parts]), None if any(p[1] is None for p in parts) else torch.cat([p[1] for p in parts]), n)
 
 # %% ../nbs/03_view.ipynb #06fb2739
