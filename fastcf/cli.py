@@ -344,7 +344,8 @@ def recommend(a):
     res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats, min_ratings=a.min_ratings)
     labels = getattr(learn, 'item_labels', None)
     if labels: res.insert(1, 'title', [labels.get(o, '') for o in res.iloc[:,0]])
-    print(f"Top {len(res)} for user {a.user}{f' (items rated at least {a.min_ratings} times)' if a.min_ratings else ''}:")
+    kept = f" (items {'chosen' if view.implicit else 'rated'} at least {a.min_ratings} times)" if a.min_ratings else ''
+    print(f'Top {len(res)} for user {a.user}{kept}:')
     print(res.to_string(index=False))
     return res
 

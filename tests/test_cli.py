@@ -80,6 +80,8 @@ def test_rank_recipe(tmp_path, ml100k):
     top = lambda r: [int(o.split()[0]) for o in r.stdout.strip().splitlines()[2:]]
     known = run('recommend', '--user', '1', '--n', '10', '--learner', l)
     assert known.returncode == 0 and not set(top(known)) & set(ml100k.item[ml100k.user == 1]), known.stdout + known.stderr
+    kept = run('recommend', '--user', '1', '--n', '5', '--min-ratings', '300', '--learner', l)  # (interactions: chosen, not rated)
+    assert kept.stdout.startswith('Top 5 for user 1 (items chosen at least 300 times):') and ml100k.item.value_counts()[top(kept)].min() >= 300, kept.stdout + kept.stderr
     (tmp_path/'mine.csv').write_text('item\n50\n181\n172\n')
     new = run('recommend', '--user', 'new', '--ratings', str(tmp_path/'mine.csv'), '--n', '5', '--learner', l)
     assert new.returncode == 0 and new.stdout.count('fold-in') == 5, new.stdout + new.stderr
