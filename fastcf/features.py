@@ -143,6 +143,9 @@ class FeatureTable:
     def classes(self)->dict:
         "The categories of each categorical feature, in code order (`'#na#'` first)"
         return {c: list(self.to.classes[c]) for c in self.cat_names}
+    def unused_na(self)->list:
+        "Categorical features whose missing category (`'#na#'`, code 0) no entity of the table has: that row is only what an unknown value gets"
+        return [c for j,c in enumerate(self.cat_names) if not (self.cats[1:, j]==0).any()]
     def cont_units(self)->Tensor:
         "How far one raw unit of each continuous feature moves its processed value: `1/std` under `Normalize`, else 1"
         stds = getattr(getattr(self.to.procs, 'normalize', None), 'stds', {})
