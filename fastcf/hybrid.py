@@ -333,8 +333,9 @@ def feature_pca(self:CollabInterpretation, which:str='item', n_components:int=3,
 @patch
 def feature_directions(self:CollabInterpretation, n:int=3, which:str='item', n_components:int=3, top:int=1000)->pd.DataFrame:
     "For each principal component, the `n` features that push along it hardest, each way: what the direction stands for"
+    fp = self.feature_pca(which, n_components, top)  # (a model without features: its clear error, first)
     t = self.model._features(which).table
-    fp = self.feature_pca(which, n_components, top).drop(index=[f'{c}={t.classes[c][0]}' for c in t.unused_na()])  # (a '#na#' nobody has: untrained)
+    fp = fp.drop(index=[f'{c}={t.classes[c][0]}' for c in t.unused_na()])  # (a '#na#' nobody has: untrained)
     side = lambda s, pos: ', '.join((s[s>0].nlargest(n) if pos else s[s<0].nsmallest(n)).index)  # (a feature pushes one way: never on both sides)
     return pd.DataFrame({'explained': self.explained_variance_ratio,
                          'positive': [side(fp[c], True) for c in fp.columns], 'negative': [side(fp[c], False) for c in fp.columns]}, index=fp.columns)
