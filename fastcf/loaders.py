@@ -259,6 +259,8 @@ class FastCollabDataLoaders(DataLoaders):
         if len(trn)==0: raise ValueError(f"the split leaves no training ratings ({len(val)} in validation): lower valid_pct, or pass another splitter")
         if ifnone(drop_last, shuffle) and len(trn) < bs:
             raise BatchSizeError(bs, len(trn))
+        if len(val)==0: warn(f"the split leaves no validation ratings ({len(trn)} in training): fit shows valid_loss None and fastai warns "
+                             f"'Your generator is empty' each epoch; raise valid_pct until a share of the {len(trn)} ratings is at least one, or pass a splitter with validation rows")
         ds = CollabTensors(x, y, classes, list(cat_names), y_name)
         dls = [CollabTensorDL(ds.new(x[trn], y[trn]), bs=bs, shuffle=shuffle, drop_last=ifnone(drop_last, shuffle), replacement=replacement),
                CollabTensorDL(ds.new(x[val], y[val]), bs=ifnone(val_bs, bs), shuffle=False, drop_last=False)]

@@ -503,6 +503,15 @@ def test_cli_warnings_are_one_line(tmp_path, fastai_home):
                      'For implicit feedback (who chose what), use ImplicitDataLoaders and ranking_learner (fastcf train: --recipe rank)'], r.stderr
     assert 'UserWarning' not in r.stderr and '.py:' not in r.stderr
 
+def test_cli_no_validation_said_first(tmp_path, fastai_home):
+    "Four ratings leave no validation rows at --valid-pct 0.2: the first warning says so, before fastai's 'Your generator is empty' (which alone did not say why)"
+    (tmp_path/'few.csv').write_text('user,item,rating\n1,1,4\n1,2,3\n2,1,5\n2,2,2\n')
+    r = subprocess.run(['fastcf', 'train', '--csv', str(tmp_path/'few.csv'), '--epochs', '1', '--out', str(tmp_path/'o')], capture_output=True, text=True,
+                       env=dict(os.environ, MPLBACKEND='Agg'), timeout=300)
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stderr.splitlines() if 'warning' in l.lower()]
+    assert lines[0].startswith('fastcf train: warning: the split leaves no validation ratings (4 in training)') and 'raise valid_pct' in lines[0], r.stderr
+
 def test_cli_time_col_read_before_training(capsys, fastai_home):
     "An unreadable --time-col is an error before training starts (it came after the 'Training ...' line, from the loaders)"
     with pytest.raises(SystemExit): run_cli(['train', '--recipe', 'rank', '--time-col', 'title', '--out', 'unused'])
