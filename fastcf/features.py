@@ -90,6 +90,7 @@ class FeatureTable:
         self.to = TabularPandas(rows.reset_index(drop=True), list(procs), cat_names=list(cat_names), cont_names=list(cont_names))  # (copies: FillMissing appends its `_na` columns to the list it gets)
         self.which,self.ids,self.columns = which,ids,(cat_names,cont_names)
         self.flags = [c for c in cont_names if rows[c].dropna().isin([0, 1]).all()]  # (0/1 columns, such as genres: absent means 0)
+        self.ranges = {c: (v.min(), v.max(), v.std(ddof=0)) for c in cont_names for v in [rows[c].dropna().astype(float)] if len(v)}  # (raw, for new entities)
         self.cats,self.conts = self._tensors(self.to)
 
     @staticmethod
@@ -125,6 +126,18 @@ class FeatureTable:
             z = (v - v.mean()).abs()/v.std(ddof=0)
             if z.max() > far: warnings.warn(f"{which} feature {c!r} of {which} {_py(z.idxmax())!r} is {_py(v[z.idxmax()]):g}, {z.max():.0f} standard deviations from its mean ({v.mean():.3g}): "
                                             f"normalized, a value that far out swamps that {which}'s vector; give a count as log(1 + count) (np.log1p), or clip it")
+
+    def _check_range(self, df, far:float=1):
+        "New entities' continuous features more than `far` training standard deviations outside the training range warn (the model extrapolates); any other value of one the training rows all share is an error"
+        for c,(lo,hi,sd) in getattr(self, 'ranges', {}).items():  # (a table pickled before ranges were kept checks nothing)
+            v = df[c].astype(float)
+            out = v[(v < lo - far*sd) | (v > hi + far*sd)]
+            if not len(out): continue
+            x = out.iloc[(out - (lo+hi)/2).abs().argmax()]
+            if sd==0: raise ValueError(f"new {self.which} feature {c!r} is {x:g}, but every training {self.which} has {lo:g}: the model learned nothing from it, and normalized "
+                                       f"the value would be about {abs(x-lo)/1e-7:.0e}; give {lo:g}, leave the column out, or drop the feature from the table")
+            warnings.warn(f"new {self.which} feature {c!r} is {x:g}, {max(lo-x, x-hi)/sd:.1f} standard deviations outside the training {self.which}s' range ({lo:g} to {hi:g}): "
+                          f"the model extrapolates from it; check the value, or clip it to the range")
 
     def _tensors(self, to):
         "Row 0 for `'#na#'`, then one row per processed entity"
@@ -189,6 +202,7 @@ class FeatureTable:
         for c in conts:
             if c not in filled and df[c].isna().any():
                 raise ValueError(f"new {self.which} feature {c!r} is missing (NaN), but every training {self.which} has it, so there is nothing to fill it with: give a number, or leave the column out for FeatureTable.complete to give it the training mean")
+        self._check_range(df)
         for c in cats:
             known = set(self.to.classes[c])
             bad = [v for v in pd.unique(df[c]) if v not in known and not pd.isna(v)]

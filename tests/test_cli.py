@@ -173,6 +173,9 @@ def test_hybrid_recipe_movielens(tmp_path, ml100k):
     full = movielens_features()[1].drop(columns=['title']).iloc[:1].assign(year=1977, **{g: 0 for g in movielens_features()[1].columns[2:]}).assign(Action=1, **{'Sci-Fi': 1})
     want = CollabInterpretation.from_learner(learn).similar_new(full, 5)
     assert [int(l.split()[0]) for l in r.stdout.strip().splitlines()[-5:]] == list(want.item)
+    # an age far past any training user's is used, with a one-line warning (it was silent, and led the list with obscure films above 5 stars)
+    r = run('recommend', '--user', 'x', '--n', '3', '--learner', str(out/'learner.pkl'), '--features', 'age=250')
+    assert r.returncode == 0 and "fastcf recommend: warning: new user feature 'age' is 250, 14.5 standard deviations outside the training users' range (7 to 73)" in r.stderr, r.stderr
 
 def test_hybrid_recipe_latest_small(tmp_path, fastai_home):
     "`--recipe hybrid --kind ml-latest-small` (its items' genres, year and tags): the most-tagged film (Pulp Fiction, 181 tags) is predicted near its own ratings"
