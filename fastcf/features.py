@@ -82,6 +82,8 @@ class FeatureTable:
         self._check_conts(rows, cont_names, which)
         ids_like = [c for c in cat_names if len(rows) > 20 and rows[c].nunique() > 0.9*len(rows)]
         if ids_like: warnings.warn(f"{which} feature(s) {ids_like} have a different value for nearly every {which}: each is an id (a title, say), which tells a new {which} nothing; drop them")
+        same = [c for c in cat_names+cont_names if rows[c].nunique(dropna=False) <= 1]
+        if same: warnings.warn(f"{which} feature(s) {same} are the same for every {which} of the ratings: they tell the model nothing; drop them")
         self._check_tails(rows, cont_names, which)
         if FillMissing not in [p if isinstance(p, type) else type(p) for p in procs]:
             for c in cont_names:
