@@ -221,7 +221,13 @@ def _history(learn, ratings)->Tensor:
     if iname not in getattr(ratings, 'columns', []): raise KeyError(f"ratings need an {iname!r} column (the new user's items)")
     if not len(ratings): raise ValueError("the new user's history is empty: give at least one item, or leave ratings out for the cold-start list")
     _one_user(learn, ratings)
-    return collab_view(learn).encode_ids(ratings[iname].values, 'item')
+    view,ids = collab_view(learn),ratings[iname].values
+    codes = view.encode_ids(ids, 'item', unknown='na')
+    if (codes==0).any():
+        bad = pd.unique(ids[(codes==0).numpy()])
+        raise KeyError(f"the new user's history names {len(bad)} item(s) the model never saw: {[_py(o) for o in bad[:10]]}{' ...' if len(bad)>10 else ''}"
+                       f"{view.twin_hint(bad[0], 'item')}; drop those rows (a new user is placed by the items the model knows; training again learns new items)")
+    return codes
 
 def _feature_model(learn):
     "The model, if it scores new users and items from their features (`new_scores`, as fastcf's hybrid models do)"

@@ -375,7 +375,7 @@ CLI_CASES = [
     ('learner truncated', ['recommend', '--user', '1', '--learner', '{d}/cut.pkl'], 'is not a whole exported learner'),
     ('cold start, known', ['recommend', '--user', '1', '--cold-start', '--learner', '{l}'], 'user 1 is in the training data'),
     ('cold start and ratings', ['recommend', '--user', 'x', '--cold-start', '--ratings', '{d}/mine.csv', '--learner', '{l}'], 'not both'),
-    ('ratings: unknown item', ['recommend', '--user', 'x', '--ratings', '{d}/mine.csv', '--learner', '{l}'], 'unknown item(s)', '[99999]'),
+    ('ratings: unknown item', ['recommend', '--user', 'x', '--ratings', '{d}/mine.csv', '--learner', '{l}'], "names 1 item(s) the model never saw: [99999]", 'drop those rows'),
     ('user-features, not hybrid', ['train', '--user-features', '{d}/items.csv'], '--user-features is for the hybrid recipe: add --recipe hybrid'),
     ('categorical, not hybrid', ['train', '--categorical', 'zip'],   '--categorical is for the hybrid recipe'),
     ('hybrid csv, no features', ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--recipe', 'hybrid'], '--recipe hybrid needs features', '--item-features'),
