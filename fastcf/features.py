@@ -143,8 +143,8 @@ class FeatureTable:
 
     def _tensors(self, to):
         "Row 0 for `'#na#'`, then one row per processed entity"
-        cats = torch.from_numpy(np.asarray(to.cats.values, dtype=np.int64)).view(len(to.xs), -1)
-        conts = torch.from_numpy(np.asarray(to.conts.values, dtype=np.float32)).view(len(to.xs), -1)
+        cats = torch.from_numpy(np.array(to.cats.values, dtype=np.int64)).view(len(to.xs), -1)  # (copies: pandas' own arrays are read-only)
+        conts = torch.from_numpy(np.array(to.conts.values, dtype=np.float32)).view(len(to.xs), -1)
         return torch.cat([cats.new_zeros(1, cats.shape[1]), cats]),torch.cat([conts.new_zeros(1, conts.shape[1]), conts])
 
     @property

@@ -23,8 +23,8 @@ def _read_split(ds, cat_names, y_name):
         x,y = ds.read()
         return x.long(),y.float()
     if isinstance(ds, TabularPandas):
-        x = torch.from_numpy(np.asarray(ds.xs[list(cat_names)].values, dtype=np.int64)).view(-1, 2)
-        y = torch.from_numpy(np.asarray(ds.ys[y_name].values, dtype=np.float32)) if y_name in getattr(ds, 'y_names', []) else None
+        x = torch.from_numpy(np.array(ds.xs[list(cat_names)].values, dtype=np.int64)).view(-1, 2)  # (copies: pandas' own arrays are read-only)
+        y = torch.from_numpy(np.array(ds.ys[y_name].values, dtype=np.float32)) if y_name in getattr(ds, 'y_names', []) else None
         return x,y
     raise TypeError(f"fastcf can't read a collab dataset of type {type(ds).__name__}: use FastCollabDataLoaders, "
                     "fastai's CollabDataLoaders or ChunkedCollabDataLoaders")
