@@ -312,7 +312,7 @@ register_collab(CollabClasses, **_FOUR)
 # %% ../nbs/05_models.ipynb #14e557ae
 def rating_values(ratings, max_classes:int=20)->Tensor:
     "The sorted distinct rating values, refusing data that is not a small set of discrete values"
-    v = torch.unique(torch.as_tensor(np.asarray(ratings), dtype=torch.float32).flatten())
+    v = torch.unique(torch.from_numpy(np.array(ratings, dtype=np.float32)).flatten())  # (a copy: pandas' own arrays are read-only)
     if len(v)>max_classes:
         raise ValueError(f"ratings as classes needs discrete ratings, but the data has {len(v)} distinct values "
                          f"(e.g. {v[:5].tolist()}); use a regression model, or round the ratings")

@@ -131,7 +131,7 @@ def test_ranking_hybrid_folds_a_few_items_in(ml100k):
     with pytest.raises(ValueError, match=r"wd=-1.*her feature-based start"): learn.recommend(10**6, 5, features=feats.loc[[cold[0]]], ratings=mine[cold[0]].iloc[:5].to_frame(), wd=-1)
 
 def test_feature_tables_warn_nothing_of_torch(ml, tmp_path):
-    "A feature table with one continuous column, or the view of fastai's loaders, gave torch's 'NumPy array is not writable' warning (pandas' arrays are read-only); torch says it once a process, so each runs in a fresh one"
+    "A feature table with one continuous column, the view of fastai's loaders, or `rating_values` of a Series gave torch's 'NumPy array is not writable' warning (pandas' arrays are read-only); torch says it once a process, so each runs in a fresh one"
     import subprocess
     code = ("import warnings; warnings.filterwarnings('error', message='The given NumPy array')\n"
             "import pandas as pd\n"
@@ -140,6 +140,7 @@ def test_feature_tables_warn_nothing_of_torch(ml, tmp_path):
             "from fastcf.view import _read_split\nfrom fastai.tabular.all import TabularPandas, Categorify\n"
             "to = TabularPandas(pd.DataFrame({'user': [1, 2], 'item': [3, 4], 'rating': [4., 5.]}), [Categorify], cat_names=['user','item'], y_names='rating')\n"
             "_read_split(to.train, ['user','item'], 'rating')\n"
+            "from fastcf.models import rating_values\nrating_values(pd.Series([1., 2, 2], dtype='float32'))\n"
             "print('quiet')\n")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and r.stdout.strip() == 'quiet', r.stderr[-2000:]
