@@ -130,7 +130,7 @@ def test_ranking_hybrid_folds_a_few_items_in(ml100k):
     assert res['default'] > res['features'] + 0.03 and res['default'] > res['wd 0.3'] + 0.02, res
     with pytest.raises(ValueError, match=r"wd=-1.*her feature-based start"): learn.recommend(10**6, 5, features=feats.loc[[cold[0]]], ratings=mine[cold[0]].iloc[:5].to_frame(), wd=-1)
 
-def test_feature_tables_warn_nothing_of_torch(ml, tmp_path):
+def test_no_torch_not_writable_warning(ml, tmp_path):
     "A feature table with one continuous column, the view of fastai's loaders, or `rating_values` of a Series gave torch's 'NumPy array is not writable' warning (pandas' arrays are read-only); torch says it once a process, so each runs in a fresh one"
     import subprocess
     code = ("import warnings; warnings.filterwarnings('error', message='The given NumPy array')\n"
