@@ -162,7 +162,9 @@ def rating_cols(df, user_name=None, item_name=None, rating_name=None):
     "The user, item and rating column names, defaulting (like fastai) to the frame's first three columns"
     names = (user_name,item_name,rating_name)
     if not isinstance(df, pd.DataFrame): raise TypeError(f"ratings must be a pandas DataFrame, got {type(df).__name__}")
-    if None in names and len(df.columns)<3: raise KeyError(f"ratings need user, item and rating columns; the frame has columns {list(df.columns)}")
+    if None in names and len(df.columns)<3:
+        hint = "; for who chose what, with no ratings, use ImplicitDataLoaders and ranking_learner (fastcf train: --recipe rank)" if len(df.columns)==2 else ''
+        raise KeyError(f"ratings need user, item and rating columns; the frame has columns {list(df.columns)}{hint}")
     return [df.columns[i] if n is None else n for i,n in enumerate(names)]
 
 _NO_WORKERS = ('num_workers','pin_memory','timeout','persistent_workers','pin_memory_device','verbose','do_setup','n','indexed','dl_type','dl_kwargs')

@@ -339,6 +339,7 @@ def cli_files(files, tmp_path):
     (tmp_path/'titles.csv').write_text('id,name\n1,One\n')
     (tmp_path/'items.csv').write_text('item,flag\n1,0\n2,1\n')
     (tmp_path/'fifty.csv').write_text('item,rating\n50,5\n1,50\n')
+    (tmp_path/'clicks.csv').write_text('user,item\n1,2\n2,3\n')
     return files
 
 CLI_CASES = [
@@ -365,6 +366,7 @@ CLI_CASES = [
     ('csv sep empty',     ['train', '--csv', '{d}/semi.csv', '--sep', ''], "sep='' is empty", '--sep'),
     ('out under a file',  ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--out', '{d}/semi.csv/runs'], "--out", "can't be made a folder: Not a directory"),  # (before training, not a traceback after it)
     ('csv empty',         ['train', '--csv', '{d}/empty.csv'],      'empty.csv is empty'),
+    ('csv without ratings', ['train', '--csv', '{d}/clicks.csv'],   "columns ['user', 'item']; for who chose what, with no ratings", '--recipe rank'),
     ('rating-col missing',['train', '--csv', '{d}/semi.csv', '--sep', ';', '--rating-col', 'stars'], "rating column 'stars' not found"),
     ('title-id-col alone',['train', '--title-id-col', 'id'],        '--title-id-col needs --titles'),
     ('titles missing',    ['train', '--titles', '{d}/none.csv'],    'titles file not found'),
