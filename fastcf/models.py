@@ -312,7 +312,8 @@ register_collab(CollabClasses, **_FOUR)
 # %% ../nbs/05_models.ipynb #14e557ae
 def rating_values(ratings, max_classes:int=20)->Tensor:
     "The sorted distinct rating values, refusing data that is not a small set of discrete values"
-    v = torch.unique(torch.from_numpy(np.array(ratings, dtype=np.float32)).flatten())  # (a copy: pandas' own arrays are read-only)
+    t = ratings if isinstance(ratings, Tensor) else torch.from_numpy(np.array(ratings, dtype=np.float32))  # (a copy: pandas' own arrays are read-only)
+    v = torch.unique(t.float().flatten())
     if len(v)>max_classes:
         raise ValueError(f"ratings as classes needs discrete ratings, but the data has {len(v)} distinct values "
                          f"(e.g. {v[:5].tolist()}); use a regression model, or round the ratings")
