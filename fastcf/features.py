@@ -136,8 +136,8 @@ class FeatureTable:
             out = v[(v < lo - far*sd) | (v > hi + far*sd)]
             if not len(out): continue
             x = out.iloc[(out - (lo+hi)/2).abs().argmax()]
-            if sd==0: raise ValueError(f"new {self.which} feature {c!r} is {x:g}, but every training {self.which} has {lo:g}: the model learned nothing from it, and normalized "
-                                       f"the value would be about {abs(x-lo)/1e-7:.0e}; give {lo:g}, leave the column out, or drop the feature from the table")
+            if sd==0: raise ValueError(f"new {self.which} feature {c!r} is {x:g}, but every training {self.which} has {lo:g}: the model learned nothing from it, and with no spread "
+                                       f"to normalize by, any other value swamps the {self.which}'s vector; give {lo:g}, leave the column out, or drop the feature from the table")
             warnings.warn(f"new {self.which} feature {c!r} is {x:g}, {max(lo-x, x-hi)/sd:.1f} standard deviations outside the training {self.which}s' range ({lo:g} to {hi:g}): "
                           f"the model extrapolates from it; check the value, or clip it to the range")
 
