@@ -189,6 +189,15 @@ def _all_rows(vocab, a):
 def _ratings_tensor(r)->Tensor:
     return torch.from_numpy(np.array(r, dtype=np.float32)).view(-1,1)
 
+def _random_split(valid_pct, seed, rows):
+    "`FastRandomSplitter(valid_pct, seed)(rows)`, warning when a `valid_pct` above 0 rounds to no validation rows"
+    trn,val = FastRandomSplitter(valid_pct, seed)(rows)
+    if valid_pct > 0 and not len(val):
+        fix = f"raise valid_pct to {math.ceil(100/len(rows))/100:g} (fastcf train: --valid-pct)" if len(rows) > 1 else "give more ratings"
+        warn(f"valid_pct={_py(valid_pct)} of {len(rows)} rating(s) rounds to no validation ratings: fit would show valid_loss None and fastai's "
+             f"'Your generator is empty' each epoch; {fix}, or pass valid_pct=0 to train on every rating")
+    return trn,val
+
 class FastCollabDataLoaders(DataLoaders):
     "A fast drop-in for fastai's `CollabDataLoaders`: batches are slices of pre-built tensors"
     n_inp = 1
@@ -217,7 +226,7 @@ class FastCollabDataLoaders(DataLoaders):
         missing = [c for c in ifnone(context_names, []) if c not in ratings.columns]
         if missing: raise KeyError(f"context column(s) {missing} not found; the frame has columns {list(ratings.columns)}")
         ratings = check_ratings(ratings, user_name, item_name, rating_name, duplicates)
-        splits = ifnone(splitter, FastRandomSplitter(valid_pct, seed))(ratings)
+        splits = _random_split(valid_pct, seed, ratings) if splitter is None else splitter(ratings)
         return cls.from_arrays(ratings[user_name].values, ratings[item_name].values, ratings[rating_name].values,
                                splits=splits, user_name=user_name, item_name=item_name, rating_name=rating_name, path=path,
                                bs=bs, val_bs=val_bs, shuffle=shuffle, drop_last=drop_last, device=device, vocab=vocab, replacement=replacement,
@@ -241,7 +250,7 @@ class FastCollabDataLoaders(DataLoaders):
         if np.isnan(ratings).any(): raise ValueError(f"{rating_name} has {int(np.isnan(ratings).sum())} missing (NaN) value(s), first at position {int(np.isnan(ratings).argmax())}")
         if np.isinf(ratings).any(): raise ValueError(f"{rating_name} has {int(np.isinf(ratings).sum())} infinite value(s), first at position {int(np.isinf(ratings).argmax())}")
         check_ids(users, user_name); check_ids(items, item_name); check_fraction('valid_pct', valid_pct)
-        trn,val = [np.asarray(o, dtype=np.int64) for o in ifnone(splits, FastRandomSplitter(valid_pct, seed)(users))]
+        trn,val = [np.asarray(o, dtype=np.int64) for o in (_random_split(valid_pct, seed, users) if splits is None else splits)]
         if vocab not in ('all','train','fastai'): raise ValueError(f"vocab must be 'all', 'train' or 'fastai', got {vocab!r}")
         context = {n: check_ids(np.asarray(a), n) for n,a in ifnone(context, {}).items()}
         bad = {n: len(a) for n,a in context.items() if len(a)!=len(users)}
@@ -261,8 +270,6 @@ class FastCollabDataLoaders(DataLoaders):
         if len(trn)==0: raise ValueError(f"the split leaves no training ratings ({len(val)} in validation): lower valid_pct, or pass another splitter")
         if ifnone(drop_last, shuffle) and len(trn) < bs:
             raise BatchSizeError(bs, len(trn))
-        if len(val)==0: warn(f"the split leaves no validation ratings ({len(trn)} in training): fit shows valid_loss None and fastai warns "
-                             f"'Your generator is empty' each epoch; raise valid_pct until a share of the {len(trn)} ratings is at least one, or pass a splitter with validation rows")
         ds = CollabTensors(x, y, classes, list(cat_names), y_name)
         dls = [CollabTensorDL(ds.new(x[trn], y[trn]), bs=bs, shuffle=shuffle, drop_last=ifnone(drop_last, shuffle), replacement=replacement),
                CollabTensorDL(ds.new(x[val], y[val]), bs=ifnone(val_bs, bs), shuffle=False, drop_last=False)]

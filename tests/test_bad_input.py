@@ -512,7 +512,7 @@ def test_cli_no_validation_said_first(tmp_path, fastai_home):
                        env=dict(os.environ, MPLBACKEND='Agg'), timeout=300)
     assert r.returncode == 0, r.stderr
     lines = [l for l in r.stderr.splitlines() if 'warning' in l.lower()]
-    assert lines[0].startswith('fastcf train: warning: the split leaves no validation ratings (4 in training)') and 'raise valid_pct' in lines[0], r.stderr
+    assert lines[0].startswith('fastcf train: warning: valid_pct=0.2 of 4 rating(s) rounds to no validation ratings') and 'raise valid_pct to 0.25 (fastcf train: --valid-pct)' in lines[0], r.stderr
 
 def test_cli_time_col_read_before_training(capsys, fastai_home):
     "An unreadable --time-col is an error before training starts (it came after the 'Training ...' line, from the loaders)"

@@ -76,7 +76,7 @@ def test_fold_in_pulls_towards_the_average_user():
 def test_bad_input(inter):
     learn = fast_ranker(inter, bs=128, seed=0)
     with pytest.raises(KeyError, match=r"unknown user\(s\).*'nobody'"): learn.recommend_many(['nobody'])
-    with pytest.raises(KeyError, match="unknown item"): learn.recommend('new', 5, ratings=pd.DataFrame({'item': [10**6]}))
+    with pytest.raises(KeyError, match=r"history names 1 item\(s\) the model never saw: \[1000000\]"): learn.recommend('new', 5, ratings=pd.DataFrame({'item': [10**6]}))
     with pytest.raises(ValueError, match="history is empty"): learn.recommend('new', 5, ratings=pd.DataFrame({'item': []}))
     with pytest.raises(ValueError, match=r"k=500 is more than the \d+ items of the catalogue"): ranking_learner(learn.dls, model='ease', k=500)
     with pytest.raises(ValueError, match="k=500 is more than"): evaluate_ranking(learn, 500, threshold=None)
