@@ -189,10 +189,10 @@ def _all_rows(vocab, a):
 def _ratings_tensor(r)->Tensor:
     return torch.from_numpy(np.array(r, dtype=np.float32)).view(-1,1)
 
-def _random_split(valid_pct, seed, rows):
-    "`FastRandomSplitter(valid_pct, seed)(rows)`, warning when a `valid_pct` above 0 rounds to no validation rows"
+def _random_split(valid_pct, seed, rows, warn_empty:bool=True):
+    "`FastRandomSplitter(valid_pct, seed)(rows)`, warning (if `warn_empty`) when a `valid_pct` above 0 rounds to no validation rows"
     trn,val = FastRandomSplitter(valid_pct, seed)(rows)
-    if valid_pct > 0 and not len(val):
+    if warn_empty and valid_pct > 0 and not len(val):
         fix = f"raise valid_pct to {math.ceil(100/len(rows))/100:g} (fastcf train: --valid-pct)" if len(rows) > 1 else "give more ratings"
         warn(f"valid_pct={_py(valid_pct)} of {len(rows)} rating(s) rounds to no validation ratings: fit would show valid_loss None and fastai's "
              f"'Your generator is empty' each epoch; {fix}, or pass valid_pct=0 to train on every rating")
@@ -250,7 +250,8 @@ class FastCollabDataLoaders(DataLoaders):
         if np.isnan(ratings).any(): raise ValueError(f"{rating_name} has {int(np.isnan(ratings).sum())} missing (NaN) value(s), first at position {int(np.isnan(ratings).argmax())}")
         if np.isinf(ratings).any(): raise ValueError(f"{rating_name} has {int(np.isinf(ratings).sum())} infinite value(s), first at position {int(np.isinf(ratings).argmax())}")
         check_ids(users, user_name); check_ids(items, item_name); check_fraction('valid_pct', valid_pct)
-        trn,val = [np.asarray(o, dtype=np.int64) for o in (_random_split(valid_pct, seed, users) if splits is None else splits)]
+        default = _random_split(valid_pct, seed, users, warn_empty=splits is None)  # (made even when `splits` are given: the random state it leaves is the one every published figure was run with)
+        trn,val = [np.asarray(o, dtype=np.int64) for o in (default if splits is None else splits)]
         if vocab not in ('all','train','fastai'): raise ValueError(f"vocab must be 'all', 'train' or 'fastai', got {vocab!r}")
         context = {n: check_ids(np.asarray(a), n) for n,a in ifnone(context, {}).items()}
         bad = {n: len(a) for n,a in context.items() if len(a)!=len(users)}
