@@ -88,6 +88,10 @@ def _py(v):
     "`v` as a plain Python value, so messages read `2`, not `np.int64(2)`"
     return v.item() if isinstance(v, np.generic) else v
 
+def _few(values, n=10):
+    "The first `n` of `values` as plain Python values, for a message, with ' ...' if there are more"
+    return f"{[_py(o) for o in list(values)[:n]]}{' ...' if len(values)>n else ''}"
+
 def _check_col(df, col, what):
     if col not in df.columns: raise KeyError(f"{what} column {col!r} not found; the frame has columns {list(df.columns)}")
     nas = df[col].isna()

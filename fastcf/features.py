@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/features.html.md"""
 from __future__ import annotations
 import re
 from fastai.tabular.all import *
-from .data import ML_URLS, _need, _py
+from .data import ML_URLS, _need, _py, _few
 
 # %% auto #0
 __all__ = ['movielens_features', 'FeatureTable']
@@ -48,7 +48,6 @@ def movielens_features(
 # %% ../nbs/18_features.ipynb #f44bd0b9
 def _cat_like(s): return s.dtype==object or isinstance(s.dtype, pd.CategoricalDtype) or s.dtype==bool or pd.api.types.is_string_dtype(s.dtype)
 
-def _few(values, n=10): return f"{[_py(o) for o in list(values)[:n]]}{' ...' if len(values)>n else ''}"
 
 def _like(col:pd.Series, classes)->pd.Series:
     "`col` in the type of training's categories `classes` (`'#na#'` first): a code typed as a number where training had text, or the other way"

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/inference.html.md"""
 from __future__ import annotations
 from copy import deepcopy
 from fastai.tabular.all import *
-from .data import check_ratings, check_count, check_positive, check_nonneg, check_finite, check_arg, _finite, _check_col, _py, _read_times, _one_row
+from .data import check_ratings, check_count, check_positive, check_nonneg, check_finite, check_arg, _finite, _check_col, _py, _few, _read_times, _one_row
 from .loaders import csr_mask
 from .learner import model_device, CollabLearner
 from .models import _fit_free
@@ -225,7 +225,7 @@ def _history(learn, ratings)->Tensor:
     codes = view.encode_ids(ids, 'item', unknown='na')
     if (codes==0).any():
         bad = pd.unique(ids[(codes==0).numpy()])
-        raise KeyError(f"the new user's history names {len(bad)} item(s) the model never saw: {[_py(o) for o in bad[:10]]}{' ...' if len(bad)>10 else ''}"
+        raise KeyError(f"the new user's history names {len(bad)} item(s) the model never saw: {_few(bad)}"
                        f"{view.twin_hint(bad[0], 'item')}; drop those rows (a new user is placed by the items the model knows; training again learns new items)")
     return codes
 

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/loaders.html.md"""
 from __future__ import annotations
 from fastai.tabular.all import *
 from .data import *
-from .data import _py
+from .data import _py, _few
 
 # %% auto #0
 __all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'encode_ids', 'encode_pairs', 'rated_csr', 'rating_counts', 'csr_of',
@@ -120,7 +120,7 @@ def encode_ids(vocab, values, name='id', unknown='error'):
         known,pos = pos>=0,np.maximum(pos, 0)
     if not known.all() and unknown=='error':
         bad = pd.unique(values[~known])
-        raise KeyError(f"{len(bad)} unknown {name}(s) not in the training vocabulary: {[_py(o) for o in bad[:10]]}{' ...' if len(bad)>10 else ''}")
+        raise KeyError(f"{len(bad)} unknown {name}(s) not in the training vocabulary: {_few(bad)}")
     return np.where(known, pos+1, 0).astype(np.int32)
 
 def encode_pairs(dls, df:pd.DataFrame, unknown='error')->Tensor:
