@@ -54,6 +54,18 @@ def _load_small(path, titles, fold):
     return df
 
 # %% ../nbs/00_data.ipynb #c2fbe47e
+def _movielens_path(
+    path=None, # Folder of an extracted MovieLens release; `None` downloads it with fastai's `untar_data`
+    kind:str='ml-100k', # 'ml-100k' or 'ml-latest-small'
+)->Path:
+    "The folder of MovieLens release `kind`: `path`, or fastai's `untar_data` download of it; a clear error if neither"
+    if kind not in ML_URLS: raise ValueError(f"kind must be one of {list(ML_URLS)}, got {kind!r}")
+    if path is None: return untar_data(ML_URLS[kind])
+    path = Path(path)
+    if path.is_dir(): return path
+    tip = f". The first argument is a folder: to download {path.name} with `untar_data`, pass kind={path.name!r} (fastcf train: --kind {path.name}, without --data)" if path.name in ML_URLS else ''
+    raise FileNotFoundError(f"MovieLens folder not found: {path}{tip}")
+
 def load_movielens(
     path=None, # Folder of an extracted MovieLens release; `None` downloads it with fastai's `untar_data`
     kind:str='ml-100k', # 'ml-100k' or 'ml-latest-small'
@@ -61,9 +73,7 @@ def load_movielens(
     fold:int=None, # ml-100k only: load `u{fold}.base` + `u{fold}.test` with an `is_valid` column (use `ColSplitter()`)
 )->pd.DataFrame:
     "Load a MovieLens release as one frame of `user`, `item`, `rating`, `timestamp` (and `title`)"
-    if kind not in ML_URLS: raise ValueError(f"kind must be one of {list(ML_URLS)}, got {kind!r}")
-    path = untar_data(ML_URLS[kind]) if path is None else Path(path)
-    if not path.is_dir(): raise FileNotFoundError(f"MovieLens folder not found: {path}")
+    path = _movielens_path(path, kind)
     return (_load_100k if kind=='ml-100k' else _load_small)(path, titles, fold)
 
 # %% ../nbs/00_data.ipynb #ea1c9d2d

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/features.html.md"""
 from __future__ import annotations
 import re
 from fastai.tabular.all import *
-from .data import ML_URLS, _need, _py, _few
+from .data import _movielens_path, _need, _py, _few
 
 # %% auto #0
 __all__ = ['movielens_features', 'FeatureTable']
@@ -40,9 +40,7 @@ def movielens_features(
     kind:str='ml-100k', # 'ml-100k' or 'ml-latest-small'
 )->tuple:
     "`(users, items)`: frames of user and item features indexed by the ids of `load_movielens` (`users` is None for ml-latest-small)"
-    if kind not in ML_URLS: raise ValueError(f"kind must be one of {list(ML_URLS)}, got {kind!r}")
-    path = untar_data(ML_URLS[kind]) if path is None else Path(path)
-    if not path.is_dir(): raise FileNotFoundError(f"MovieLens folder not found: {path}")
+    path = _movielens_path(path, kind)
     return (_features_100k if kind=='ml-100k' else _features_small)(path)
 
 # %% ../nbs/18_features.ipynb #f44bd0b9

@@ -400,6 +400,7 @@ CLI_CASES = [
     ('similar: no hybrid',['similar', '--new-user', 'age=3', '--learner', '{l}'], 'has no vectors for a new user from features', 'fastcf train --recipe hybrid'),
     ('similar: learner missing', ['similar', '--item', '50', '--learner', '{d}/none.pkl'], 'run `fastcf train` first'),
     ('rank: epochs',      ['train', '--recipe', 'rank', '--epochs', '3'], "--epochs is not used by the rank recipe's EASE", '--model rank_mf trains'),
+    ('data: a release name', ['train', '--data', 'ml-latest-small'],  'MovieLens folder not found: ml-latest-small', '--kind ml-latest-small, without --data'),
     ('threshold, not rank', ['train', '--threshold', '4'],           '--threshold is for the rank recipe: add --recipe rank'),
     ('time-col, not rank',['train', '--time-col', 'timestamp'],     '--time-col is for the rank recipe'),
     ('rank: threshold without ratings', ['train', '--recipe', 'rank', '--csv', '{d}/items.csv', '--threshold', '4'], '--threshold needs a rating column', '--rating-col'),
