@@ -1,4 +1,4 @@
-"""What a recommender needs inside training that fastai lacks: classic L2 regularization (all parameters, or only the rows a batch used), embedding statistics per epoch, and ranking metrics.
+"""What a recommender needs inside training that fastai lacks: classic L2 regularization (all parameters, or only the rows a batch used), embedding statistics per epoch, a clean stop on Ctrl-C, and ranking metrics.
 
 Docs: https://fastcf.github.io/fastcf/callbacks.html.md"""
 
@@ -6,6 +6,7 @@ Docs: https://fastcf.github.io/fastcf/callbacks.html.md"""
 
 # %% ../nbs/11_callbacks.ipynb #01532983
 from __future__ import annotations
+import signal, threading
 from fastai.tabular.all import *
 from .registry import *
 from .view import *
@@ -14,7 +15,8 @@ from .loaders import csr_of, csr_mask
 from .data import check_count, check_arg, check_threshold, check_nonneg
 
 # %% auto #0
-__all__ = ['L2Reg', 'EmbeddingStats', 'check_k', 'rank_metrics', 'evaluate_ranking', 'RankingMetric', 'ranking_metrics']
+__all__ = ['L2Reg', 'EmbeddingStats', 'TerminateOnInterruptCallback', 'check_k', 'rank_metrics', 'evaluate_ranking',
+           'RankingMetric', 'ranking_metrics']
 
 # %% ../nbs/11_callbacks.ipynb #aeabd652
 _COLS = {'user_factors':0, 'user_bias':0, 'item_factors':1, 'item_bias':1}  # the batch column that indexes each table
@@ -118,6 +120,42 @@ class EmbeddingStats(Callback):
             ax.set_xlabel('epoch'); ax.set_title(f'{kind}: row norms' if kind=='factors' else 'biases: absolute value'); ax.legend()
         fig.tight_layout()
         return fig
+
+# %% ../nbs/11_callbacks.ipynb #cf3cdc0b
+class TerminateOnInterruptCallback(Callback):
+    "Stop `fit` cleanly at the end of the batch during which Ctrl-C (SIGINT) is pressed; `interrupted` says where. A second Ctrl-C stops at once"
+    order = 100  # (last: every other callback sees the batch out, its optimizer step included)
+    def __init__(self): self.interrupted,self._fitting,self._asked,self._prev = None,False,False,None
+
+    def before_fit(self):
+        self.interrupted,self._fitting,self._asked = None,True,False
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            self._prev = signal.signal(signal.SIGINT, self._on_signal)
+
+    def _restore(self):
+        "Put back the SIGINT handler there was before `fit`, and return it"
+        prev,self._prev = self._prev,None
+        if prev is not None: signal.signal(signal.SIGINT, prev)
+        return prev
+
+    def _on_signal(self, sig, frame):
+        prev = self._restore()  # (so a second Ctrl-C is Python's own)
+        if self._fitting and self.learn is not None: self._asked = True
+        elif callable(prev): prev(sig, frame)  # (no fit of ours is running: what Ctrl-C did before)
+        else: signal.raise_signal(sig)
+
+    def after_batch(self):
+        if not (self._fitting and self._asked): return
+        self.interrupted = dict(epoch=self.epoch, n_epoch=self.n_epoch, iter=self.iter, n_iter=self.n_iter, training=self.training)
+        raise CancelFitException()
+
+    def after_fit(self): self._fitting = False; self._restore()
+
+    def where(self)->str:
+        "Where `fit` was stopped, in words: 'epoch 2 of 5, training batch 31 of 40' (1-based)"
+        if self.interrupted is None: return 'not interrupted'
+        i = self.interrupted
+        return f"epoch {i['epoch']+1} of {i['n_epoch']}, {'training' if i['training'] else 'validation'} batch {i['iter']+1} of {i['n_iter']}"
 
 # %% ../nbs/11_callbacks.ipynb #a679a0cb
 def check_k(k, n_items:int):

@@ -23,6 +23,7 @@ from .features import movielens_features
 from .hybrid import hybrid_learner
 from .implicit import ImplicitDataLoaders
 from .ranking import fast_ranker, ranking_learner, RankError
+from .callbacks import TerminateOnInterruptCallback
 
 # %% auto #0
 __all__ = ['RECIPES', 'train', 'recommend', 'similar', 'run_cli', 'main']
@@ -47,7 +48,7 @@ def _parser():
     p.add_argument('--version', action='version', version=_version())
     sub = p.add_subparsers(dest='command', required=True, metavar='{train,recommend,similar}')
     t = sub.add_parser('train', help='train a model and save it with a bias table and a PCA plot', formatter_class=_Help,
-        description="Train a collab model. Without --csv it reads MovieLens through fastai's untar_data (downloaded once).")
+        description="Train a collab model. Without --csv it reads MovieLens through fastai's untar_data (downloaded once). Ctrl-C stops training and saves the model as trained so far.")
     d = t.add_argument_group('data')
     d.add_argument('--csv', help='ratings CSV file (default: MovieLens)')
     d.add_argument('--no-header', action='store_true', help="the CSV's first row is data: columns are user, item, rating in that order")
@@ -185,8 +186,8 @@ def _load_features(a, cols):
     return users,items
 
 # %% ../nbs/15_cli.ipynb #f89e2155
-def _fit(a, df, cols, feats=None):
-    "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames)"
+def _fit(a, df, cols, feats=None, stop=None):
+    "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames; `stop`: a `TerminateOnInterruptCallback` for each fit)"
     u,i,r = cols[:3]
     kw = dict(valid_pct=a.valid_pct, seed=a.seed, user_name=u, item_name=i, rating_name=r)
     over = {k:v for k,v in dict(bs=a.bs, n_factors=a.n_factors).items() if v is not None}
@@ -202,13 +203,16 @@ def _fit(a, df, cols, feats=None):
                 yr = {} if model in ('classes','liked') else dict(y_range=default_y_range(collab_view(dls).rating_range()))
                 learn = collab_learner(dls, n_factors=nf, model=model, **yr)
         wd = rec['wd'][model] if isinstance(rec['wd'], dict) else rec['wd']
-        learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, wd))
+        learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, wd), cbs=stop)
         return learn
     learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw)
-    learn.fit_fast(a.epochs, a.lr)
-    if a.recipe=='fast': return learn
+    learn.fit_fast(a.epochs, a.lr, cbs=stop)
+    if a.recipe=='fast' or (stop and stop.interrupted): return learn
     ae = autorec_learner(learn.dls, bs=over.get('bs', AUTOREC_RECIPE['bs']))  # (--bs batches both members)
-    ae.fit_fast(a.epochs, a.lr)
+    ae.fit_fast(a.epochs, a.lr, cbs=stop)
+    if stop and stop.interrupted:
+        print("\n(the accurate recipe's autoencoder was stopped: its SVD++, trained to the end, is saved alone)")
+        return learn
     return blend_learner([learn, ae])
 
 def _interp(learn):
@@ -253,9 +257,9 @@ def _small_bs(n:int)->int:
     "The largest power of two that cuts `n` training rows into at least 8 batches (at least 1)"
     return 2**max(0, (n//8).bit_length()-1)
 
-def _fit_any_size(a, df, cols, feats=None):
+def _fit_any_size(a, df, cols, feats=None, stop=None):
     "`_fit`; when the recipe's own batch size or low-pass rank (neither given) is too big for the data, again, seeded the same, with `_small_bs` or no filter, saying so"
-    try: return _fit(a, df, cols, feats)
+    try: return _fit(a, df, cols, feats, stop)
     except BatchSizeError as e:
         if a.bs is not None: raise
         a.bs = _small_bs(e.n)
@@ -265,7 +269,7 @@ def _fit_any_size(a, df, cols, feats=None):
         a.rank = 0
         print(f"(the recipe's low-pass filter, of rank {e.rank}, needs more than the {e.n} user or item codes these interactions have: training without it, as --rank 0 does)")
     set_seed(a.seed)  # (as `train` seeds the first try: the same as running with the flag)
-    return _fit(a, df, cols, feats)
+    return _fit(a, df, cols, feats, stop)
 
 def _out_folder(path)->Path:
     "The `--out` folder, made if need be, or a clear error (a file in the way, no permission)"
@@ -275,14 +279,16 @@ def _out_folder(path)->Path:
     return out
 
 def train(a):
-    "`fastcf train`: train, export, and write the bias table and PCA plot (rank: print the validation ranking metrics)"
+    "`fastcf train`: train, export, and write the bias table and PCA plot (rank: print the validation ranking metrics); Ctrl-C stops training and saves the model as trained"
     _check_train_args(a)
     df,cols,labels = _load_ratings(a)
     feats = _load_features(a, cols) if a.recipe=='hybrid' else None
     print(f"Training the {a.recipe} recipe on {len(df):,} {'rows' if a.recipe=='rank' else 'ratings'} ({df[cols[0]].nunique():,} users, {df[cols[1]].nunique():,} items)")
     out = _out_folder(a.out)  # (before training: a bad --out fails first)
     set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
-    learn = _fit_any_size(a, df, cols, feats)
+    stop = TerminateOnInterruptCallback()
+    learn = _fit_any_size(a, df, cols, feats, stop)
+    if stop.interrupted: print(f"\n(stopped by Ctrl-C in {stop.where()}: the model is saved as trained so far)")
     learn.item_labels = None if labels is None else labels.to_dict()
     learn.path = out
     learn.export('learner.pkl')
@@ -292,6 +298,9 @@ def train(a):
     if ms: print(f"\n(a blend has no tables of its own: the bias table and PCA plot are of its first model, {type(ms[0]).__name__})")
     _insight(out, _interp(learn), feats, biases=a.recipe!='rank')  # (the rank recipe's models learn no biases; EASE's item vectors are its rows of weights)
     print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl", *_INSIGHT) if (out/f).exists())}')
+    if stop.interrupted:
+        print(f"fastcf train: stopped by Ctrl-C in {stop.where()}: saved {out/'learner.pkl'} as trained so far", file=sys.stderr)
+        sys.exit(130)
     return learn
 
 # %% ../nbs/15_cli.ipynb #7bd8c4c0
@@ -380,6 +389,9 @@ def run_cli(argv=None):
     with warnings.catch_warnings():  # (puts Python's own display back after the command)
         warnings.showwarning = _warning_line(a.command)
         try: return {'train':train, 'recommend':recommend, 'similar':similar}[a.command](a)
+        except KeyboardInterrupt:  # (Ctrl-C outside training, or twice in it: files are written then renamed, so none is half-written)
+            print(f'fastcf {a.command}: interrupted' + (': files written before it are whole, the rest not written' if a.command=='train' else ''), file=sys.stderr)
+            sys.exit(130)
         except _USER_ERRORS as e:
             msg = e.args[0] if isinstance(e, KeyError) and e.args else e
             print(f'fastcf {a.command}: error: {msg}', file=sys.stderr)

@@ -1,0 +1,90 @@
+"""Ctrl-C, sent for real (SIGINT to this process): `TerminateOnInterruptCallback` in the main thread, where Python runs signal
+handlers (nbdev runs notebooks in a thread, so notebook 11 calls the handler instead), and `fastcf train` stopped mid-training."""
+import os, re, signal, subprocess, sys
+import pytest
+from fastcf.all import *
+import fastcf.cli as cli
+from fastcf.cli import run_cli
+from fastcf.learner import load_collab_learner
+for _n in [n for n in globals() if n.startswith('test')]: del globals()[_n]  # fastcore's test_eq & co. from the star imports are not tests
+
+@pytest.fixture(autouse=True)
+def python_ctrl_c():
+    "Python's own Ctrl-C handler during each test (a job started in the background, as CI may be, starts with Ctrl-C ignored)"
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+class CtrlC(Callback):
+    "Send this process SIGINT `times` times in training batch `at` = (epoch, iter)"
+    def __init__(self, at, times=1): self.at,self.times = at,times
+    def after_batch(self):
+        if self.training and (self.epoch, self.iter)==self.at:
+            for _ in range(self.times): os.kill(os.getpid(), signal.SIGINT)
+
+class Fail(Callback):
+    def after_batch(self): raise ValueError('boom')
+
+def learner():
+    set_seed(0)
+    dls = FastCollabDataLoaders.from_df(synthetic_ratings(100, 60, 2000, seed=0)[0], bs=64, seed=0)
+    return collab_learner(dls, n_factors=4, y_range=(-1, 9))
+
+def fit(learn, *cbs, n=3):
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(n, 1e-2, cbs=list(cbs))
+
+def test_stops_at_the_end_of_the_batch():
+    learn,stop = learner(),TerminateOnInterruptCallback()
+    fit(learn, stop, CtrlC((1, 2)))
+    assert stop.interrupted == dict(epoch=1, n_epoch=3, iter=2, n_iter=len(learn.dls.train), training=True)
+    assert len(learn.recorder.values) == 1  # (the first epoch's row: the second was stopped in its third batch)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    fit(learn, stop)  # (the same callback, no Ctrl-C: the whole fit)
+    assert stop.interrupted is None and len(learn.recorder.values) == 3
+
+def test_second_ctrl_c_stops_at_once():
+    with pytest.raises(KeyboardInterrupt): fit(learner(), TerminateOnInterruptCallback(), CtrlC((0, 1), times=2))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+def test_ignored_ctrl_c_stays_ignored():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    learn,stop = learner(),TerminateOnInterruptCallback()
+    fit(learn, stop, CtrlC((0, 1)))
+    assert stop.interrupted is None and len(learn.recorder.values) == 3
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+def test_after_a_failed_fit_ctrl_c_is_pythons():
+    "A fit that fails runs no `after_fit`: the handler it set passes the next Ctrl-C to Python's own, and puts it back"
+    with pytest.raises(ValueError, match='boom'): fit(learner(), TerminateOnInterruptCallback(), Fail())
+    with pytest.raises(KeyboardInterrupt): os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+def test_cli_train_saves_what_it_trained(tmp_path, fastai_home):
+    "Ctrl-C in `fastcf train`: training stops, the learner is saved as trained with its tables, one line says so on stderr, status 130"
+    p = subprocess.Popen(['fastcf', 'train', '--recipe', 'fastbook', '--epochs', '50', '--out', str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=dict(os.environ, MPLBACKEND='Agg'), preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        for line in p.stdout:  # (until the first epoch's row of fastai's table: training is under way)
+            if re.search(r'(^|\s)0\s+\d+\.\d{6}\s+\d+\.\d{6}', line): break
+        p.send_signal(signal.SIGINT)
+        out,err = p.communicate(timeout=300)
+    finally: p.kill()
+    assert p.returncode == 130, err[-3000:]
+    assert 'Traceback' not in err
+    m = re.search(r'fastcf train: stopped by Ctrl-C in epoch (\d+) of 50, (training|validation) batch \d+ of \d+: saved (.*learner\.pkl) as trained so far', err)
+    assert m and 2 <= int(m[1]) < 50 and m[3] == str(tmp_path/'learner.pkl'), err[-3000:]
+    assert '(stopped by Ctrl-C in epoch' in out and {'learner.pkl', 'biases.csv', 'pca.png'} <= {f.name for f in tmp_path.iterdir()}
+    learn = load_collab_learner(tmp_path/'learner.pkl')
+    res = learn.recommend(1, n=5)
+    assert len(res) == 5 and res.score.between(1, 5.5).all()
+
+def test_cli_ctrl_c_outside_training(capsys, tmp_path, fastai_home, monkeypatch):
+    "Ctrl-C before training (reading the data) or in `recommend`: one line, status 130, no traceback"
+    def ctrl_c(*a, **kw): raise KeyboardInterrupt
+    monkeypatch.setattr(cli, '_load_ratings', ctrl_c)
+    with pytest.raises(SystemExit) as e: run_cli(['train', '--out', str(tmp_path)])
+    err = capsys.readouterr().err
+    assert e.value.code == 130 and err == 'fastcf train: interrupted: files written before it are whole, the rest not written\n'
+    monkeypatch.setattr(cli, '_load', ctrl_c)
+    with pytest.raises(SystemExit) as e: run_cli(['recommend', '--user', '1'])
+    assert e.value.code == 130 and capsys.readouterr().err == 'fastcf recommend: interrupted\n'
