@@ -123,30 +123,32 @@ class EmbeddingStats(Callback):
 
 # %% ../nbs/11_callbacks.ipynb #cf3cdc0b
 class TerminateOnInterruptCallback(Callback):
-    "Stop `fit` cleanly at the end of the batch during which Ctrl-C (SIGINT) is pressed; `interrupted` says where. A second Ctrl-C stops at once"
+    "Stop `fit` cleanly at the end of the batch during which Ctrl-C (or another of `signals`) comes; `interrupted` says where. A second one stops at once"
     order = 100  # (last: every other callback sees the batch out, its optimizer step included)
-    def __init__(self): self.interrupted,self._fitting,self._asked,self._prev = None,False,False,None
+    def __init__(self, signals:tuple=(signal.SIGINT,), # The signals that stop `fit`: add `signal.SIGTERM` for `kill`, `timeout` and job schedulers' notice
+                ):
+        self.signals,self.interrupted,self._fitting,self._asked,self._prev = tuple(signals),None,False,None,{}
 
     def before_fit(self):
-        self.interrupted,self._fitting,self._asked = None,True,False
-        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
-            self._prev = signal.signal(signal.SIGINT, self._on_signal)
+        self.interrupted,self._fitting,self._asked = None,True,None
+        if threading.current_thread() is not threading.main_thread(): return
+        self._prev = {s: signal.signal(s, self._on_signal) for s in self.signals if signal.getsignal(s) is not signal.SIG_IGN}
 
-    def _restore(self):
-        "Put back the SIGINT handler there was before `fit`, and return it"
-        prev,self._prev = self._prev,None
-        if prev is not None: signal.signal(signal.SIGINT, prev)
+    def _restore(self)->dict:
+        "Put back the handlers there were before `fit`, and return them by signal"
+        prev,self._prev = self._prev,{}
+        for s,h in prev.items(): signal.signal(s, h)
         return prev
 
     def _on_signal(self, sig, frame):
-        prev = self._restore()  # (so a second Ctrl-C is Python's own)
-        if self._fitting and self.learn is not None: self._asked = True
-        elif callable(prev): prev(sig, frame)  # (no fit of ours is running: what Ctrl-C did before)
+        prev = self._restore().get(sig)  # (so a second signal gets the handler there was)
+        if self._fitting and self.learn is not None: self._asked = signal.Signals(sig).name
+        elif callable(prev): prev(sig, frame)  # (no fit of ours is running: what the signal did before)
         else: signal.raise_signal(sig)
 
     def after_batch(self):
         if not (self._fitting and self._asked): return
-        self.interrupted = dict(epoch=self.epoch, n_epoch=self.n_epoch, iter=self.iter, n_iter=self.n_iter, training=self.training)
+        self.interrupted = dict(epoch=self.epoch, n_epoch=self.n_epoch, iter=self.iter, n_iter=self.n_iter, training=self.training, signal=self._asked)
         raise CancelFitException()
 
     def after_fit(self): self._fitting = False; self._restore()

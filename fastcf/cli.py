@@ -6,7 +6,7 @@ Docs: https://fastcf.github.io/fastcf/cli.html.md"""
 
 # %% ../nbs/15_cli.ipynb #13d6b5bf
 from __future__ import annotations
-import argparse, sys, math, codecs, warnings
+import argparse, sys, math, codecs, warnings, signal
 from fastai.tabular.all import *
 from .data import *
 from .data import _write_then_rename, _seconds
@@ -286,9 +286,10 @@ def train(a):
     print(f"Training the {a.recipe} recipe on {len(df):,} {'rows' if a.recipe=='rank' else 'ratings'} ({df[cols[0]].nunique():,} users, {df[cols[1]].nunique():,} items)")
     out = _out_folder(a.out)  # (before training: a bad --out fails first)
     set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
-    stop = TerminateOnInterruptCallback()
+    stop = TerminateOnInterruptCallback(signals=(signal.SIGINT, signal.SIGTERM))  # (SIGTERM: `kill`, `timeout`, a job scheduler's notice)
     learn = _fit_any_size(a, df, cols, feats, stop)
-    if stop.interrupted: print(f"\n(stopped by Ctrl-C in {stop.where()}: the model is saved as trained so far)")
+    by = None if stop.interrupted is None else {'SIGINT': 'Ctrl-C'}.get(stop.interrupted['signal'], stop.interrupted['signal'])
+    if by: print(f"\n(stopped by {by} in {stop.where()}: the model is saved as trained so far)")
     learn.item_labels = None if labels is None else labels.to_dict()
     learn.path = out
     learn.export('learner.pkl')
@@ -298,9 +299,9 @@ def train(a):
     if ms: print(f"\n(a blend has no tables of its own: the bias table and PCA plot are of its first model, {type(ms[0]).__name__})")
     _insight(out, _interp(learn), feats, biases=a.recipe!='rank')  # (the rank recipe's models learn no biases; EASE's item vectors are its rows of weights)
     print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl", *_INSIGHT) if (out/f).exists())}')
-    if stop.interrupted:
-        print(f"fastcf train: stopped by Ctrl-C in {stop.where()}: saved {out/'learner.pkl'} as trained so far", file=sys.stderr)
-        sys.exit(130)
+    if by:
+        print(f"fastcf train: stopped by {by} in {stop.where()}: saved {out/'learner.pkl'} as trained so far", file=sys.stderr)
+        sys.exit(128 + signal.Signals[stop.interrupted['signal']])  # (130 for Ctrl-C, 143 for SIGTERM: as the shell reports a process ended by it)
     return learn
 
 # %% ../nbs/15_cli.ipynb #7bd8c4c0

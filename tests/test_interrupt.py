@@ -16,11 +16,11 @@ def python_ctrl_c():
     signal.signal(signal.SIGINT, old)
 
 class CtrlC(Callback):
-    "Send this process SIGINT `times` times in training batch `at` = (epoch, iter)"
-    def __init__(self, at, times=1): self.at,self.times = at,times
+    "Send this process `sig` (Ctrl-C's SIGINT) `times` times in training batch `at` = (epoch, iter)"
+    def __init__(self, at, times=1, sig=signal.SIGINT): self.at,self.times,self.sig = at,times,sig
     def after_batch(self):
         if self.training and (self.epoch, self.iter)==self.at:
-            for _ in range(self.times): os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(self.times): os.kill(os.getpid(), self.sig)
 
 class Fail(Callback):
     def after_batch(self): raise ValueError('boom')
@@ -36,11 +36,19 @@ def fit(learn, *cbs, n=3):
 def test_stops_at_the_end_of_the_batch():
     learn,stop = learner(),TerminateOnInterruptCallback()
     fit(learn, stop, CtrlC((1, 2)))
-    assert stop.interrupted == dict(epoch=1, n_epoch=3, iter=2, n_iter=len(learn.dls.train), training=True)
+    assert stop.interrupted == dict(epoch=1, n_epoch=3, iter=2, n_iter=len(learn.dls.train), training=True, signal='SIGINT')
     assert len(learn.recorder.values) == 1  # (the first epoch's row: the second was stopped in its third batch)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     fit(learn, stop)  # (the same callback, no Ctrl-C: the whole fit)
     assert stop.interrupted is None and len(learn.recorder.values) == 3
+
+def test_sigterm_when_asked():
+    "SIGTERM stops `fit` when the callback is given it (`signals`); its handler is put back after"
+    before = signal.getsignal(signal.SIGTERM)
+    learn,stop = learner(),TerminateOnInterruptCallback(signals=(signal.SIGINT, signal.SIGTERM))
+    fit(learn, stop, CtrlC((0, 4), sig=signal.SIGTERM))
+    assert (stop.interrupted['epoch'], stop.interrupted['iter'], stop.interrupted['signal']) == (0, 4, 'SIGTERM')
+    assert signal.getsignal(signal.SIGTERM) is before and signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 def test_second_ctrl_c_stops_at_once():
     with pytest.raises(KeyboardInterrupt): fit(learner(), TerminateOnInterruptCallback(), CtrlC((0, 1), times=2))
@@ -59,21 +67,22 @@ def test_after_a_failed_fit_ctrl_c_is_pythons():
     with pytest.raises(KeyboardInterrupt): os.kill(os.getpid(), signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
-def test_cli_train_saves_what_it_trained(tmp_path, fastai_home):
-    "Ctrl-C in `fastcf train`: training stops, the learner is saved as trained with its tables, one line says so on stderr, status 130"
+@pytest.mark.parametrize('sig,by,code', [(signal.SIGINT, 'Ctrl-C', 130), (signal.SIGTERM, 'SIGTERM', 143)], ids=['ctrl-c', 'sigterm'])
+def test_cli_train_saves_what_it_trained(sig, by, code, tmp_path, fastai_home):
+    "Ctrl-C (or SIGTERM) in `fastcf train`: training stops, the learner is saved as trained with its tables, one line says so on stderr, status 128 + the signal"
     p = subprocess.Popen(['fastcf', 'train', '--recipe', 'fastbook', '--epochs', '50', '--out', str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, env=dict(os.environ, MPLBACKEND='Agg'), preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in p.stdout:  # (until the first epoch's row of fastai's table: training is under way)
             if re.search(r'(^|\s)0\s+\d+\.\d{6}\s+\d+\.\d{6}', line): break
-        p.send_signal(signal.SIGINT)
+        p.send_signal(sig)
         out,err = p.communicate(timeout=300)
     finally: p.kill()
-    assert p.returncode == 130, err[-3000:]
+    assert p.returncode == code, err[-3000:]
     assert 'Traceback' not in err
-    m = re.search(r'fastcf train: stopped by Ctrl-C in epoch (\d+) of 50, (training|validation) batch \d+ of \d+: saved (.*learner\.pkl) as trained so far', err)
+    m = re.search(rf'fastcf train: stopped by {by} in epoch (\d+) of 50, (training|validation) batch \d+ of \d+: saved (.*learner\.pkl) as trained so far', err)
     assert m and 2 <= int(m[1]) < 50 and m[3] == str(tmp_path/'learner.pkl'), err[-3000:]
-    assert '(stopped by Ctrl-C in epoch' in out and {'learner.pkl', 'biases.csv', 'pca.png'} <= {f.name for f in tmp_path.iterdir()}
+    assert f'(stopped by {by} in epoch' in out and {'learner.pkl', 'biases.csv', 'pca.png'} <= {f.name for f in tmp_path.iterdir()}
     learn = load_collab_learner(tmp_path/'learner.pkl')
     res = learn.recommend(1, n=5)
     assert len(res) == 5 and res.score.between(1, 5.5).all()
