@@ -107,7 +107,8 @@ def _check_col(df, col, what):
     nas = df[col].isna()
     if nas.any(): raise ValueError(f"{what} column {col!r} has {int(nas.sum())} missing (NaN) value(s), first at row {_first_bad(df, nas)!r}")
 
-def check_ids(values, name:str='user'):
+def check_ids(values, name:str='user',
+              fix:str=None): # What to do about mixed types (default: make them one type, e.g. `df[name].astype(str)`)
     "Raise a clear error if the ids `values` have missing values or mix types (ints and strings), which no vocabulary can sort"
     v = pd.Series(np.asarray(values), copy=False)
     nas = v.isna()
@@ -115,7 +116,7 @@ def check_ids(values, name:str='user'):
     if v.dtype==object and pd.api.types.infer_dtype(v, skipna=True).startswith('mixed'):
         ex = {}
         for o in v.values[:100_000]: ex.setdefault(type(o).__name__, o)
-        raise ValueError(f"{name} ids mix types ({', '.join(f'{k} {o!r}' for k,o in ex.items())}): make them one type, e.g. `df[{name!r}].astype(str)`")
+        raise ValueError(f"{name} ids mix types ({', '.join(f'{k} {o!r}' for k,o in ex.items())}): {ifnone(fix, f'make them one type, e.g. `df[{name!r}].astype(str)`')}")
     return values
 
 def check_arg(ok:bool, name:str, value, need:str):
@@ -248,9 +249,17 @@ def check_ratings(
 # %% ../nbs/00_data.ipynb #aa3b59fa
 def _all_numbers(names): return len(names) > 0 and all(pd.notna(pd.to_numeric(pd.Series([str(n)]), errors='coerce')[0]) for n in names)
 
+@contextmanager
+def _csv_errors(f:Path, sep, encoding):
+    "Reading CSV `f`: pandas' errors for the wrong encoding, an empty file or the wrong separator, as clear ones"
+    try: yield
+    except UnicodeDecodeError as e: raise ValueError(f"{f.name} is not {encoding or 'utf-8'} text (byte {e.start}): pass its encoding, e.g. encoding='latin-1' (fastcf train: --encoding latin-1)") from None
+    except pd.errors.EmptyDataError: raise ValueError(f"{f.name} is empty") from None
+    except pd.errors.ParserError as e: raise ValueError(f"{f.name} can't be parsed with sep={sep!r}: {str(e).strip()}") from None
+
 def read_csv_ratings(
     csv, # Path of the CSV file
-    sep:str=',', header='infer', names:list=None, encoding:str=None, dtype=None, # As `pd.read_csv`
+    sep:str=',', header='infer', names:list=None, encoding:str=None, dtype=None, nrows:int=None, # As `pd.read_csv`
     what:str='ratings', # What the file holds, for the messages (e.g. 'user features')
     one_column:bool=False, # One column is what the file holds (a list of items), not a sign of the wrong separator
 )->pd.DataFrame:
@@ -262,10 +271,7 @@ def read_csv_ratings(
     if encoding is not None:
         try: codecs.lookup(encoding)
         except LookupError: raise ValueError(f"encoding={encoding!r} is not an encoding Python knows: e.g. 'utf-8' or 'latin-1' (fastcf train: --encoding)") from None
-    try: df = pd.read_csv(f, sep=sep, header=header, names=names, encoding=encoding, dtype=dtype)
-    except UnicodeDecodeError as e: raise ValueError(f"{f.name} is not {encoding or 'utf-8'} text (byte {e.start}): pass its encoding, e.g. encoding='latin-1' (fastcf train: --encoding latin-1)") from None
-    except pd.errors.EmptyDataError: raise ValueError(f"{f.name} is empty") from None
-    except pd.errors.ParserError as e: raise ValueError(f"{f.name} can't be parsed with sep={sep!r}: {str(e).strip()}") from None
+    with _csv_errors(f, sep, encoding): df = pd.read_csv(f, sep=sep, header=header, names=names, encoding=encoding, dtype=dtype, nrows=nrows)
     if len(df.columns)==1 and len(df) and not one_column: raise ValueError(f"{f.name} has one column ({str(df.columns[0])!r}) with sep={sep!r}: pass the file's separator, e.g. sep='\\t' or sep=';' (fastcf train: --sep)")
     if header=='infer' and names is None and _all_numbers(df.columns):
         raise ValueError(f"the first row of {f.name} looks like data, not a header (columns {[str(c) for c in df.columns]}): "

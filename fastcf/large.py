@@ -1,4 +1,4 @@
-"""Ratings stored as memory-mapped `.npy` files, streamed chunk by chunk, so training holds one chunk in memory, not the data.
+"""Ratings stored as memory-mapped `.npy` files (written from a CSV of any size, shuffled), streamed chunk by chunk, so training holds one chunk in memory, not the data.
 
 Docs: https://fastcf.github.io/fastcf/large.html.md"""
 
@@ -6,20 +6,20 @@ Docs: https://fastcf.github.io/fastcf/large.html.md"""
 
 # %% ../nbs/02_large.ipynb #fb01a33d
 from __future__ import annotations
-import json, ctypes, ctypes.util, functools
+import json, ctypes, ctypes.util, functools, tempfile, shutil
 from fastai.tabular.all import *
-from .data import _zipf_probs, _affinity, _write_then_rename, _check_planted, check_count, check_fraction, BatchSizeError
-from .loaders import CollabTensorDL
+from .data import _zipf_probs, _affinity, _write_then_rename, _check_planted, check_count, check_fraction, check_ids, check_ratings, read_csv_ratings, _csv_errors, BatchSizeError
+from .loaders import CollabTensorDL, make_vocab, encode_ids
 
 # %% auto #0
 __all__ = ['NpyRatings', 'write_npy_ratings', 'synthetic_to_npy', 'RowRange', 'release_heap', 'ChunkedCollabDL',
-           'ChunkedCollabDataLoaders']
+           'ChunkedCollabDataLoaders', 'csv_to_npy']
 
 # %% ../nbs/02_large.ipynb #92965d00
 _FILES = {'user':np.int32, 'item':np.int32, 'rating':np.float32}
 
 class NpyRatings:
-    "A folder of `user.npy`, `item.npy` (int32 codes from 0) and `rating.npy` (float32), with `meta.json`"
+    "A folder of `user.npy`, `item.npy` (int32 codes from 0) and `rating.npy` (float32), with `meta.json`, and optionally the raw ids the codes stand for (`user_ids.npy`, `item_ids.npy`)"
     def __init__(self, path):
         self.path = Path(path)
         for f in [*(f'{n}.npy' for n in _FILES), 'meta.json']:
@@ -33,6 +33,15 @@ class NpyRatings:
             if m.shape!=(self.n,) or m.dtype!=t:
                 raise ValueError(f"{self.path/f'{n}.npy'} holds {m.shape[0] if m.ndim else 0} {m.dtype} values, but meta.json says {self.n} ratings "
                                  f"and the file must hold {np.dtype(t)}: the folder is incomplete or was changed; write it again with `write_npy_ratings`")
+        self.ids = {n: self._ids(n) for n in ('user','item')}
+
+    def _ids(self, which):
+        "The raw ids of `which`'s codes 0, 1, ... (`{which}_ids.npy`), or None when the folder has none"
+        f = self.path/f'{which}_ids.npy'
+        if not f.exists(): return None
+        ids,n = np.load(f, allow_pickle=False),int(self.meta.get(f'n_{which}s', -1))
+        if ids.shape!=(n,): raise ValueError(f"{f} holds {len(ids)} ids, but meta.json says {n} {which}s: write the folder again")
+        return ids
 
     def read(self, name, start, stop):
         "Rows `start:stop` of column `name`, copied out of a memory map that is closed at once"
@@ -48,8 +57,11 @@ def _npy_writer(fn, dtype, n):
     np.lib.format.write_array_header_2_0(f, dict(descr=np.lib.format.dtype_to_descr(np.dtype(dtype)), fortran_order=False, shape=(n,)))
     return f
 
-def write_npy_ratings(path, chunks, n_users:int, n_items:int, n_ratings:int):
+def write_npy_ratings(path, chunks, n_users:int, n_items:int, n_ratings:int,
+                      user_ids=None, item_ids=None): # The raw ids of codes 0, 1, ... (sorted, as `make_vocab` sorts them), kept for the loaders' vocabularies
     "Write `chunks` of `(users, items, ratings)` (codes from 0) to an `NpyRatings` folder of `n_ratings` rows; files appear only once whole"
+    for ids,n,w in ((user_ids,n_users,'user'),(item_ids,n_items,'item')):
+        if ids is not None and len(ids)!=n: raise ValueError(f"{w}_ids has {len(ids)} ids for the {n} {w}s")
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     part = {n: path/f'{n}.npy.partial' for n in _FILES}
     outs = {n: _npy_writer(part[n], t, n_ratings) for n,t in _FILES.items()}
@@ -73,6 +85,9 @@ def write_npy_ratings(path, chunks, n_users:int, n_items:int, n_ratings:int):
     for o in outs.values(): o.close()
     (path/'meta.json').unlink(missing_ok=True)  # an old folder's meta must not vouch for new files while they are renamed
     for n,f in part.items(): f.replace(path/f'{n}.npy')
+    for w,ids in (('user',user_ids),('item',item_ids)):  # (no ids given: an old folder's are removed, not left to name the new codes)
+        if ids is None: (path/f'{w}_ids.npy').unlink(missing_ok=True)
+        else: _write_then_rename(path/f'{w}_ids.npy', lambda f: np.save(f, np.asarray(ids), allow_pickle=False))
     _write_then_rename(path/'meta.json', lambda f: f.write_text(json.dumps(dict(n_users=n_users, n_items=n_items, n_ratings=n_ratings, min_rating=lo, max_rating=hi))))
     return NpyRatings(path)
 
@@ -178,17 +193,57 @@ class ChunkedCollabDataLoaders(DataLoaders):
     n_inp = 1
     @classmethod
     def from_folder(cls, path, valid_pct:float=0.02, bs:int=32768, val_bs:int=None, chunk_rows:int=2_000_000, device=None):
-        "Create from an `NpyRatings` folder (rows in random order), holding one chunk of `chunk_rows` at a time"
+        "Create from an `NpyRatings` folder (rows in random order), holding one chunk of `chunk_rows` at a time; its ids (`csv_to_npy`'s) are the vocabularies"
         check_fraction('valid_pct', valid_pct); check_count('bs', bs); check_count('chunk_rows', chunk_rows)
         if chunk_rows < bs: raise ValueError(f"chunk_rows={chunk_rows} is less than bs={bs}: a chunk must hold at least one batch; raise chunk_rows or lower bs")
         data = NpyRatings(path)
         _check_shuffled(data)
         cut = data.n - int(valid_pct*data.n)
         if cut < bs: raise BatchSizeError(bs, cut, f'training ratings in {path}')
-        classes = {n: CategoryMap(range(data.meta[f'n_{n}s']), sort=False, add_na=True) for n in ('user','item')}
+        classes = {n: CategoryMap(pd.Series(ifnone(data.ids[n], range(data.meta[f'n_{n}s']))), sort=False, add_na=True) for n in ('user','item')}  # (the raw ids when the folder keeps them, else the codes)
         mk = lambda a,b: RowRange(data, a, b, classes)
         dls = [ChunkedCollabDL(mk(0, cut), bs=bs, shuffle=True, drop_last=True, chunk_rows=chunk_rows),
                ChunkedCollabDL(mk(cut, data.n), bs=ifnone(val_bs, bs), shuffle=False, chunk_rows=chunk_rows)]
         res = cls(*dls, device=ifnone(device, default_device()))
         res.classes,res.cat_names,res.y_name,res.data = classes,['user','item'],'rating',data
         return res
+
+# %% ../nbs/02_large.ipynb #f156ba1a
+def _csv_chunks(csv, cols, sep, chunksize, encoding, id_dtype):
+    "The (user, item, rating) chunks of `csv`, each checked (NaN or text ratings, NaN or mixed ids; rows numbered through the file), after its first rows (the file, its separator, encoding and columns)"
+    dtype = None if id_dtype is None else {c: id_dtype for c in cols[:2]}
+    check_ratings(read_csv_ratings(csv, sep=sep, encoding=encoding, dtype=dtype, nrows=1000), *cols, duplicates=None)
+    with _csv_errors(Path(csv), sep, encoding):
+        for c in pd.read_csv(csv, sep=sep, usecols=list(cols), chunksize=chunksize, encoding=encoding, dtype=dtype): yield check_ratings(c, *cols, duplicates=None)
+
+def csv_to_npy(csv, path, # The ratings CSV (any size), and the `NpyRatings` folder to write
+               user_name:str='user', item_name:str='item', rating_name:str='rating', sep:str=',', encoding:str=None,
+               chunksize:int=2_000_000, # Rows held in memory at a time
+               id_dtype=None, # The ids' type, e.g. `str` (default: as pandas reads each chunk)
+               seed:int=0): # The shuffle's seed
+    "Stream a ratings CSV of any size into an `NpyRatings` folder, rows in random order, keeping the raw ids: memory holds one chunk and the ids"
+    check_count('chunksize', chunksize)
+    cols,ids,n = (user_name,item_name,rating_name),{},0
+    for c in progress_bar(_csv_chunks(csv, cols, sep, chunksize, encoding, id_dtype), total='noinfer', leave=False):  # 1: the ids, checked (chunks counted, not yet known)
+        for w,col in zip(('user','item'), cols): ids[w] = pd.unique(np.concatenate([ids.get(w, c[col].values[:0]), c[col].unique()]))
+        n += len(c)
+    for w,col in zip(('user','item'), cols):
+        check_ids(ids[w], col, f"pandas read some chunks of {Path(csv).name} ({chunksize:,} rows each) as numbers, others as text; fix the odd ids, or pass id_dtype=str")
+    vocab = {w: make_vocab(v) for w,v in ids.items()}
+    n_buckets,rng = -(-n//chunksize),np.random.default_rng(seed)
+    tmp = Path(tempfile.mkdtemp(prefix='.buckets', dir=Path(path).mkdir(parents=True, exist_ok=True) or path))
+    try:
+        for c in progress_bar(_csv_chunks(csv, cols, sep, chunksize, encoding, id_dtype), total=n_buckets, leave=False):  # 2: each row to a random bucket
+            arrs = [encode_ids(vocab['user'], c[user_name].values)-1, encode_ids(vocab['item'], c[item_name].values)-1, c[rating_name].values.astype(np.float32)]
+            b = rng.integers(n_buckets, size=len(c)); o = np.argsort(b, kind='stable'); cut = np.searchsorted(b[o], np.arange(1, n_buckets))
+            for j,part in enumerate(zip(*[np.split(a[o], cut) for a in arrs])):
+                for name,a in zip(_FILES, part):
+                    with open(tmp/f'{j}.{name}', 'ab') as f: f.write(np.ascontiguousarray(a, dtype=_FILES[name]).tobytes())
+        def buckets():  # 3: each bucket shuffled, in turn
+            for j in progress_bar(range(n_buckets), leave=False):
+                a = [np.fromfile(tmp/f'{j}.{name}', dtype=t) if (tmp/f'{j}.{name}').exists() else np.zeros(0, t) for name,t in _FILES.items()]
+                p = rng.permutation(len(a[0]))
+                yield tuple(o[p] for o in a)
+        return write_npy_ratings(path, buckets(), len(ids['user']), len(ids['item']), n,
+                                 user_ids=np.array(list(vocab['user'].items[1:])), item_ids=np.array(list(vocab['item'].items[1:])))
+    finally: shutil.rmtree(tmp, ignore_errors=True)
