@@ -12,33 +12,56 @@ With `--npy FOLDER`, the data goes through the memory-mapped path instead: a chi
 chunk by chunk to `.npy` files (`synthetic_to_npy`), then this process streams them with `ChunkedCollabDataLoaders`
 for one epoch, and reports its peak RSS against the size of the files.
 
+With `--csv FILE` too, the ratings come from a CSV, as a real export does: a child process writes the planted ratings to
+FILE (text user ids, 'u123'; once, if FILE does not exist), another turns it into the `.npy` folder with `csv_to_npy`
+(reporting its time and peak RSS), and this process streams it for one epoch as above.
+
     python bench/scale.py [--n-ratings 25000000] [--bs 32768] [--n-factors 32]
     python bench/scale.py --ranking [--n-neg 64] [--bs 8192]
     python bench/scale.py --npy /tmp/cf100m --n-ratings 100000000
+    python bench/scale.py --csv /tmp/cf25m.csv --npy /tmp/cf25m
 """
-import argparse, resource, subprocess, sys, time
+import argparse, resource, shutil, subprocess, sys, time
 from fastcf.all import *
 from fastcf.large import *
 
 def peak_rss_gb(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024**2
 
+def write_csv(a):
+    "The planted ratings as the CSV `a.csv` (user ids 'u123'), written chunk by chunk from a planted `.npy` folder beside it"
+    planted = Path(a.csv).with_suffix('.planted')
+    data,_ = synthetic_to_npy(planted, a.n_users, a.n_items, a.n_ratings, n_factors=8, seed=0)
+    tmp = Path(a.csv).with_suffix('.partial')
+    for k,i in enumerate(range(0, data.n, 2_000_000)):
+        u,it,r = [data.read(c, i, min(i+2_000_000, data.n)) for c in ('user','item','rating')]
+        pd.DataFrame({'user': np.char.add('u', u.astype(str)), 'item': it, 'rating': r}).to_csv(tmp, mode='a', header=k==0, index=False, float_format='%.3f')
+    tmp.replace(a.csv); shutil.rmtree(planted)
+
 def npy_path(a):
-    "Write the ratings in a child process, then stream one epoch from the memory-mapped files"
+    "Write the ratings in a child process (`--csv`: the CSV, then in another `csv_to_npy`), then stream one epoch from the memory-mapped files"
     if a.write_only:
         t = time.perf_counter()
-        synthetic_to_npy(a.npy, a.n_users, a.n_items, a.n_ratings, n_factors=8, seed=0)
-        print(f'wrote {a.n_ratings:,} ratings to {a.npy} in {time.perf_counter()-t:.1f} s (writer peak RSS {peak_rss_gb():.2f} GB)', flush=True)
+        if a.csv: write_csv(a)
+        else: synthetic_to_npy(a.npy, a.n_users, a.n_items, a.n_ratings, n_factors=8, seed=0)
+        print(f'wrote {a.n_ratings:,} ratings to {a.csv or a.npy} in {time.perf_counter()-t:.1f} s (writer peak RSS {peak_rss_gb():.2f} GB)', flush=True)
         return
-    subprocess.run([sys.executable, __file__, '--write-only', *sys.argv[1:]], check=True)
+    if a.convert_only:
+        t = time.perf_counter()
+        csv_to_npy(a.csv, a.npy)
+        mb = Path(a.csv).stat().st_size/1024**2
+        print(f'csv_to_npy: {mb:,.0f} MB of CSV to {a.npy} in {time.perf_counter()-t:.1f} s, peak RSS {peak_rss_gb():.2f} GB', flush=True)
+        return
+    if not (a.csv and Path(a.csv).exists()): subprocess.run([sys.executable, __file__, '--write-only', *sys.argv[1:]], check=True)
+    if a.csv: subprocess.run([sys.executable, __file__, '--convert-only', *sys.argv[1:]], check=True)
     print(f'training process after imports: peak RSS {peak_rss_gb():.2f} GB', flush=True)
     size = sum(f.stat().st_size for f in Path(a.npy).glob('*.npy'))/1024**3
     dls = ChunkedCollabDataLoaders.from_folder(a.npy, bs=a.bs, chunk_rows=a.chunk_rows)
     set_seed(0)
-    model = DotProductBias(a.n_users+1, a.n_items+1, a.n_factors, y_range=(-1,8), sparse=True)
+    model = DotProductBias(len(dls.classes['user']), len(dls.classes['item']), a.n_factors, y_range=(-1,8), sparse=True)
     learn = CollabLearner(dls, model, loss_func=MSELossPlain(), opt_func=LazyAdam, splitter=collab_splitter, metrics=rmse)
     t = time.perf_counter()
     learn.fit_one_cycle(1, a.lr, wd=0.)
-    print(f'\n{a.n_ratings:,} ratings memory-mapped ({size:.2f} GB of .npy files): one epoch {time.perf_counter()-t:.1f} s, '
+    print(f'\n{a.n_ratings:,} ratings memory-mapped{" from " + a.csv if a.csv else ""} ({size:.2f} GB of .npy files): one epoch {time.perf_counter()-t:.1f} s, '
           f'valid MSE {learn.recorder.values[-1][1]:.4f}, peak RSS of the training process {peak_rss_gb():.2f} GB')
 
 def ranking(a, df, t_build):
@@ -67,10 +90,13 @@ if __name__=='__main__':
     p.add_argument('--lr', type=float, default=2e-2)
     p.add_argument('--npy', default=None, help='folder for the memory-mapped path')
     p.add_argument('--chunk-rows', type=int, default=2_000_000)
+    p.add_argument('--csv', default=None, help='with --npy: the ratings come from this CSV (written first if it does not exist) through csv_to_npy')
     p.add_argument('--write-only', action='store_true', help=argparse.SUPPRESS)
+    p.add_argument('--convert-only', action='store_true', help=argparse.SUPPRESS)
     p.add_argument('--ranking', action='store_true', help='train a ranking model (sampled softmax) on the interactions')
     p.add_argument('--n-neg', type=int, default=64)
     a = p.parse_args()
+    if a.csv and not a.npy: p.error('--csv needs --npy FOLDER, the folder csv_to_npy writes')
     if a.npy: sys.exit(npy_path(a))
     t = time.perf_counter()
     df,truth = synthetic_ratings(a.n_users, a.n_items, a.n_ratings, n_factors=8, seed=0)
