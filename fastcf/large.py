@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, ctypes, ctypes.util, functools, tempfile, shutil
 from fastai.tabular.all import *
 from .data import _zipf_probs, _affinity, _write_then_rename, _check_planted, check_count, check_fraction, check_ids, check_ratings, read_csv_ratings, _csv_errors, BatchSizeError
-from .loaders import CollabTensorDL, make_vocab, encode_ids
+from .loaders import CollabTensorDL, make_vocab, encode_ids, _uniq
 
 # %% auto #0
 __all__ = ['NpyRatings', 'write_npy_ratings', 'synthetic_to_npy', 'RowRange', 'release_heap', 'ChunkedCollabDL',
@@ -231,7 +231,8 @@ def csv_to_npy(csv, path, # The ratings CSV (any size), and the `NpyRatings` fol
         check_ids(ids[w], col, f"pandas read some chunks of {Path(csv).name} ({chunksize:,} rows each) as numbers, others as text; fix the odd ids, or pass id_dtype=str")
     vocab = {w: make_vocab(v) for w,v in ids.items()}
     n_buckets,rng = -(-n//chunksize),np.random.default_rng(seed)
-    tmp = Path(tempfile.mkdtemp(prefix='.buckets', dir=Path(path).mkdir(parents=True, exist_ok=True) or path))
+    path = Path(path); path.mkdir(parents=True, exist_ok=True)  # (only now: a file that fails its checks leaves no folder)
+    tmp = Path(tempfile.mkdtemp(prefix='.buckets', dir=path))
     try:
         for c in progress_bar(_csv_chunks(csv, cols, sep, chunksize, encoding, id_dtype), total=n_buckets, leave=False):  # 2: each row to a random bucket
             arrs = [encode_ids(vocab['user'], c[user_name].values)-1, encode_ids(vocab['item'], c[item_name].values)-1, c[rating_name].values.astype(np.float32)]
@@ -244,6 +245,5 @@ def csv_to_npy(csv, path, # The ratings CSV (any size), and the `NpyRatings` fol
                 a = [np.fromfile(tmp/f'{j}.{name}', dtype=t) if (tmp/f'{j}.{name}').exists() else np.zeros(0, t) for name,t in _FILES.items()]
                 p = rng.permutation(len(a[0]))
                 yield tuple(o[p] for o in a)
-        return write_npy_ratings(path, buckets(), len(ids['user']), len(ids['item']), n,
-                                 user_ids=np.array(list(vocab['user'].items[1:])), item_ids=np.array(list(vocab['item'].items[1:])))
+        return write_npy_ratings(path, buckets(), len(ids['user']), len(ids['item']), n, user_ids=_uniq(vocab['user']), item_ids=_uniq(vocab['item']))
     finally: shutil.rmtree(tmp, ignore_errors=True)
