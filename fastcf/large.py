@@ -216,6 +216,30 @@ def _csv_chunks(csv, cols, sep, chunksize, encoding, id_dtype):
     with _csv_errors(Path(csv), sep, encoding):
         for c in pd.read_csv(csv, sep=sep, usecols=list(cols), chunksize=chunksize, encoding=encoding, dtype=dtype): yield check_ratings(c, *cols, duplicates=None)
 
+def _csv_vocab(chunks, cols, why):
+    "Pass 1: the user and item vocabularies of `chunks` (checked, `why` the fix for mixed ids) and their number of rows"
+    ids,n = {},0
+    for c in progress_bar(chunks, total='noinfer', leave=False):  # (chunks counted, not yet known)
+        for w,col in zip(('user','item'), cols): ids[w] = pd.unique(np.concatenate([ids.get(w, c[col].values[:0]), c[col].unique()]))
+        n += len(c)
+    return {w: make_vocab(check_ids(ids[w], col, why)) for w,col in zip(('user','item'), cols)},n
+
+def _to_buckets(chunks, n_buckets, vocab, cols, tmp, rng):
+    "Pass 2: each row of `chunks`, encoded, appended to one of `n_buckets` files in `tmp`, drawn at random"
+    for c in progress_bar(chunks, total=n_buckets, leave=False):
+        arrs = [encode_ids(vocab['user'], c[cols[0]].values)-1, encode_ids(vocab['item'], c[cols[1]].values)-1, c[cols[2]].values]
+        b = rng.integers(n_buckets, size=len(c)); o = np.argsort(b, kind='stable'); cut = np.searchsorted(b[o], np.arange(1, n_buckets))
+        for j,part in enumerate(zip(*[np.split(a[o], cut) for a in arrs])):
+            for (name,t),a in zip(_FILES.items(), part):
+                with open(tmp/f'{j}.{name}', 'ab') as f: f.write(np.ascontiguousarray(a, dtype=t).tobytes())
+
+def _shuffled_buckets(n_buckets, tmp, rng):
+    "Pass 3: each bucket of `_to_buckets`, in turn, in random order"
+    for j in progress_bar(range(n_buckets), leave=False):
+        a = [np.fromfile(tmp/f'{j}.{name}', dtype=t) if (tmp/f'{j}.{name}').exists() else np.zeros(0, t) for name,t in _FILES.items()]
+        p = rng.permutation(len(a[0]))
+        yield tuple(o[p] for o in a)
+
 def csv_to_npy(csv, path, # The ratings CSV (any size), and the `NpyRatings` folder to write
                user_name:str='user', item_name:str='item', rating_name:str='rating', sep:str=',', encoding:str=None,
                chunksize:int=2_000_000, # Rows held in memory at a time
@@ -223,27 +247,14 @@ def csv_to_npy(csv, path, # The ratings CSV (any size), and the `NpyRatings` fol
                seed:int=0): # The shuffle's seed
     "Stream a ratings CSV of any size into an `NpyRatings` folder, rows in random order, keeping the raw ids: memory holds one chunk and the ids"
     check_count('chunksize', chunksize)
-    cols,ids,n = (user_name,item_name,rating_name),{},0
-    for c in progress_bar(_csv_chunks(csv, cols, sep, chunksize, encoding, id_dtype), total='noinfer', leave=False):  # 1: the ids, checked (chunks counted, not yet known)
-        for w,col in zip(('user','item'), cols): ids[w] = pd.unique(np.concatenate([ids.get(w, c[col].values[:0]), c[col].unique()]))
-        n += len(c)
-    for w,col in zip(('user','item'), cols):
-        check_ids(ids[w], col, f"pandas read some chunks of {Path(csv).name} ({chunksize:,} rows each) as numbers, others as text; fix the odd ids, or pass id_dtype=str")
-    vocab = {w: make_vocab(v) for w,v in ids.items()}
+    cols = (user_name,item_name,rating_name)
+    chunks = lambda: _csv_chunks(csv, cols, sep, chunksize, encoding, id_dtype)
+    vocab,n = _csv_vocab(chunks(), cols, f"pandas read some chunks of {Path(csv).name} ({chunksize:,} rows each) as numbers, others as text; fix the odd ids, or pass id_dtype=str")
     n_buckets,rng = -(-n//chunksize),np.random.default_rng(seed)
     path = Path(path); path.mkdir(parents=True, exist_ok=True)  # (only now: a file that fails its checks leaves no folder)
     tmp = Path(tempfile.mkdtemp(prefix='.buckets', dir=path))
     try:
-        for c in progress_bar(_csv_chunks(csv, cols, sep, chunksize, encoding, id_dtype), total=n_buckets, leave=False):  # 2: each row to a random bucket
-            arrs = [encode_ids(vocab['user'], c[user_name].values)-1, encode_ids(vocab['item'], c[item_name].values)-1, c[rating_name].values.astype(np.float32)]
-            b = rng.integers(n_buckets, size=len(c)); o = np.argsort(b, kind='stable'); cut = np.searchsorted(b[o], np.arange(1, n_buckets))
-            for j,part in enumerate(zip(*[np.split(a[o], cut) for a in arrs])):
-                for name,a in zip(_FILES, part):
-                    with open(tmp/f'{j}.{name}', 'ab') as f: f.write(np.ascontiguousarray(a, dtype=_FILES[name]).tobytes())
-        def buckets():  # 3: each bucket shuffled, in turn
-            for j in progress_bar(range(n_buckets), leave=False):
-                a = [np.fromfile(tmp/f'{j}.{name}', dtype=t) if (tmp/f'{j}.{name}').exists() else np.zeros(0, t) for name,t in _FILES.items()]
-                p = rng.permutation(len(a[0]))
-                yield tuple(o[p] for o in a)
-        return write_npy_ratings(path, buckets(), len(ids['user']), len(ids['item']), n, user_ids=_uniq(vocab['user']), item_ids=_uniq(vocab['item']))
+        _to_buckets(chunks(), n_buckets, vocab, cols, tmp, rng)
+        u,i = _uniq(vocab['user']),_uniq(vocab['item'])
+        return write_npy_ratings(path, _shuffled_buckets(n_buckets, tmp, rng), len(u), len(i), n, user_ids=u, item_ids=i)
     finally: shutil.rmtree(tmp, ignore_errors=True)
