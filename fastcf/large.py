@@ -252,6 +252,7 @@ def csv_to_npy(csv, path, # The ratings CSV (any size), and the `NpyRatings` fol
     vocab,n = _csv_vocab(chunks(), cols, f"pandas read some chunks of {Path(csv).name} ({chunksize:,} rows each) as numbers, others as text; fix the odd ids, or pass id_dtype=str")
     n_buckets,rng = -(-n//chunksize),np.random.default_rng(seed)
     path = Path(path); path.mkdir(parents=True, exist_ok=True)  # (only now: a file that fails its checks leaves no folder)
+    for old in path.glob('.buckets*'): shutil.rmtree(old, ignore_errors=True)  # (a run killed before it could remove its buckets)
     tmp = Path(tempfile.mkdtemp(prefix='.buckets', dir=path))
     try:
         _to_buckets(chunks(), n_buckets, vocab, cols, tmp, rng)
