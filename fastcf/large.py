@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, ctypes, ctypes.util, functools, tempfile, shutil
 from fastai.tabular.all import *
 from .data import _zipf_probs, _affinity, _write_then_rename, _check_planted, check_count, check_fraction, check_ids, check_ratings, read_csv_ratings, _csv_errors, BatchSizeError
-from .loaders import CollabTensorDL, make_vocab, encode_ids, _uniq
+from .loaders import CollabTensorDL, make_vocab, encode_ids, rated_dtype, _uniq
 
 # %% auto #0
 __all__ = ['NpyRatings', 'write_npy_ratings', 'synthetic_to_npy', 'RowRange', 'release_heap', 'ChunkedCollabDL',
@@ -116,6 +116,9 @@ class RowRange:
     def __init__(self, data, start, stop, classes=None, cat_names=('user','item'), y_name='rating'): store_attr()
     def __len__(self): return self.stop-self.start
     def new_empty(self): return type(self)(self.data, self.start, self.start, self.classes, self.cat_names, self.y_name)
+    def chunks(self, chunk_rows:int):
+        "The bounds `(a, b)` of this range's rows, `chunk_rows` at a time"
+        return [(a, min(a+chunk_rows, self.stop)) for a in range(self.start, self.stop, chunk_rows)]
     def read(self, a=None, b=None):
         "Codes `x` (`[k, 2]` int32, `'#na#'` at 0, so the files' codes plus 1) and ratings `y` (`[k]`) of rows `a:b` (default: all of this range)"
         d,a,b = self.data,ifnone(a, self.start),ifnone(b, self.stop)
@@ -140,10 +143,6 @@ class ChunkedCollabDL(CollabTensorDL):
         self.chunk_rows = chunk_rows
         super().__init__(dataset, bs=bs, shuffle=shuffle, drop_last=drop_last, device=device, **kwargs)
 
-    def _bounds(self):
-        ds = self.dataset
-        return [(a, min(a+self.chunk_rows, ds.stop)) for a in range(ds.start, ds.stop, self.chunk_rows)]
-
     def __len__(self):
         if self.dataset is None: return 0
         k = len(self.dataset)  # each chunk hands its partial batch on to the next, so only the epoch's last one can be partial
@@ -161,7 +160,7 @@ class ChunkedCollabDL(CollabTensorDL):
     def __iter__(self):
         self.randomize(); self.before_iter()
         g = torch.Generator().manual_seed(self.rng.randint(0, 2**62)) if self.shuffle else None
-        bounds = self._bounds()
+        bounds = self.dataset.chunks(self.chunk_rows)
         order = torch.randperm(len(bounds), generator=g).tolist() if g is not None else range(len(bounds))
         rest = None
         for k,c in enumerate(order):
@@ -180,6 +179,32 @@ class ChunkedCollabDL(CollabTensorDL):
         return super().new(dataset, cls, **merge(dict(chunk_rows=self.chunk_rows), kwargs))
 
 # %% ../nbs/02_large.ipynb #5d1e37e9
+def _row_chunks(ranges, chunk_rows:int):
+    "Codes (`[k, 2]` numpy, the loaders': `'#na#'` at 0) and ratings of the rows of each `RowRange` in `ranges`, in order, `chunk_rows` at a time"
+    for r in ranges:
+        for a,b in r.chunks(chunk_rows):
+            x,y = r.read(a, b)
+            yield x.numpy(),y.numpy()
+
+def _chunked_csr(ranges, n_users:int, n_items:int, chunk_rows:int=2_000_000):
+    "`rated_csr` of the rows of the `RowRange`s `ranges`, read `chunk_rows` at a time: a counting sort by user that holds its result and one chunk, not every row"
+    cnt = sum((np.bincount(x[:,0], minlength=n_users) for x,_ in _row_chunks(ranges, chunk_rows)), np.zeros(n_users, np.int64))
+    indptr = np.concatenate([[0], np.cumsum(cnt)])
+    items,nxt = np.empty(indptr[-1], np.int32),indptr[:-1].copy()
+    for x,_ in _row_chunks(ranges, chunk_rows):  # (a chunk's rows, stably sorted by user, go after each user's rows so far: the order `csr_of` gives)
+        o = np.argsort(x[:,0], kind='stable'); u = x[o,0]
+        items[nxt[u] + np.arange(len(u)) - np.searchsorted(u, u)] = x[o,1]
+        nxt += np.bincount(u, minlength=n_users)
+    return torch.from_numpy(indptr),torch.from_numpy(items).to(rated_dtype(n_items))
+
+def _chunked_counts(ranges, n_users:int, n_items:int, chunk_rows:int=2_000_000):
+    "`rating_counts` of the user and of the item codes of the rows of the `RowRange`s `ranges`, read `chunk_rows` at a time: `{'user': (counts, means), 'item': ...}`"
+    ns = dict(user=n_users, item=n_items)
+    acc = {w: np.zeros((2, n)) for w,n in ns.items()}
+    for x,y in _row_chunks(ranges, chunk_rows):
+        for k,(w,n) in enumerate(ns.items()): acc[w] += [np.bincount(x[:,k], minlength=n), np.bincount(x[:,k], weights=y, minlength=n)]
+    with np.errstate(invalid='ignore'): return {w: (torch.from_numpy(c).float(), torch.from_numpy(s/c).float()) for w,(c,s) in acc.items()}
+
 def _check_shuffled(data:NpyRatings, n:int=100_000):
     "An error when `data`'s rows look sorted by user or item (its first `n` codes never decrease), as an export sorted by user id is"
     for c in ('user','item'):
@@ -206,6 +231,15 @@ class ChunkedCollabDataLoaders(DataLoaders):
                ChunkedCollabDL(mk(cut, data.n), bs=ifnone(val_bs, bs), shuffle=False, chunk_rows=chunk_rows)]
         res = cls(*dls, device=ifnone(device, default_device()))
         res.classes,res.cat_names,res.y_name,res.data = classes,['user','item'],'rating',data
+        return res
+
+    def new_empty(self):
+        "An empty copy for `Learner.export` that keeps what `FastCollabDataLoaders.new_empty` keeps (vocabularies, each user's rated items, how often each user and item was rated), read from the folder a chunk at a time"
+        res = super().new_empty()
+        res.classes,res.cat_names,res.y_name = self.classes,self.cat_names,self.y_name
+        ds,ns,k = [dl.dataset for dl in self.loaders[:2]],[len(self.classes[n]) for n in self.cat_names],self.train.chunk_rows
+        res._rated = getattr(self, '_rated', None) or _chunked_csr(ds, *ns, k)  # (an export of an export keeps them)
+        res._counts = getattr(self, '_counts', None) or _chunked_counts(ds, *ns, k)
         return res
 
 # %% ../nbs/02_large.ipynb #f156ba1a

@@ -11,8 +11,8 @@ from .data import *
 from .data import _py, _few
 
 # %% auto #0
-__all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'encode_ids', 'encode_pairs', 'rated_csr', 'rating_counts', 'csr_of',
-           'csr_mask', 'rating_cols', 'FastCollabDataLoaders']
+__all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'encode_ids', 'encode_pairs', 'rated_dtype', 'rated_csr',
+           'rating_counts', 'csr_of', 'csr_mask', 'rating_cols', 'FastCollabDataLoaders']
 
 # %% ../nbs/01_loaders.ipynb #2aea9bad
 class CollabTensors:
@@ -130,10 +130,14 @@ def encode_pairs(dls, df:pd.DataFrame, unknown='error')->Tensor:
     return torch.from_numpy(np.stack([encode_ids(dls.classes[n], df[n].values, n, unknown) for n in dls.cat_names], 1))
 
 # %% ../nbs/01_loaders.ipynb #e2a2616e
+def rated_dtype(n_items:int):
+    "The smallest integer type that holds item codes `0..n_items-1`: what `rated_csr` keeps them in"
+    return torch.int16 if n_items < 2**15 else torch.int32
+
 def rated_csr(x:Tensor, n_users:int, n_items:int):
     "CSR `(indptr, items)` of the item codes each user code rated in codes `x`, items in the smallest integer type that holds them (kept by an export)"
     indptr,items = csr_of(x, n_users)
-    return indptr,items.to(torch.int16 if n_items < 2**15 else torch.int32)
+    return indptr,items.to(rated_dtype(n_items))
 
 def rating_counts(codes:Tensor, ratings:Tensor, n:int):
     "Number of ratings and mean rating (NaN without `ratings`) of each code `0..n-1` in `codes`"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastai.tabular.all import *
 from .data import _py
 from .loaders import *
-from .large import RowRange
+from .large import RowRange, _chunked_csr, _chunked_counts
 from .implicit import ImplicitDataLoaders
 
 # %% auto #0
@@ -105,12 +105,25 @@ def rated(self:CollabView):
     if not self.has_data:
         raise ValueError("these loaders hold no ratings, so what each user rated is unknown (fastai's `export` drops the data): "
                          "pass exclude_seen=False, or export a learner on FastCollabDataLoaders, which keep each user's rated items")
-    return self._held('rated', lambda: rated_csr(torch.cat([self.codes(0), self.codes(1)]), self.n_users, self.n_items))
+    return self._held('rated', lambda: self._rated_in(0, 1))
 
 @patch
 def train_rated(self:CollabView):
     "CSR `(indptr, items)` of the item codes each user code rated in the training set (SVD++'s implicit feedback)"
-    return csr_of(self.codes(0), self.n_users)
+    return self._rated_in(0)
+
+@patch
+def _rated_in(self:CollabView, *ds_idxs):
+    "`rated_csr` of the codes of the given sets (0: training, 1: validation): a chunked folder's read a chunk at a time, not held"
+    ds = self._row_ranges
+    if ds is not None: return _chunked_csr([ds[i] for i in ds_idxs], self.n_users, self.n_items, self.dls.train.chunk_rows)
+    return rated_csr(torch.cat([self.codes(i) for i in ds_idxs]), self.n_users, self.n_items)
+
+@patch(as_prop=True)
+def _row_ranges(self:CollabView):
+    "The training and validation `RowRange`s of chunked loaders, else None"
+    ds = [dl.dataset for dl in self.dls.loaders[:2]]
+    return ds if all(isinstance(d, RowRange) for d in ds) else None
 
 @patch
 def item_ratings(self:CollabView):
@@ -123,10 +136,12 @@ def counts(self:CollabView, which='item'):
     n = len(self.vocab(which))  # (refuses any `which` but 'user' and 'item')
     kept = getattr(self.dls, '_counts', None)
     if kept is not None: return kept[which]
+    if not self.has_data: raise ValueError(f"these loaders hold no ratings, so how often each {which} was rated is unknown (fastai's `export` drops the data; "
+                                           "fastcf's loaders keep the counts): ask before exporting the learner (its bias table, `min_ratings`), or export one trained on FastCollabDataLoaders")
+    ds = self._row_ranges
+    if ds is not None: return self._held('counts', lambda: _chunked_counts(ds, self.n_users, self.n_items, self.dls.train.chunk_rows))[which]
     col = 0 if which=='user' else 1
     parts = [p for p in (self.split(i) for i in (0,1)) if len(p[0])]
-    if not parts: raise ValueError(f"these loaders hold no ratings, so how often each {which} was rated is unknown (fastai's `export` drops the data; "
-                                   "fastcf's loaders keep the counts): ask before exporting the learner (its bias table, `min_ratings`), or export one trained on FastCollabDataLoaders")
     return rating_counts(torch.cat([p[0][:,col] for p in parts]), None if any(p[1] is None for p in parts) else torch.cat([p[1] for p in parts]), n)
 
 # %% ../nbs/03_view.ipynb #06fb2739
