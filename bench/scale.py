@@ -20,8 +20,14 @@ FILE (text user ids, 'u123'; once, if FILE does not exist), another turns it int
     python bench/scale.py --ranking [--n-neg 64] [--bs 8192]
     python bench/scale.py --npy /tmp/cf100m --n-ratings 100000000
     python bench/scale.py --csv /tmp/cf25m.csv --npy /tmp/cf25m
+    python bench/scale.py --csv /tmp/cf25m.csv --npy /tmp/cf25m --cli
+
+With `--cli` too, the command line trains on the CSV instead, twice, each in a child process with 2 torch threads
+(`OMP_NUM_THREADS=2`): `fastcf train --csv FILE --model dot_bias --epochs 1` reading the CSV whole, then the same with
+`--npy FOLDER` (the CSV written to the folder a chunk at a time, then trained a chunk at a time). Each reports its
+wall time (reading, training, the saved learner, bias table and PCA plot), its validation RMSE and its peak RSS.
 """
-import argparse, resource, shutil, subprocess, sys, time
+import argparse, os, re, resource, shutil, subprocess, sys, time
 from fastcf.all import *
 from fastcf.large import *
 
@@ -64,6 +70,26 @@ def npy_path(a):
     print(f'\n{a.n_ratings:,} ratings memory-mapped{" from " + a.csv if a.csv else ""} ({size:.2f} GB of .npy files): one epoch {time.perf_counter()-t:.1f} s, '
           f'valid MSE {learn.recorder.values[-1][1]:.4f}, peak RSS of the training process {peak_rss_gb():.2f} GB')
 
+def cli_train(a, extra, out):
+    "Run `fastcf train` on `a.csv` (dot_bias, one epoch, 2 torch threads) in a child process: wall time, validation RMSE and the child's own peak RSS"
+    cmd = ['fastcf', 'train', '--csv', a.csv, '--model', 'dot_bias', '--epochs', '1', '--out', out, *extra]
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ, OMP_NUM_THREADS='2', MPLBACKEND='Agg'))
+    text = p.stdout.read()
+    _,status,ru = os.wait4(p.pid, 0)  # (this child's own resource use, not the other children's)
+    if status: sys.exit(f'{" ".join(cmd)} failed:\n{text[-3000:]}')
+    row = re.findall(r'^0\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)', text, re.M)[-1]  # (the metrics table's epoch 0: train_loss, valid_loss, _rmse)
+    return time.perf_counter()-t,float(row[2]),ru.ru_maxrss/1024**2
+
+def cli_path(a):
+    "`fastcf train --csv` on the CSV read whole, then with `--npy` (written and trained a chunk at a time)"
+    if not Path(a.csv).exists(): subprocess.run([sys.executable, __file__, '--write-only', *sys.argv[1:]], check=True)
+    mb = Path(a.csv).stat().st_size/1024**2
+    whole = cli_train(a, [], f'{a.npy}.runs-whole')
+    print(f'fastcf train --csv ({mb:,.0f} MB, read whole), dot_bias, 1 epoch: {whole[0]:.1f} s, valid RMSE {whole[1]:.4f}, peak RSS {whole[2]:.2f} GB', flush=True)
+    npy = cli_train(a, ['--npy', a.npy], f'{a.npy}.runs-npy')
+    print(f'fastcf train --csv --npy (written and trained a chunk at a time), dot_bias, 1 epoch: {npy[0]:.1f} s, valid RMSE {npy[1]:.4f}, peak RSS {npy[2]:.2f} GB')
+
 def ranking(a, df, t_build):
     "One epoch of `RankMF` with the sampled softmax on the ratings read as interactions"
     t = time.perf_counter()
@@ -93,10 +119,13 @@ if __name__=='__main__':
     p.add_argument('--csv', default=None, help='with --npy: the ratings come from this CSV (written first if it does not exist) through csv_to_npy')
     p.add_argument('--write-only', action='store_true', help=argparse.SUPPRESS)
     p.add_argument('--convert-only', action='store_true', help=argparse.SUPPRESS)
+    p.add_argument('--cli', action='store_true', help='with --csv and --npy: time `fastcf train` on the CSV read whole and with --npy')
     p.add_argument('--ranking', action='store_true', help='train a ranking model (sampled softmax) on the interactions')
     p.add_argument('--n-neg', type=int, default=64)
     a = p.parse_args()
     if a.csv and not a.npy: p.error('--csv needs --npy FOLDER, the folder csv_to_npy writes')
+    if a.cli and not (a.csv and a.npy): p.error('--cli needs --csv FILE and --npy FOLDER')
+    if a.cli and not a.write_only: sys.exit(cli_path(a))
     if a.npy: sys.exit(npy_path(a))
     t = time.perf_counter()
     df,truth = synthetic_ratings(a.n_users, a.n_items, a.n_ratings, n_factors=8, seed=0)

@@ -18,7 +18,8 @@ from .registry import members
 from .interpret import *
 from .learner import load_collab_learner
 from .blend import blend_learner
-from .recipes import fast_learner, autorec_learner, AUTOREC_RECIPE
+from .recipes import fast_learner, autorec_learner, AUTOREC_RECIPE, FAST_RECIPE
+from .large import NpyRatings, ChunkedCollabDataLoaders, csv_to_npy
 from .features import movielens_features
 from .hybrid import hybrid_learner
 from .implicit import ImplicitDataLoaders
@@ -62,6 +63,7 @@ def _parser():
     d.add_argument('--title-id-col', help='item id column of --titles (default: its first)')
     d.add_argument('--kind', default='ml-100k', choices=list(ML_URLS), help='MovieLens release when no --csv')
     d.add_argument('--data', help='folder of an extracted MovieLens release (default: untar_data)')
+    d.add_argument('--npy', metavar='FOLDER', help="ratings larger than memory (the fast recipe): --csv is first written to FOLDER as memory-mapped .npy files, shuffled, a chunk at a time, and training reads a chunk at a time; without --csv, FOLDER is one written before (its row order fixes the split)")
     d.add_argument('--threshold', type=float, help='rank recipe: only rows rated at least this are interactions (default: every row)')
     d.add_argument('--time-col', help="rank recipe: a column of times, in seconds since 1970 or as dates, for the time-aware recipe (default with MovieLens: its timestamps)")
     d.add_argument('--user-features', help="CSV of user features, a row per user (id: the ratings' user column, else the first), for --recipe hybrid (default with MovieLens 100k: its demographics)")
@@ -131,7 +133,15 @@ def _check_train_args(a):
     for n in ('epochs','lr','wd','bs','n_factors'):
         if getattr(a, n) is not None and _ease(a):
             raise ValueError(f"--{n.replace('_','-')} is not used by the rank recipe's EASE, which is solved in closed form with no training loop: --model rank_mf trains")
+    if a.npy: _check_npy_args(a)
     a.sep = codecs.decode(a.sep, 'unicode_escape')  # so that --sep '\\t' is a tab
+
+def _check_npy_args(a):
+    "One clear error for each argument that --npy can't go with"
+    if a.recipe!='fast': raise ValueError(f"--npy trains the fast recipe (svdpp, dot_bias or dot) a chunk at a time; the {a.recipe} recipe reads every rating at once: drop --npy, or use --recipe fast")
+    if a.no_header: raise ValueError("--npy reads the CSV's columns by name: give the file a header row (e.g. user,item,rating), and drop --no-header")
+    given = [f"--{n.replace('_','-')}" for n in ('data','user_col','item_col','rating_col','encoding') if getattr(a, n) and not a.csv]
+    if given: raise ValueError(f"{', '.join(given)} {'is' if len(given)==1 else 'are'} for reading a ratings CSV, but --npy without --csv trains from the folder as written: drop {'it' if len(given)==1 else 'them'}, or pass --csv to write the folder again")
 
 def _read_titles(a):
     f,t = Path(a.titles),read_csv_ratings(a.titles, sep=a.sep, encoding=a.encoding, what='titles')
@@ -155,12 +165,42 @@ def _load_ratings(a):
         df = read_csv_ratings(a.csv, sep=a.sep, header=None if a.no_header else 'infer', encoding=a.encoding)
         if a.no_header: df.columns = [*['user','item','rating'][:len(df.columns)], *[f'col{k}' for k in range(3, len(df.columns))]]
         cols = _interaction_cols(a, df, Path(a.csv).name) if a.recipe=='rank' else rating_cols(df, a.user_col, a.item_col, a.rating_col)
+        df = _text_ids(df, cols[:2])
         if a.recipe!='rank': check_ratings(df, *cols, duplicates=None)
         return _used(df, cols),cols,(_read_titles(a) if a.titles else None)
     df = load_movielens(a.data, kind=a.kind)
     labels = _read_titles(a) if a.titles else df.drop_duplicates('item').set_index('item')['title']
     cols = _interaction_cols(a, df, a.kind, 'timestamp') if a.recipe=='rank' else ['user','item','rating']
     return _used(df, cols),cols,labels
+
+def _text_ids(df, cols):
+    "`df` with each id column of `cols` that pandas read partly as numbers, partly as text (a large CSV's blocks can differ) made all text, saying so"
+    for c in cols:
+        try: check_ids(df[c].values, c)
+        except MixedIdsError:
+            print(f"(pandas read some {c} ids as numbers and others as text: reading them all as text)")
+            df = df.assign(**{c: df[c].astype(str)})
+    return df
+
+def _load_npy(a):
+    "The `NpyRatings` folder of --npy (written first from --csv, a chunk at a time, its columns named as `_load_ratings` names them), its column names and item labels"
+    labels = _read_titles(a) if a.titles else None
+    if not a.csv:
+        if not Path(a.npy).is_dir(): raise FileNotFoundError(f"--npy {a.npy} is not a folder: pass --csv FILE as well, to write the ratings there")
+        try: return NpyRatings(a.npy),['user','item','rating'],labels
+        except FileNotFoundError as e: raise FileNotFoundError(f"--npy {a.npy} holds no ratings fastcf wrote ({e}): pass --csv FILE as well, to write them there") from None
+    cols = rating_cols(read_csv_ratings(a.csv, sep=a.sep, encoding=a.encoding, nrows=1000), a.user_col, a.item_col, a.rating_col)  # (their names: `csv_to_npy` checks them)
+    print(f"Writing {a.csv} to {a.npy}: rows shuffled, a chunk at a time")
+    return _write_npy(a, cols),cols,labels
+
+def _write_npy(a, cols, id_dtype=None):
+    "`csv_to_npy` of --csv into the --npy folder (an error making it named as --npy's); ids that pandas reads as numbers in some chunks and text in others, read again as text"
+    try: return csv_to_npy(a.csv, a.npy, *cols, sep=a.sep, encoding=a.encoding, id_dtype=id_dtype, seed=a.seed)
+    except MixedIdsError:
+        if id_dtype is not None: raise
+        print("(pandas read the ids of some chunks as numbers and others as text: reading every id as text)")
+        return _write_npy(a, cols, str)
+    except (FileExistsError, NotADirectoryError, PermissionError) as e: raise ValueError(f"--npy {a.npy} can't be written: {e.strerror} ({e.filename})") from None
 
 def _used(df, cols):
     "The columns of `df` that `cols` name, its times (the rank recipe's fourth) read as seconds once, before training: an unreadable one fails first"
@@ -205,7 +245,10 @@ def _fit(a, df, cols, feats=None, stop=None):
         wd = rec['wd'][model] if isinstance(rec['wd'], dict) else rec['wd']
         learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, wd), cbs=stop)
         return learn
-    learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw)
+    if isinstance(df, NpyRatings):  # (--npy: a chunk at a time; the split is the folder's last rows)
+        bs = over.get('bs', FAST_RECIPE['bs'])
+        learn = fast_learner(ChunkedCollabDataLoaders.from_folder(df.path, valid_pct=a.valid_pct, bs=bs, val_bs=max(bs, FAST_RECIPE['val_bs'])), model=a.model or 'svdpp', **over)
+    else: learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw)
     learn.fit_fast(a.epochs, a.lr, cbs=stop)
     if a.recipe=='fast' or (stop and stop.interrupted): return learn
     ae = autorec_learner(learn.dls, bs=over.get('bs', AUTOREC_RECIPE['bs']))  # (--bs batches both members)
@@ -271,19 +314,20 @@ def _fit_any_size(a, df, cols, feats=None, stop=None):
     set_seed(a.seed)  # (as `train` seeds the first try: the same as running with the flag)
     return _fit(a, df, cols, feats, stop)
 
-def _out_folder(path)->Path:
-    "The `--out` folder, made if need be, or a clear error (a file in the way, no permission)"
+def _out_folder(path, flag='--out')->Path:
+    "The folder `path` of `flag`, made if need be, or a clear error (a file in the way, no permission)"
     out = Path(path)
     try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise ValueError(f"--out {path} can't be made a folder: {e.strerror} ({e.filename})") from None
+    except OSError as e: raise ValueError(f"{flag} {path} can't be made a folder: {e.strerror} ({e.filename})") from None
     return out
 
 def train(a):
     "`fastcf train`: train, export, and write the bias table and PCA plot (rank: print the validation ranking metrics); Ctrl-C stops training and saves the model as trained"
     _check_train_args(a)
-    df,cols,labels = _load_ratings(a)
+    df,cols,labels = _load_npy(a) if a.npy else _load_ratings(a)
     feats = _load_features(a, cols) if a.recipe=='hybrid' else None
-    print(f"Training the {a.recipe} recipe on {len(df):,} {'rows' if a.recipe=='rank' else 'ratings'} ({df[cols[0]].nunique():,} users, {df[cols[1]].nunique():,} items)")
+    n,nu,ni = (df.n,df.meta['n_users'],df.meta['n_items']) if a.npy else (len(df),df[cols[0]].nunique(),df[cols[1]].nunique())
+    print(f"Training the {a.recipe} recipe on {n:,} {'rows' if a.recipe=='rank' else 'ratings'} ({nu:,} users, {ni:,} items){' a chunk at a time from '+str(a.npy) if a.npy else ''}")
     out = _out_folder(a.out)  # (before training: a bad --out fails first)
     set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
     stop = TerminateOnInterruptCallback(signals=(signal.SIGINT, signal.SIGTERM))  # (SIGTERM: `kill`, `timeout`, a job scheduler's notice)

@@ -10,10 +10,11 @@ import warnings, math, re, os, codecs
 from fastai.tabular.all import *
 
 # %% auto #0
-__all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'check_ids', 'check_arg',
-           'check_fraction', 'check_count', 'check_finite', 'check_nonneg', 'check_threshold', 'BatchSizeError',
-           'check_positive', 'check_ratings', 'read_csv_ratings', 'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter',
-           'LeaveKOutSplitter', 'StratifiedSplitter', 'read_ratings', 'synthetic_ratings']
+__all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'MixedIdsError', 'check_ids',
+           'check_arg', 'check_fraction', 'check_count', 'check_finite', 'check_nonneg', 'check_threshold',
+           'BatchSizeError', 'check_positive', 'check_ratings', 'read_csv_ratings', 'FastRandomSplitter',
+           'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'StratifiedSplitter', 'read_ratings',
+           'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #06a7e924
 URL_ML_LATEST_SMALL = 'https://files.grouplens.org/datasets/movielens/ml-latest-small.zip'
@@ -107,6 +108,9 @@ def _check_col(df, col, what):
     nas = df[col].isna()
     if nas.any(): raise ValueError(f"{what} column {col!r} has {int(nas.sum())} missing (NaN) value(s), first at row {_first_bad(df, nas)!r}")
 
+class MixedIdsError(ValueError):
+    "Ids that mix types (ints and strings), which no vocabulary can sort (the command line then reads a CSV's ids all as text)"
+
 def check_ids(values, name:str='user',
               fix:str=None): # What to do about mixed types (default: make them one type, e.g. `df[name].astype(str)`)
     "Raise a clear error if the ids `values` have missing values or mix types (ints and strings), which no vocabulary can sort"
@@ -116,7 +120,7 @@ def check_ids(values, name:str='user',
     if v.dtype==object and pd.api.types.infer_dtype(v, skipna=True).startswith('mixed'):
         ex = {}
         for o in v.values[:100_000]: ex.setdefault(type(o).__name__, o)
-        raise ValueError(f"{name} ids mix types ({', '.join(f'{k} {o!r}' for k,o in ex.items())}): {ifnone(fix, f'make them one type, e.g. `df[{name!r}].astype(str)`')}")
+        raise MixedIdsError(f"{name} ids mix types ({', '.join(f'{k} {o!r}' for k,o in ex.items())}): {ifnone(fix, f'make them one type, e.g. `df[{name!r}].astype(str)`')}")
     return values
 
 def check_arg(ok:bool, name:str, value, need:str):

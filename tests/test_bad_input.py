@@ -412,6 +412,13 @@ CLI_CASES = [
     ('rank: rank_mf',     ['train', '--recipe', 'rank', '--model', 'rank_mf', '--rank', '8'], "--rank is the low-pass filter of the rank recipe's EASE", '--n-factors'),
     ('rank: negative',    ['train', '--recipe', 'rank', '--rank', '-1'], '--rank=-1: needs an integer of at least 0'),
     ('rank: threshold nan', ['train', '--recipe', 'rank', '--threshold', 'nan'], '--threshold=nan: needs a number'),
+    ('npy: not fast',     ['train', '--npy', '{d}/npy', '--recipe', 'hybrid'], '--npy trains the fast recipe', 'the hybrid recipe reads every rating at once', '--recipe fast'),
+    ('npy: no header',    ['train', '--csv', '{d}/nohead.csv', '--no-header', '--npy', '{d}/npy'], "--npy reads the CSV's columns by name", 'header row'),
+    ('npy: csv flag alone', ['train', '--npy', '{d}/npy', '--rating-col', 'stars'], '--rating-col is for reading a ratings CSV', 'drop it, or pass --csv'),
+    ('npy: no folder',    ['train', '--npy', '{d}/none'],            'is not a folder: pass --csv FILE as well'),
+    ('npy: not ratings',  ['train', '--npy', '{d}'],                 'holds no ratings fastcf wrote', 'user.npy not found', 'pass --csv FILE'),
+    ('npy: under a file', ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--npy', '{d}/semi.csv/npy'], "--npy", "can't be written: Not a directory"),
+    ('npy: csv column',   ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--npy', '{d}/npy', '--rating-col', 'stars'], "rating column 'stars' not found"),
     ('no command',        [],                                        'the following arguments are required'),
 ]
 
@@ -420,6 +427,7 @@ def test_cli(name, args, parts, capsys, cli_files, trained):
     (cli_files/'cut.pkl').write_bytes(trained.read_bytes()[:3000])
     code,err = cli(capsys, *[a.format(d=cli_files, l=trained) for a in args])
     assert code == 2
+    assert not (cli_files/'npy').exists()  # (--npy: a CSV that fails its checks leaves no folder)
     for p in parts: assert p in err, (p, err)
     assert 'error' in err
 
