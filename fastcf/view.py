@@ -104,7 +104,7 @@ def rated(self:CollabView):
     if kept is not None: return kept
     if not self.has_data:
         raise ValueError("these loaders hold no ratings, so what each user rated is unknown (fastai's `export` drops the data): "
-                         "pass exclude_seen=False, or export a learner on FastCollabDataLoaders, which keep each user's rated items")
+                         "pass exclude_seen=False, or export a learner on fastcf's loaders (FastCollabDataLoaders, ChunkedCollabDataLoaders), which keep each user's rated items")
     return self._held('rated', lambda: self._rated_in(0, 1))
 
 @patch
@@ -137,7 +137,7 @@ def counts(self:CollabView, which='item'):
     kept = getattr(self.dls, '_counts', None)
     if kept is not None: return kept[which]
     if not self.has_data: raise ValueError(f"these loaders hold no ratings, so how often each {which} was rated is unknown (fastai's `export` drops the data; "
-                                           "fastcf's loaders keep the counts): ask before exporting the learner (its bias table, `min_ratings`), or export one trained on FastCollabDataLoaders")
+                                           "fastcf's loaders keep the counts): ask before exporting the learner (its bias table, `min_ratings`), or export one trained on fastcf's loaders (FastCollabDataLoaders, ChunkedCollabDataLoaders)")
     ds = self._row_ranges
     if ds is not None: return self._held('counts', lambda: _chunked_counts(ds, self.n_users, self.n_items, self.dls.train.chunk_rows))[which]
     col = 0 if which=='user' else 1
