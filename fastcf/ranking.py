@@ -222,7 +222,12 @@ class EASE(CollabModel):
         "Scores of every item for a new user who interacted with `items`: the sum of their rows of `B`"
         return self.B[items.long().unique()].sum(0)
 
-register_collab(EASE, item_bias='popularity', item_vectors=lambda m: m.B, vectors_called={'item': 'rows of B'})  # (an item's vector: its row of `B`, what choosing it adds to each item's score)
+    def user_scores(self)->Tensor:
+        "`[n_users, n_items]`: every user's scores of every item, the sum of the rows of `B` of her training items"
+        return self(torch.arange(len(self.indptr)-1, device=self.B.device).view(-1, 1))
+
+register_collab(EASE, item_bias='popularity', item_vectors=lambda m: m.B, user_vectors=lambda m: m.user_scores(),
+                vectors_called={'item': 'rows of B', 'user': 'scores'})  # (an item's vector: its row of `B`, what choosing it adds to each item's score; a user's: the sum of her items' rows)
 
 # %% ../nbs/20_ranking.ipynb #8d2f4b6a
 class MultDAE(CollabModel):

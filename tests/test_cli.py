@@ -89,8 +89,12 @@ def test_rank_recipe(tmp_path, ml100k):
     assert top(new) == list(learn.recommend('new', n=5, ratings=pd.DataFrame({'item': [50, 181, 172]})).item) and not {50, 181, 172} & set(top(new))
     sim = run('similar', '--item', 'Star Wars (1977)', '--n', '10', '--learner', l)  # (by the cosine of EASE's rows of weights)
     assert sim.returncode == 0 and 'Return of the Jedi (1983)' in sim.stdout, sim.stdout + sim.stderr
-    users = run('similar', '--user', '1', '--learner', l)
-    assert users.returncode == 2 and 'EASE has no user factors' in users.stderr and '--model rank_mf' in users.stderr, users.stderr
+    users = run('similar', '--user', '1', '--learner', l)  # (a user's vector: her scores, the sum of her items' rows of weights)
+    assert users.returncode == 0 and users.stdout.startswith('The 10 users most like user 1:'), users.stdout + users.stderr
+    near = top(users)
+    sets = ml100k.groupby('user').item.apply(set)
+    jac = lambda a, b: len(sets[a] & sets[b])/len(sets[a] | sets[b])
+    assert 1 not in near and np.mean([jac(1, v) for v in near]) > 2*np.mean([jac(1, v) for v in sets.index if v != 1])  # (they chose much more of what user 1 chose than the average user did)
 
 def test_rank_recipe_mf(tmp_path, ml100k):
     "`--recipe rank --model rank_mf`: a RankMF trained by fit_one_cycle; it has factors, so a PCA plot and similar items, but no bias table"
