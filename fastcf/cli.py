@@ -63,7 +63,7 @@ def _parser():
     d.add_argument('--title-id-col', help='item id column of --titles (default: its first)')
     d.add_argument('--kind', default='ml-100k', choices=list(ML_URLS), help='MovieLens release when no --csv')
     d.add_argument('--data', help='folder of an extracted MovieLens release (default: untar_data)')
-    d.add_argument('--npy', metavar='FOLDER', help="ratings larger than memory (the fast recipe): --csv is first written to FOLDER as memory-mapped .npy files, shuffled, a chunk at a time, and training reads a chunk at a time; without --csv, FOLDER is one written before (its row order fixes the split)")
+    d.add_argument('--npy', metavar='FOLDER', help="ratings larger than memory (the fast recipe, with dot_bias unless --model says otherwise): --csv is first written to FOLDER as memory-mapped .npy files, shuffled, a chunk at a time, and training reads a chunk at a time; without --csv, FOLDER is one written before (its row order fixes the split)")
     d.add_argument('--threshold', type=float, help='rank recipe: only rows rated at least this are interactions (default: every row)')
     d.add_argument('--time-col', help="rank recipe: a column of times, in seconds since 1970 or as dates, for the time-aware recipe (default with MovieLens: its timestamps)")
     d.add_argument('--user-features', help="CSV of user features, a row per user (id: the ratings' user column, else the first), for --recipe hybrid (default with MovieLens 100k: its demographics)")
@@ -325,6 +325,9 @@ def train(a):
     "`fastcf train`: train, export, and write the bias table and PCA plot (rank: print the validation ranking metrics); Ctrl-C stops training and saves the model as trained"
     _check_train_args(a)
     df,cols,labels = _load_npy(a) if a.npy else _load_ratings(a)
+    if a.npy and a.model is None:
+        a.model = 'dot_bias'
+        print("(--npy trains dot_bias, the fast recipe's model whose batches cost the same however many ratings each user has; --model svdpp for SVD++, whose epochs take far longer on large data)")
     feats = _load_features(a, cols) if a.recipe=='hybrid' else None
     n,nu,ni = (df.n,df.meta['n_users'],df.meta['n_items']) if a.npy else (len(df),df[cols[0]].nunique(),df[cols[1]].nunique())
     print(f"Training the {a.recipe} recipe on {n:,} {'rows' if a.recipe=='rank' else 'ratings'} ({nu:,} users, {ni:,} items){' a chunk at a time from '+str(a.npy) if a.npy else ''}")

@@ -150,7 +150,7 @@ def test_train_csv(tmp_path, fastai_home):
     assert r.returncode == 0 and len(r.stdout.strip().splitlines()) == 6, r.stdout + r.stderr
 
 def test_train_npy(tmp_path):
-    "`--npy`: a CSV sorted by user, trained a chunk at a time, predicts as well as the same CSV trained in memory; the saved learner recommends unseen items; the folder trains again without the CSV"
+    "`--npy`: a CSV sorted by user, trained a chunk at a time (dot_bias), predicts as well as the same CSV trained in memory; the saved learner recommends unseen items; the folder trains again without the CSV"
     from fastcf.all import synthetic_ratings, load_collab_learner, collab_view
     df, _ = synthetic_ratings(400, 250, 40_000, seed=1, discrete=True)
     df = df.assign(user='u'+df.user.astype(str)).sort_values('user')
@@ -158,9 +158,10 @@ def test_train_npy(tmp_path):
     r = run('train', '--csv', str(tmp_path/'r.csv'), '--npy', str(tmp_path/'npy'), '--out', str(tmp_path/'o'))
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'Training the fast recipe on 40,000 ratings (400 users, 250 items) a chunk at a time from' in r.stdout
+    assert '(--npy trains dot_bias' in r.stdout and '--model svdpp for SVD++' in r.stdout
     assert {p.name for p in (tmp_path/'o').iterdir()} == {'learner.pkl', 'biases.csv', 'pca.png'}
     assert {'user.npy', 'item.npy', 'rating.npy', 'meta.json', 'user_ids.npy', 'item_ids.npy'} <= {p.name for p in (tmp_path/'npy').iterdir()}
-    assert run('train', '--csv', str(tmp_path/'r.csv'), '--out', str(tmp_path/'m')).returncode == 0
+    assert run('train', '--csv', str(tmp_path/'r.csv'), '--model', 'dot_bias', '--out', str(tmp_path/'m')).returncode == 0
     chunked, mem = [load_collab_learner(tmp_path/o/'learner.pkl') for o in ('o', 'm')]
     rmse = lambda l: float(np.sqrt(((np.asarray(l.predict_ratings(df)) - df.rating.values)**2).mean()))
     assert rmse(chunked) < 1.05*rmse(mem), (rmse(chunked), rmse(mem))
@@ -175,8 +176,9 @@ def test_train_npy(tmp_path):
     assert r.returncode == 0 and len(r.stdout.strip().splitlines()) == 5, r.stdout + r.stderr
     got = [int(l.split()[0]) for l in r.stdout.strip().splitlines()[2:]]
     assert all(counts[i] >= k for i in got) and not seen & set(got)
-    r = run('train', '--npy', str(tmp_path/'npy'), '--model', 'dot_bias', '--epochs', '2', '--out', str(tmp_path/'again'))
-    assert r.returncode == 0 and 'a chunk at a time from' in r.stdout, r.stderr[-2000:]
+    r = run('train', '--npy', str(tmp_path/'npy'), '--model', 'svdpp', '--epochs', '2', '--out', str(tmp_path/'again'))  # (a model given: no note)
+    assert r.returncode == 0 and 'a chunk at a time from' in r.stdout and '(--npy trains dot_bias' not in r.stdout, r.stderr[-2000:]
+    assert type(load_collab_learner(tmp_path/'again'/'learner.pkl').model).__name__ == 'SVDpp'
 
 def test_train_npy_mixed_ids_small(tmp_path):
     "`--npy` on a CSV whose item ids pandas reads as numbers in one block and text in another: read as text, said so; fewer rows than the recipe's batch: a smaller one, said so"
@@ -184,7 +186,7 @@ def test_train_npy_mixed_ids_small(tmp_path):
     df = pd.DataFrame({'user': np.arange(n) % 997, 'item': (np.arange(n) % 300).astype(object), 'rating': (np.arange(n) % 5 + 1).astype(float)})
     df.loc[n-1, 'item'] = 'x'
     df.to_csv(tmp_path/'mixed.csv', index=False)
-    r = run('train', '--csv', str(tmp_path/'mixed.csv'), '--npy', str(tmp_path/'npy'), '--epochs', '1', '--model', 'dot_bias', '--out', str(tmp_path/'o'))
+    r = run('train', '--csv', str(tmp_path/'mixed.csv'), '--npy', str(tmp_path/'npy'), '--epochs', '1', '--out', str(tmp_path/'o'))
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'reading every id as text' in r.stdout and '(997 users, 301 items)' in r.stdout
     df.head(1100).to_csv(tmp_path/'small.csv', index=False)
