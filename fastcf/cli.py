@@ -245,10 +245,10 @@ def _fit(a, df, cols, feats=None, stop=None):
         wd = rec['wd'][model] if isinstance(rec['wd'], dict) else rec['wd']
         learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, wd), cbs=stop)
         return learn
-    if isinstance(df, NpyRatings):  # (--npy: a chunk at a time; the split is the folder's last rows)
+    if isinstance(df, NpyRatings):  # (--npy: loaders a chunk at a time, the split the folder's last rows)
         bs = over.get('bs', FAST_RECIPE['bs'])
-        learn = fast_learner(ChunkedCollabDataLoaders.from_folder(df.path, valid_pct=a.valid_pct, bs=bs, val_bs=max(bs, FAST_RECIPE['val_bs'])), model=a.model or 'svdpp', **over)
-    else: learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw)
+        df,kw = ChunkedCollabDataLoaders.from_folder(df.path, valid_pct=a.valid_pct, bs=bs, val_bs=max(bs, FAST_RECIPE['val_bs'])),{}
+    learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw)
     learn.fit_fast(a.epochs, a.lr, cbs=stop)
     if a.recipe=='fast' or (stop and stop.interrupted): return learn
     ae = autorec_learner(learn.dls, bs=over.get('bs', AUTOREC_RECIPE['bs']))  # (--bs batches both members)
@@ -314,11 +314,11 @@ def _fit_any_size(a, df, cols, feats=None, stop=None):
     set_seed(a.seed)  # (as `train` seeds the first try: the same as running with the flag)
     return _fit(a, df, cols, feats, stop)
 
-def _out_folder(path, flag='--out')->Path:
-    "The folder `path` of `flag`, made if need be, or a clear error (a file in the way, no permission)"
+def _out_folder(path)->Path:
+    "The `--out` folder, made if need be, or a clear error (a file in the way, no permission)"
     out = Path(path)
     try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise ValueError(f"{flag} {path} can't be made a folder: {e.strerror} ({e.filename})") from None
+    except OSError as e: raise ValueError(f"--out {path} can't be made a folder: {e.strerror} ({e.filename})") from None
     return out
 
 def train(a):
