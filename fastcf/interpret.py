@@ -126,7 +126,18 @@ def _code(self:CollabInterpretation, key, which):
     if which=='item' and self.labels is not None:
         hits = self.labels.index[self.labels==key]
         if len(hits) and hits[0] in o2i: return o2i[hits[0]]
-    raise KeyError(f"unknown {which} {key!r}: not in the model's vocabulary{' or labels' if which=='item' and self.labels is not None else ''}{self.view.twin_hint(key, which)}")
+    raise KeyError(f"unknown {which} {key!r}: not in the model's vocabulary{' or labels' if which=='item' and self.labels is not None else ''}{self.view.twin_hint(key, which)}{self._label_hint(key, which)}")
+
+@patch
+def _label_hint(self:CollabInterpretation, key, which, n:int=5)->str:
+    "For an error about unknown `key`: '; labels containing it (any case): ...', up to `n` labels of the model's items, or ''"
+    if which!='item' or self.labels is None or not isinstance(key, str) or not key.strip(): return ''
+    o2i = self.view.vocab(which).o2i
+    labs = self.labels[[i in o2i for i in self.labels.index]].astype(str)
+    hits = labs[labs.str.contains(key.strip(), case=False, regex=False)]
+    if not len(hits): return ''
+    more = f' and {len(hits)-n} more' if len(hits)>n else ''
+    return f"; labels containing it (any case): {', '.join(map(repr, hits.iloc[:n]))}{more}: pass one of them, or its id"
 
 @patch
 def id_of(self:CollabInterpretation, key, which:str='item'):

@@ -391,7 +391,7 @@ CLI_CASES = [
     ('cold start and features', ['recommend', '--user', 'x', '--cold-start', '--features', 'age=3', '--learner', '{l}'], 'pass --cold-start or --features, not both'),
     ('ratings off the scale', ['recommend', '--user', 'x', '--ratings', '{d}/fifty.csv', '--learner', '{l}'], "rating 50 of item 1 is outside the training ratings' range, 1 to 5"),
     ('similar: unknown item', ['similar', '--item', '99999', '--learner', '{l}'], "unknown item '99999'", 'labels'),
-    ('similar: unknown title', ['similar', '--item', 'Star Wars', '--learner', '{l}'], "unknown item 'Star Wars'"),
+    ('similar: unknown title', ['similar', '--item', 'star wars', '--learner', '{l}'], "unknown item 'star wars'", "labels containing it (any case): 'Star Wars (1977)': pass one of them"),
     ('similar: unknown user', ['similar', '--user', 'x', '--learner', '{l}'], "unknown user 'x': not in the model's vocabulary"),
     ('similar: n 0',      ['similar', '--item', '50', '--n', '0', '--learner', '{l}'], '--n=0'),
     ('similar: nothing',  ['similar', '--learner', '{l}'],           'one of the arguments --item --user --new-item --new-user is required'),
