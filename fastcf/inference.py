@@ -171,6 +171,17 @@ def _check_pull(wd, towards:str='the average user'):
     "A clear error unless `wd`, a fold-in's pull `towards` where the new user starts, is a finite number of at least 0"
     check_nonneg('wd', wd, why=f' (0: no pull towards {towards})')
 
+def _as_ratings(learn, ratings)->pd.DataFrame:
+    "A new user's `ratings` as a frame: a frame as given, a dict or Series `{item: rating}` as (item, rating) rows, a list of items as item rows (a ranking model's history)"
+    if ratings is None or isinstance(ratings, pd.DataFrame): return ratings
+    view = collab_view(learn)
+    if isinstance(ratings, (dict, pd.Series)):
+        s = pd.Series(ratings)
+        return pd.DataFrame({view.item_name: s.index.values, view.rating_name: s.values})
+    if isinstance(ratings, (list, tuple, np.ndarray, pd.Index, L)): return pd.DataFrame({view.item_name: np.asarray(list(ratings))})
+    raise TypeError(f"ratings is a {type(ratings).__name__}: give the new user's ratings as a DataFrame ({view.item_name!r}, {view.rating_name!r} columns; "
+                    f"read a file with pd.read_csv), a dict {{item: rating}}, or (ranking models) a list of items")
+
 def _one_user(learn, ratings):
     "An error when a new user's `ratings` hold several users in the model's user column (a training file given as one user's)"
     u = collab_view(learn).user_name
@@ -193,11 +204,11 @@ def _check_new_ratings(learn, ratings):
     if bad.any(): raise ValueError(f"the new user's rating {r[bad][0]:g} of item {_py(ratings[view.item_name].values[bad][0])} is outside {what}, {lo:g} to {hi:g}"
                                    f"{f' ({int(bad.sum())} such ratings)' if bad.sum() > 1 else ''}: give ratings on the scale the model learned")
 
-def fold_in(learn, ratings:pd.DataFrame, steps:int=300, lr:float=0.05,
+def fold_in(learn, ratings, steps:int=300, lr:float=0.05,
             wd:float=1., # Pull towards the average user: the ratings' noise variance, in a Gaussian prior over the trained users' rows
            ):
     "A copy of `learn.model` whose user code 0 is a new user fitted to `ratings` (item, rating) with items frozen (in a blend, each member on its own)"
-    rname = collab_view(learn).rating_name
+    rname,ratings = collab_view(learn).rating_name,_as_ratings(learn, ratings)
     _check_new_ratings(learn, ratings); check_count('steps', steps); check_positive('lr', lr)
     _check_pull(wd)
     items = _history(learn, ratings)
@@ -284,13 +295,13 @@ def _recommend(learn, user, n, exclude_seen, ratings, features, boost, min_ratin
 
 @patch
 def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
-              ratings:pd.DataFrame=None, # A new user's (item, rating) frame to fold in
+              ratings=None, # A new user's ratings to fold in: an (item, rating) frame, a dict `{item: rating}`, or a ranking model's list of items
               features:pd.DataFrame=None, # A new user's features (one row), for hybrid models
               boost:pd.Series=None, # Per-item shifts added to the scores, by raw item id (e.g. `Trending.lift`); the reason then ends in ' + boost'
               min_ratings:float=0, # Only items rated (or chosen) at least this often in the loaders' data
               **fold_kw)->pd.DataFrame:
     "Top-`n` items for raw `user` id, with cold start for unseen users (see above)"
-    res = _recommend(self, user, n, exclude_seen, ratings, features, boost, min_ratings, **fold_kw)
+    res = _recommend(self, user, n, exclude_seen, _as_ratings(self, ratings), features, boost, min_ratings, **fold_kw)
     return res if boost is None else res.assign(reason=res.reason + ' + boost')
 
 # %% ../nbs/09_inference.ipynb #17a510c1

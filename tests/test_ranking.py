@@ -54,6 +54,7 @@ def test_fold_in_a_few_items(inter, kind):
     res = learn.recommend('new', 5, ratings=pd.DataFrame({'item': [inter.item.iloc[0], inter.item.iloc[1]]}))
     assert len(res)==5 and (res.reason=='fold-in').all()
     assert not set(res.item) & {inter.item.iloc[0], inter.item.iloc[1]}
+    pd.testing.assert_frame_equal(learn.recommend("new", 5, ratings=[inter.item.iloc[0], inter.item.iloc[1]]), res)  # (her items as a list: the same list)
 
 def test_fold_in_pulls_towards_the_average_user():
     "A few items cannot pin a new user down: pulled towards the average user, RankMF's fold-in ranks her other items better than without the pull, and than the average user"
