@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse, sys, math, codecs, warnings, signal
 from fastai.tabular.all import *
 from .data import *
-from .data import _write_then_rename, _seconds
+from .data import _write_then_rename, _seconds, _few
 from .loaders import *
 from .view import *
 from .collab import *
@@ -88,7 +88,7 @@ def _parser():
     r.add_argument('--include-seen', action='store_true', help='also recommend items the user already rated')
     r.add_argument('--cold-start', action='store_true', help="for a user the model has not seen: the items with the highest learned bias (rank recipe: the most chosen)")
     r.add_argument('--min-ratings', type=int, default=0, help="only items rated (rank recipe: chosen) at least this many times in the data: a rating model's highest predictions otherwise go to items that two or three people rated highly")
-    r.add_argument('--ratings', help="for a user the model has not seen: a CSV of their own ratings (item, rating columns; the rank recipe's: an item column), folded in")
+    r.add_argument('--ratings', help="for a user the model has not seen: a CSV of their own ratings, folded in (the training data's item and rating columns, else its first two; the rank recipe's: items alone; items by id, or by title with train --titles)")
     r.add_argument('--features', nargs='+', metavar='NAME=VALUE', help="for a user the model has not seen: her features (hybrid recipe), e.g. age=25 gender=F")
     s = sub.add_parser('similar', help='the items (or users) most like one, by the cosine similarity of their learned vectors', formatter_class=_Help)
     w = s.add_mutually_exclusive_group(required=True)
@@ -356,6 +356,31 @@ def _vocab_id(view, s:str, which='user'):
     "The known user (or item) id that the command-line string `s` stands for (ids may be ints), or `None`"
     return s if view.is_known(s, which) else view.twin(s, which)
 
+def _new_ratings(view, path):
+    "A new user's `--ratings` CSV in the model's columns: those it names, the missing ones from its other columns in order, said so"
+    df,name = read_csv_ratings(path, one_column=True),Path(path).name
+    want = [view.item_name] + ([] if view.implicit else [view.rating_name])
+    missing,rest = [w for w in want if w not in df.columns],[c for c in df.columns if c not in want]
+    if not missing: return df
+    if len(rest) < len(missing): raise ValueError(f"{name} has no {missing[-1]!r} column, nor another to read as the "
+                                                  f"{'ratings: this model learned from ratings, so give each item its rating' if missing[-1]==view.rating_name else 'items'} (columns {','.join(want)})")
+    role = {view.item_name: 'items', view.rating_name: 'ratings'}
+    print(f"({name} has no {' or '.join(map(repr, missing))} column: reading {' and '.join(f'{str(c)!r} as the {role[w]}' for c,w in zip(rest, missing))})")
+    return df.rename(columns=dict(zip(rest, missing)))[want]
+
+def _by_title(learn, items:pd.Series)->pd.Series:
+    "A new user's `items`, given as text, as the model's ids: each an id, or a title (`train --titles`); else an error naming the unknown ones"
+    interp = _interp(learn)
+    if interp.labels is None or not any(isinstance(o, str) for o in items): return items
+    def _id(o):
+        try: return interp.id_of(ifnone(_vocab_id(interp.view, str(o), 'item'), o), 'item')
+        except KeyError: return None
+    ids = items.map(_id)
+    bad = pd.unique(items[ids.isna()])
+    if len(bad): raise KeyError(f"the new user's history names {len(bad)} item(s) that are neither ids nor titles the model knows: {_few(bad)}"
+                                f"{interp._label_hint(bad[0], 'item') or ';'} drop those rows (a new user is placed by the items the model knows)")
+    return ids
+
 def _new_features(pairs, flag='--features', eg='age=25 gender=F'):
     "A new user's (or item's) one-row feature frame from the `name=value` strings of `flag` (`name=`: missing, the unknown category)"
     bad = [p for p in pairs if '=' not in p or not p.split('=')[0]]
@@ -396,7 +421,8 @@ def recommend(a):
     if user is not None and (a.cold_start or a.ratings or a.features): raise ValueError(f"user {a.user} is in the training data: drop --cold-start/--ratings/--features")
     ratings = None
     if a.ratings:
-        ratings = read_csv_ratings(a.ratings, one_column=collab_view(learn).implicit)  # (a ranking model's history: her items alone; `recommend` checks a rating model's)
+        ratings = _new_ratings(view, a.ratings)  # (a ranking model's history: her items alone; `recommend` checks a rating model's)
+        ratings[view.item_name] = _by_title(learn, ratings[view.item_name])
     if feats is not None: feats = _completed(learn.model, 'user', feats)
     res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats, min_ratings=a.min_ratings)
     labels = getattr(learn, 'item_labels', None)

@@ -340,6 +340,8 @@ def cli_files(files, tmp_path):
     (tmp_path/'items.csv').write_text('item,flag\n1,0\n2,1\n')
     (tmp_path/'fifty.csv').write_text('item,rating\n50,5\n1,50\n')
     (tmp_path/'clicks.csv').write_text('user,item\n1,2\n2,3\n')
+    (tmp_path/'films.csv').write_text('film\n50\n181\n')
+    (tmp_path/'named.csv').write_text('film,stars\nStar Wars (1977),5\nstar wars,5\n')
     return files
 
 CLI_CASES = [
@@ -378,6 +380,8 @@ CLI_CASES = [
     ('cold start, known', ['recommend', '--user', '1', '--cold-start', '--learner', '{l}'], 'user 1 is in the training data'),
     ('cold start and ratings', ['recommend', '--user', 'x', '--cold-start', '--ratings', '{d}/mine.csv', '--learner', '{l}'], 'not both'),
     ('ratings: unknown item', ['recommend', '--user', 'x', '--ratings', '{d}/mine.csv', '--learner', '{l}'], "names 1 item(s) the model never saw: [99999]", 'drop those rows'),
+    ('ratings: no ratings', ['recommend', '--user', 'x', '--ratings', '{d}/films.csv', '--learner', '{l}'], "films.csv has no 'rating' column, nor another to read as the ratings: this model learned from ratings, so give each item its rating (columns item,rating)"),
+    ('ratings: unknown title', ['recommend', '--user', 'x', '--ratings', '{d}/named.csv', '--learner', '{l}'], "names 1 item(s) that are neither ids nor titles the model knows: ['star wars']; labels containing it (any case): 'Star Wars (1977)'", 'drop those rows'),
     ('user-features, not hybrid', ['train', '--user-features', '{d}/items.csv'], '--user-features is for the hybrid recipe: add --recipe hybrid'),
     ('categorical, not hybrid', ['train', '--categorical', 'zip'],   '--categorical is for the hybrid recipe'),
     ('hybrid csv, no features', ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--recipe', 'hybrid'], '--recipe hybrid needs features', '--item-features'),
@@ -437,6 +441,11 @@ def test_cli_right_results(capsys, cli_files, trained, tmp_path):
     (cli_files/'mine.csv').write_text('item,rating\n50,5\n181,5\n100,1\n')
     res = run_cli(['recommend', '--user', 'newbie', '--ratings', str(cli_files/'mine.csv'), '--n', '4', '--learner', str(trained)])
     assert set(res.reason) == {'fold-in'} and not {50, 181, 100} & set(res.item)
+    capsys.readouterr()  # her films by title, in columns named otherwise: the same list, and the command says how it read them
+    (cli_files/'films.csv').write_text('film,stars\nStar Wars (1977),5\nReturn of the Jedi (1983),5\n100,1\n')
+    named = run_cli(['recommend', '--user', 'newbie', '--ratings', str(cli_files/'films.csv'), '--n', '4', '--learner', str(trained)])
+    pd.testing.assert_frame_equal(named, res)
+    assert "(films.csv has no 'item' or 'rating' column: reading 'film' as the items and 'stars' as the ratings)" in capsys.readouterr().out
     (tmp_path/'u.tsv').write_text('\n'.join(f'{u}\t{i}\t{(u*i)%5+1}' for u in range(1, 40) for i in range(1, 30)))
     learn = run_cli(['train', '--csv', str(tmp_path/'u.tsv'), '--no-header', '--sep', '\\t', '--epochs', '1', '--bs', '128', '--out', str(tmp_path/'o')])
     assert collab_view(learn).n_users == 40
