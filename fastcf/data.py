@@ -163,7 +163,9 @@ def _write_then_rename(target, write)->Path:
     return target
 
 def _one_row(df, what:str):
-    "`df` unless it is a frame of other than one row, then an error naming `what` it holds"
+    "`df` as one row: a frame of one row, or a dict or Series `{name: value}` made one; a frame of other rows is an error naming `what` it holds"
+    if isinstance(df, pd.Series) or isinstance(df, dict) and not any(is_listy(v) for v in df.values()): df = pd.DataFrame([df])
+    elif isinstance(df, dict): df = pd.DataFrame(df)
     if isinstance(df, pd.DataFrame) and len(df)!=1: raise ValueError(f"{what} are one row; got {len(df)} rows: pass one, e.g. df.iloc[[0]]")
     return df
 

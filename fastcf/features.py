@@ -39,7 +39,7 @@ def movielens_features(
     path=None, # Folder of an extracted MovieLens release; `None` downloads it with fastai's `untar_data`
     kind:str='ml-100k', # 'ml-100k' or 'ml-latest-small'
 )->tuple:
-    "`(users, items)`: frames of user and item features indexed by the ids of `load_movielens` (`users` is None for ml-latest-small)"
+    "`(users, items)`: frames of user and item features indexed by the ids of `load_movielens` (`users` is None for ml-latest-small; `items.title` is for display: drop it to train)"
     path = _movielens_path(path, kind)
     return (_features_100k if kind=='ml-100k' else _features_small)(path)
 

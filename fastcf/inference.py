@@ -296,7 +296,7 @@ def _recommend(learn, user, n, exclude_seen, ratings, features, boost, min_ratin
 @patch
 def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
               ratings=None, # A new user's ratings to fold in: an (item, rating) frame, a dict `{item: rating}`, or a ranking model's list of items
-              features:pd.DataFrame=None, # A new user's features (one row), for hybrid models
+              features=None, # A new user's features, for hybrid models: a one-row frame, or a dict `{name: value}`
               boost:pd.Series=None, # Per-item shifts added to the scores, by raw item id (e.g. `Trending.lift`); the reason then ends in ' + boost'
               min_ratings:float=0, # Only items rated (or chosen) at least this often in the loaders' data
               **fold_kw)->pd.DataFrame:
