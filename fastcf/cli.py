@@ -51,7 +51,7 @@ def _parser():
     t = sub.add_parser('train', help='train a model and save it with a bias table and a PCA plot', formatter_class=_Help,
         description="Train a collab model. Without --csv it reads MovieLens through fastai's untar_data (downloaded once). Ctrl-C stops training and saves the model as trained so far.")
     d = t.add_argument_group('data')
-    d.add_argument('--csv', help='ratings CSV file (default: MovieLens)')
+    d.add_argument('--csv', help='ratings CSV file, or a Parquet file (read by its column names) (default: MovieLens)')
     d.add_argument('--no-header', action='store_true', help="the CSV's first row is data: columns are user, item, rating in that order")
     d.add_argument('--sep', default=',', help="CSV separator ('\\t' for a tab)")
     d.add_argument('--encoding', help="CSV encoding, e.g. latin-1 (default: utf-8)")
@@ -176,6 +176,7 @@ def _load_ratings(a):
 def _text_ids(df, cols):
     "`df` with each id column of `cols` that pandas read partly as numbers, partly as text (a large CSV's blocks can differ) made all text, saying so"
     for c in cols:
+        if c not in df.columns: continue  # (`check_ratings` names it)
         try: check_ids(df[c].values, c)
         except MixedIdsError:
             print(f"(pandas read some {c} ids as numbers and others as text: reading them all as text)")
@@ -450,7 +451,7 @@ def similar(a):
     return res
 
 # %% ../nbs/15_cli.ipynb #f2b38648
-_USER_ERRORS = (FileNotFoundError, IsADirectoryError, KeyError, ValueError, TypeError)
+_USER_ERRORS = (FileNotFoundError, IsADirectoryError, KeyError, ValueError, TypeError, ImportError)  # (ImportError: an optional package to install, e.g. pyarrow for Parquet)
 
 def _warning_line(command):
     "A `warnings.showwarning` that prints a warning as one line on stderr, named as the command's errors are (not Python's file, line and source)"

@@ -263,16 +263,35 @@ def _csv_errors(f:Path, sep, encoding):
     except pd.errors.EmptyDataError: raise ValueError(f"{f.name} is empty") from None
     except pd.errors.ParserError as e: raise ValueError(f"{f.name} can't be parsed with sep={sep!r}: {str(e).strip()}") from None
 
+def _is_parquet(f)->bool:
+    "Whether file `f` is Parquet: by its suffix, else by the bytes it starts with"
+    f = Path(f)
+    if f.suffix.lower() in ('.parquet','.pq'): return True
+    with open(f, 'rb') as h: return h.read(4)==b'PAR1'
+
+def _parquet_file(f:Path):
+    "pyarrow's `ParquetFile` of `f`, or a clear error when pyarrow is missing"
+    try: import pyarrow.parquet as pq
+    except ImportError: raise ImportError(f"{f.name} is a Parquet file: reading it needs pyarrow (pip install pyarrow)") from None
+    return pq.ParquetFile(f)
+
+def _read_parquet(f:Path, nrows:int=None, dtype=None)->pd.DataFrame:
+    "Parquet file `f` as a frame, its first `nrows` rows only if given, columns cast to `dtype` (a type, or a dict by column) if given"
+    pf = _parquet_file(f)
+    df = pf.read().to_pandas() if nrows is None else next(pf.iter_batches(batch_size=nrows), pf.schema_arrow.empty_table()).to_pandas()
+    return df if dtype is None else df.astype(dtype)
+
 def read_csv_ratings(
     csv, # Path of the CSV file
     sep:str=',', header='infer', names:list=None, encoding:str=None, dtype=None, nrows:int=None, # As `pd.read_csv`
     what:str='ratings', # What the file holds, for the messages (e.g. 'user features')
     one_column:bool=False, # One column is what the file holds (a list of items), not a sign of the wrong separator
 )->pd.DataFrame:
-    "Read a ratings (or other) CSV with `pd.read_csv`, with clear errors for a missing file, a folder, the wrong encoding or separator, and a missing header"
+    "Read a ratings (or other) CSV with `pd.read_csv` (or a Parquet file, named by its columns), with clear errors for a missing file, a folder, the wrong encoding or separator, and a missing header"
     f = Path(csv)
     if not f.exists(): raise FileNotFoundError(f"{what} file not found: {f}")
     if f.is_dir(): raise IsADirectoryError(f"{f} is a folder: pass the {what} CSV file itself")
+    if _is_parquet(f): return _read_parquet(f, nrows, dtype)
     if not sep: raise ValueError(f"sep={sep!r} is empty: pass the file's separator, e.g. sep=',' or sep='\\t' (fastcf train: --sep)")
     if encoding is not None:
         try: codecs.lookup(encoding)
@@ -374,9 +393,8 @@ def _chunks(path, cols, chunksize):
     "Chunks of `cols` of a CSV or Parquet file, each a dict of numpy arrays"
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"ratings file not found: {path}")
-    if path.suffix in ('.parquet','.pq'):
-        import pyarrow.parquet as pq
-        f = pq.ParquetFile(path)
+    if _is_parquet(path):
+        f = _parquet_file(path)
         missing = [c for c in cols if c not in f.schema_arrow.names]
         if missing: raise KeyError(f"column(s) {missing} not found in {path.name}; it has {f.schema_arrow.names}")
         for b in f.iter_batches(batch_size=chunksize, columns=list(cols)): yield {c: b.column(c).to_numpy(zero_copy_only=False) for c in cols}

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/large.html.md"""
 from __future__ import annotations
 import json, ctypes, ctypes.util, functools, tempfile, shutil
 from fastai.tabular.all import *
-from .data import _zipf_probs, _affinity, _write_then_rename, _check_planted, check_count, check_fraction, check_ids, check_ratings, read_csv_ratings, _csv_errors, BatchSizeError
+from .data import _zipf_probs, _affinity, _write_then_rename, _check_planted, check_count, check_fraction, check_ids, check_ratings, read_csv_ratings, _csv_errors, BatchSizeError, _is_parquet, _chunks
 from .loaders import CollabTensorDL, make_vocab, encode_ids, rated_dtype, _uniq
 
 # %% auto #0
@@ -243,10 +243,19 @@ class ChunkedCollabDataLoaders(DataLoaders):
         return res
 
 # %% ../nbs/02_large.ipynb #f156ba1a
+def _parquet_chunks(f, cols, chunksize, dtype):
+    "The (user, item, rating) chunks of Parquet file `f` as frames, ids cast to `dtype` if given, each checked (rows numbered through the file)"
+    start = 0
+    for c in _chunks(f, cols, chunksize):
+        df = pd.DataFrame(c, index=pd.RangeIndex(start, start+len(c[cols[0]])))
+        start += len(df)
+        yield check_ratings(df if dtype is None else df.astype(dtype), *cols, duplicates=None)
+
 def _csv_chunks(csv, cols, sep, chunksize, encoding, id_dtype):
     "The (user, item, rating) chunks of `csv`, each checked (NaN or text ratings, NaN or mixed ids; rows numbered through the file), after its first rows (the file, its separator, encoding and columns)"
     dtype = None if id_dtype is None else {c: id_dtype for c in cols[:2]}
     check_ratings(read_csv_ratings(csv, sep=sep, encoding=encoding, dtype=dtype, nrows=1000), *cols, duplicates=None)
+    if _is_parquet(csv): yield from _parquet_chunks(csv, cols, chunksize, dtype); return
     with _csv_errors(Path(csv), sep, encoding):
         for c in pd.read_csv(csv, sep=sep, usecols=list(cols), chunksize=chunksize, encoding=encoding, dtype=dtype): yield check_ratings(c, *cols, duplicates=None)
 
@@ -274,12 +283,12 @@ def _shuffled_buckets(n_buckets, tmp, rng):
         p = rng.permutation(len(a[0]))
         yield tuple(o[p] for o in a)
 
-def csv_to_npy(csv, path, # The ratings CSV (any size), and the `NpyRatings` folder to write
+def csv_to_npy(csv, path, # The ratings CSV or Parquet file (any size), and the `NpyRatings` folder to write
                user_name:str='user', item_name:str='item', rating_name:str='rating', sep:str=',', encoding:str=None,
                chunksize:int=2_000_000, # Rows held in memory at a time
                id_dtype=None, # The ids' type, e.g. `str` (default: as pandas reads each chunk)
                seed:int=0): # The shuffle's seed
-    "Stream a ratings CSV of any size into an `NpyRatings` folder, rows in random order, keeping the raw ids: memory holds one chunk and the ids"
+    "Stream a ratings CSV (or Parquet file) of any size into an `NpyRatings` folder, rows in random order, keeping the raw ids: memory holds one chunk and the ids"
     check_count('chunksize', chunksize)
     cols = (user_name,item_name,rating_name)
     chunks = lambda: _csv_chunks(csv, cols, sep, chunksize, encoding, id_dtype)

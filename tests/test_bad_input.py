@@ -369,6 +369,7 @@ CLI_CASES = [
     ('out under a file',  ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--out', '{d}/semi.csv/runs'], "--out", "can't be made a folder: Not a directory"),  # (before training, not a traceback after it)
     ('csv empty',         ['train', '--csv', '{d}/empty.csv'],      'empty.csv is empty'),
     ('csv without ratings', ['train', '--csv', '{d}/clicks.csv'],   "columns ['user', 'item']; for who chose what, with no ratings", '--recipe rank'),
+    ('user-col missing',  ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--user-col', 'userId'], "user column 'userId' not found; the frame has columns"),
     ('rating-col missing',['train', '--csv', '{d}/semi.csv', '--sep', ';', '--rating-col', 'stars'], "rating column 'stars' not found"),
     ('title-id-col alone',['train', '--title-id-col', 'id'],        '--title-id-col needs --titles'),
     ('titles missing',    ['train', '--titles', '{d}/none.csv'],    'titles file not found'),
@@ -470,6 +471,16 @@ def test_cli_process(trained, tmp_path):
     assert all(o.returncode == 0 for o in outs) and table(outs[0]) == table(outs[1]) and len(table(outs[0])) == 2
     h = run('train', '--help').stdout
     assert '(default: None)' not in h and h.count('(default: runs)') == 1
+
+def test_cli_parquet(capsys, tmp_path, fastai_home, monkeypatch):
+    "`train --csv` takes a Parquet file as its CSV; without pyarrow, one line saying to install it"
+    df = pd.DataFrame({'user': np.repeat(np.arange(40), 29), 'item': np.tile(np.arange(29), 40)})
+    df.assign(rating=(df.user*df.item)%5+1.).to_parquet(tmp_path/'r.parquet')
+    learn = run_cli(['train', '--csv', str(tmp_path/'r.parquet'), '--epochs', '1', '--bs', '128', '--out', str(tmp_path/'o')])
+    assert (collab_view(learn).n_users, collab_view(learn).n_items) == (41, 30)
+    monkeypatch.setitem(sys.modules, 'pyarrow.parquet', None)  # (as if pyarrow were not installed)
+    code,err = cli(capsys, 'train', '--csv', str(tmp_path/'r.parquet'), '--out', str(tmp_path/'p'))
+    assert code == 2 and "r.parquet is a Parquet file: reading it needs pyarrow (pip install pyarrow)" in err and err.count('\n') == 1
 
 def test_cli_small_data_batch(capsys, tmp_path, fastai_home):
     "A CSV with fewer training ratings than the recipe's batch: without --bs, `train` says so and trains with a smaller one, exactly as that --bs does"
