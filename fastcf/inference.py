@@ -276,8 +276,10 @@ def _new_user_scores(learn, ratings, features=None, **fold_kw):
 
 def _recommend(learn, user, n, exclude_seen, ratings, features, boost, min_ratings, **fold_kw):
     "`recommend`'s list and the reason for it: the model, a new user's features or fold-in, else the cold-start fallback"
-    view = collab_view(learn)
-    if view.is_known(user) and ratings is None and features is None:
+    view,given = collab_view(learn),' and '.join(['ratings']*(ratings is not None) + ['features']*(features is not None))
+    if view.is_known(user) and given: raise ValueError(f"user {user!r} is in the training data, so recommend({user!r}) lists the model's own; to place someone new by these {given}, "
+                                                       f"give an id the model has not seen (e.g. 'new')")
+    if view.is_known(user):
         return learn.recommend_many([user], n, exclude_seen, boost=boost, min_ratings=min_ratings).drop(columns=[view.user_name,'rank']).assign(reason='model')
     if ratings is not None or features is not None:
         s = _boost(learn, _new_user_scores(learn, ratings, features, **fold_kw), boost)
