@@ -193,7 +193,7 @@ class FeatureTable:
         if not isinstance(df, pd.DataFrame): raise TypeError(f"new {self.which} features must be a pandas DataFrame, a row per new {self.which} and a column per feature; "
                                                              f"got {type(df).__name__}{' (frame.loc[[id]] gives one row as a frame, frame.loc[id] a Series)' if isinstance(df, pd.Series) else ''}")
         missing = [c for c in cats+conts if c not in df.columns]
-        if missing: raise KeyError(f"new {self.which} features need column(s) {missing}; the frame has {list(df.columns)}: add them, or let FeatureTable.complete fill them in (flags 0, categories unknown, numbers the training mean)")
+        if missing: raise KeyError(f"new {self.which} features need column(s) {missing}; the frame has {list(df.columns)}: add them, or fill them in with `df,filled = learn.model.feature_table({self.which!r}).complete(df)` (flags 0, categories unknown, numbers the training mean)")
         if not len(df): raise ValueError(f"the new {self.which} features have no rows: give one row per new {self.which}")
         df = self._typed(df)
         self._check_conts(df, conts, self.which, new='new ')
