@@ -20,7 +20,7 @@ from .learner import load_collab_learner
 from .blend import blend_learner
 from .recipes import fast_learner, autorec_learner, AUTOREC_RECIPE, FAST_RECIPE
 from .large import NpyRatings, ChunkedCollabDataLoaders, csv_to_npy
-from .features import movielens_features
+from .features import movielens_features, multi_hot, _id_like
 from .hybrid import hybrid_learner
 from .implicit import ImplicitDataLoaders
 from .ranking import fast_ranker, ranking_learner, RankError
@@ -209,9 +209,14 @@ def _used(df, cols):
     return df if len(cols) < 4 or cols[3] is None else df.assign(**{cols[3]: _seconds(df, cols[3])})
 
 def _read_features(a, f, id_col, which, cats):
-    "Feature CSV `f` as a frame indexed by id (its column `id_col`, else its first), the `cats` columns read as text (a zip 02139 keeps its 0)"
+    "Feature CSV `f` as a frame indexed by id (its column `id_col`, else its first), the `cats` columns read as text (a zip 02139 keeps its 0), ids and titles left out and lists made flags, said so"
     t = read_csv_ratings(f, sep=a.sep, encoding=a.encoding, dtype={c: str for c in cats}, what=f'{which} features')
-    return t.set_index(id_col if id_col in t.columns else t.columns[0])
+    t = t.set_index(id_col if id_col in t.columns else t.columns[0])
+    ids = _id_like(t)
+    if ids: print(f"(the {which} features {ids} have a different value for nearly every {which}, as ids and titles do: left out, since they tell a new {which} nothing)")
+    t,split = multi_hot(t.drop(columns=ids))
+    for c,vals in split.items(): print(f"(the {which} feature {c!r} holds '|'-separated lists: read as {len(vals)} 0/1 flags, one per value: {_few(vals, 6)})")
+    return t
 
 def _load_features(a, cols):
     "`(users, items)` feature frames indexed by id for the hybrid recipe: each side's file, else (MovieLens) the release's own"

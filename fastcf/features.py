@@ -11,7 +11,7 @@ from fastai.tabular.all import *
 from .data import _movielens_path, _need, _py, _few
 
 # %% auto #0
-__all__ = ['movielens_features', 'FeatureTable']
+__all__ = ['movielens_features', 'FeatureTable', 'multi_hot']
 
 # %% ../nbs/18_features.ipynb #bc523f8b
 def _genre_names(path):
@@ -46,6 +46,10 @@ def movielens_features(
 # %% ../nbs/18_features.ipynb #f44bd0b9
 def _cat_like(s): return s.dtype==object or isinstance(s.dtype, pd.CategoricalDtype) or s.dtype==bool or pd.api.types.is_string_dtype(s.dtype)
 
+def _id_like(df:pd.DataFrame, names:list=None)->list:
+    "The columns of `df` (its categorical ones, or `names`) with a different value for nearly every row: ids or titles, which tell a new user or item nothing"
+    names = [c for c in df.columns if _cat_like(df[c])] if names is None else names
+    return [c for c in names if len(df) > 20 and df[c].nunique() > 0.9*len(df)]
 
 def _like(col:pd.Series, classes)->pd.Series:
     "`col` in the type of training's categories `classes` (`'#na#'` first): a code typed as a number where training had text, or the other way"
@@ -77,7 +81,7 @@ class FeatureTable:
         if len(missing): raise KeyError(f"{len(missing)} {which}(s) of the ratings have no row of features: {_few(missing)}; add a row for each")
         rows = df.loc[ids, cat_names+cont_names]
         self._check_conts(rows, cont_names, which)
-        ids_like = [c for c in cat_names if len(rows) > 20 and rows[c].nunique() > 0.9*len(rows)]
+        ids_like = _id_like(rows, cat_names)
         if ids_like: warnings.warn(f"{which} feature(s) {ids_like} have a different value for nearly every {which}: each is an id (a title, say), which tells a new {which} nothing; drop them")
         same = [c for c in cat_names+cont_names if rows[c].nunique(dropna=False) <= 1]
         if same: warnings.warn(f"{which} feature(s) {same} are the same for every {which} of the ratings: they tell the model nothing; drop them")
@@ -211,3 +215,19 @@ class FeatureTable:
         new.process()
         cats,conts = self._tensors(new)
         return cats[1:],conts[1:]
+
+# %% ../nbs/18_features.ipynb #52324d69
+def _text(s): return s.dtype==object or pd.api.types.is_string_dtype(s.dtype)
+
+def multi_hot(df:pd.DataFrame, sep:str='|')->tuple:
+    "`(df, split)`: `df` with each text column of `sep`-separated values (genres such as 'Comedy|Drama') made a 0/1 column per value, and `{column: its values}`"
+    split,ids = {},_id_like(df)
+    for c in [c for c in df.columns if _text(df[c]) and c not in ids]:
+        s = df[c].dropna().astype(str)
+        if not s.str.contains(sep, regex=False).any(): continue
+        flags = df[c].astype('string').str.get_dummies(sep=sep).astype(np.int8)
+        if len(flags.columns) > s.nunique(): continue  # (more values than combinations: not a list of values)
+        flags = flags.rename(columns=lambda v: f'{c}={v}' if v in df.columns else v)
+        df,split[c] = pd.concat([df.drop(columns=c), flags], axis=1),list(flags.columns)
+    return df,split
+

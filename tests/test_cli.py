@@ -279,3 +279,21 @@ def test_hybrid_recipe_one_side_from_file(tmp_path):
     assert [int(l.split()[0]) for l in r.stdout.strip().splitlines()[-5:]] == list(want.item)
     r = run('recommend', '--user', 'new', '--learner', str(tmp_path/'o'/'learner.pkl'), '--features', 'gendr=F')  # (a misspelt name is not left out quietly)
     assert r.returncode == 2 and "['gendr'] are not user features (they are ['gender', 'occupation', 'zip_prefix', 'age'])" in r.stderr, r.stderr
+
+def test_hybrid_recipe_lists_and_titles(tmp_path):
+    "An item file as MovieLens's movies.csv is (a title, genres as 'A|B'): the title left out, the genres read as a flag each, both said; a new item's genres then place it"
+    from fastcf.all import movielens_features
+    _, items = movielens_features()
+    genres = list(items.columns[2:])
+    lists = items[genres].apply(lambda r: '|'.join(g for g in genres if r[g]), axis=1)
+    pd.DataFrame({'title': items.title, 'genres': lists}).rename_axis('item').to_csv(tmp_path/'movies.csv')
+    r = run('train', '--recipe', 'hybrid', '--item-features', str(tmp_path/'movies.csv'), '--epochs', '1', '--out', str(tmp_path/'o'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "(the item features ['title'] have a different value for nearly every item, as ids and titles do: left out" in r.stdout, r.stdout
+    n = len({g for l in lists for g in l.split('|') if g})
+    assert f"(the item feature 'genres' holds '|'-separated lists: read as {n} 0/1 flags, one per value: " in r.stdout, r.stdout
+    from fastcf.all import load_collab_learner
+    table = load_collab_learner(tmp_path/'o'/'learner.pkl').model.feature_table('item')
+    assert {'Action', 'Sci-Fi', 'Drama'} <= set(sum(table.columns, [])) and 'title' not in sum(table.columns, []), table.columns
+    r = run('similar', '--new-item', 'Action=1', 'Sci-Fi=1', '--n', '5', '--learner', str(tmp_path/'o'/'learner.pkl'))
+    assert r.returncode == 0 and '(the item flags not given are 0: ' in r.stdout, r.stdout + r.stderr
