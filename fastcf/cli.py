@@ -262,7 +262,20 @@ def _fit(a, df, cols, feats=None, stop=None):
     if stop and stop.interrupted:
         print("\n(the accurate recipe's autoencoder was stopped: its SVD++, trained to the end, is saved alone)")
         return learn
-    return blend_learner([learn, ae])
+    return _accurate(learn, ae)
+
+def _valid_rmse(learn)->float:
+    "`learn`'s RMSE on its validation ratings, with no progress bar"
+    with learn.no_bar(): return math.sqrt(learn.validate()[0])
+
+def _accurate(svdpp, ae):
+    "The accurate recipe's blend of `svdpp` and the autoencoder `ae`, or `svdpp` alone when the blend predicts the validation ratings no better, saying which"
+    blend = blend_learner([svdpp, ae])
+    err = [_valid_rmse(l) for l in (svdpp, ae, blend)]
+    print(f"\n(validation RMSE: SVD++ {err[0]:.4f}, autoencoder {err[1]:.4f}, their blend {err[2]:.4f})")
+    if err[2] < err[0]: return blend
+    print("(the blend is no better than SVD++ alone on the validation ratings, as when the autoencoder overfits them: SVD++ is saved alone, as the fast recipe saves it)")
+    return svdpp
 
 def _interp(learn):
     "The interpretation of a learner, with its titles (`item_labels`): a blend's is its first member's (the accurate recipe's SVD++)"

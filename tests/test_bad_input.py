@@ -472,6 +472,19 @@ def test_cli_process(trained, tmp_path):
     h = run('train', '--help').stdout
     assert '(default: None)' not in h and h.count('(default: runs)') == 1
 
+def test_accurate_keeps_the_better(capsys):
+    "The accurate recipe saves its blend only when it predicts the validation ratings better than SVD++ alone: an autoencoder that learned nothing is left out, and said so"
+    from fastcf.cli import _accurate, _valid_rmse
+    ratings = synthetic_ratings(n_users=200, n_items=100, n_ratings=8000, seed=0)[0]
+    svdpp = fast_learner(ratings, bs=256, seed=0)
+    with svdpp.no_bar(), svdpp.no_logging(): svdpp.fit_fast(4)
+    ae = autorec_learner(svdpp.dls)  # (untrained)
+    assert _accurate(svdpp, ae) is svdpp
+    out = capsys.readouterr().out
+    assert f"(validation RMSE: SVD++ {_valid_rmse(svdpp):.4f}, autoencoder {_valid_rmse(ae):.4f}, their blend " in out and 'SVD++ is saved alone' in out, out
+    with ae.no_bar(), ae.no_logging(): ae.fit_fast(4)
+    if _valid_rmse(blend_learner([svdpp, ae])) < _valid_rmse(svdpp): assert isinstance(_accurate(svdpp, ae).model, Blend)
+
 def test_cli_parquet(capsys, tmp_path, fastai_home, monkeypatch):
     "`train --csv` takes a Parquet file as its CSV; without pyarrow, one line saying to install it"
     df = pd.DataFrame({'user': np.repeat(np.arange(40), 29), 'item': np.tile(np.arange(29), 40)})
