@@ -18,9 +18,10 @@ All ranking rows go through ONE metric function, `fastcf.callbacks.rank_metrics`
 
     python bench/coldstart.py [--seed 42] [--threads 2] [--quick]
 
-LightFM rows need the LightFM wheel (`pip install ../shared/wheels/lightfm-*.whl`); they read 'n/a' without it.
+LightFM rows need the LightFM wheel (`pip install ../shared/wheels/lightfm-*.whl`); they read 'n/a' without it, or with a
+wheel that dies on this machine's CPU (tried first in a child process, so the run goes on).
 """
-import argparse, time, warnings, itertools, math
+import argparse, time, warnings, itertools, math, subprocess, sys, signal
 import numpy as np, pandas as pd, torch
 from fastcf.all import *
 
@@ -103,9 +104,13 @@ def feature_popularity(train, F, cands, alpha):
     return _ridge(F.loc[cnt.index].values, np.log1p(cnt.values), alpha).predict(F.loc[cands].values)
 
 # ---------------------------------------------------------------- LightFM
-def _have(mod):
-    try: __import__(mod); return True
-    except ImportError: return False
+def _lightfm_why_not():
+    "None if LightFM imports and fits a tiny model, else why not; tried in a child process, since a wheel built for another CPU dies of SIGILL"
+    probe = "import numpy as np, scipy.sparse as sp; from lightfm import LightFM; LightFM(loss='warp').fit(sp.coo_matrix(np.eye(5, dtype=np.float32)), epochs=1)"
+    r = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True)
+    if r.returncode==0: return None
+    if 'No module named' in r.stderr: return 'not installed'
+    return f"crashes here: exit {r.returncode}{' (SIGILL: a wheel built for another CPU; build one here as ../shared/wheels/README says)' if r.returncode==-signal.SIGILL else ''}"
 
 def lightfm_scores(train, users, cands, user_feats=None, item_feats=None, epochs=30, seed=42):
     "LightFM WARP on the training interactions, with identity + feature columns; held-out entities have features only"
@@ -167,10 +172,10 @@ def items_protocol(ratings, users_f, items_f, seed, grid):
     a_p = max((1., 10., 100., 1000.), key=lambda a: ranking(np.tile(feature_popularity(fit, F, vcold, a), (len(vusers), 1)), vusers, vcold, val)['ndcg'])
     row(f'ridge on user mean, genres, year (alpha {a_r:g}) / popularity from genres + year (alpha {a_p:g})',
         ridge_predict(train, test, F, a_r), np.tile(feature_popularity(train, F, cold, a_p), (len(tusers), 1)))
-    if _have('lightfm'):
+    if LIGHTFM is None:
         t = time.perf_counter(); s = lightfm_scores(train, tusers, cold, item_feats=F, seed=seed)
         row('LightFM WARP, item identity + genres + year bins', None, s, time.perf_counter()-t)
-    else: print(f"{'LightFM WARP, item identity + genres + year':<58} n/a (not installed)")
+    else: print(f"{'LightFM WARP, item identity + genres + year':<58} n/a ({LIGHTFM})")
     # fastcf: each model's settings, and the blend's weight, picked on the validation items
     fitted,vpred = {},{}
     for name,model,kind in (('fastcf HybridMF (MSE)', 'mf', 'rating'), ('fastcf HybridTabular (MSE)', 'tabular', 'rating'),
@@ -287,11 +292,11 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends, fold_wds
     d,w = max(trends, key=lambda k: vs.ndcg(with_trend(vs, logp(VG), items, *k), items))  # the same grid as fastcf's trend row, on validation
     row(f'popularity within age band x gender + Trending({d} days) x {w:g}', None, with_trend(sp, logp(G), items, d, w))
     row('item-kNN on the 5 revealed ratings', None, None, None, knn_scores(train, revealed, cold, items) + 1e-6*pop)
-    if _have('lightfm'):
+    if LIGHTFM is None:
         U = user_matrix(users_f)
         row('LightFM WARP, user identity + demographics (refit with the 5)', None, lightfm_scores(train, cold, items, user_feats=U, seed=seed),
             None, lightfm_scores(pd.concat([train, revealed]), cold, items, user_feats=U, seed=seed))
-    else: print(f"{'LightFM WARP, user identity + demographics':<58} n/a (not installed)")
+    else: print(f"{'LightFM WARP, user identity + demographics':<58} n/a ({LIGHTFM})")
     val = {c: vs.ndcg(vs.ease(*c, items), items, five=True) for c in lams}
     for plain in (True, False):  # the best plain EASE, and the best with dropout (EDLAE)
         cands = [c for c in val if (c[1]==0)==plain]
@@ -359,6 +364,7 @@ if __name__=='__main__':
     torch.set_num_threads(a.threads)
     for m in ('fastai', 'torch', 'lightfm'): warnings.filterwarnings('ignore', module=m)
     print(f"torch threads: {a.threads}; seed {a.seed}")
+    LIGHTFM = _lightfm_why_not()  # (None: LightFM works here)
     ratings = load_movielens(titles=False)
     users_f,items_f = movielens_features()
     grid = {'fastcf HybridMF (MSE)': [dict(wd=w) for w in (1., 3., 10.)],
