@@ -377,14 +377,15 @@ def _vocab_id(view, s:str, which='user'):
 
 def _new_ratings(view, path):
     "A new user's `--ratings` CSV in the model's columns: those it names, the missing ones from its other columns in order, said so"
-    df,name = read_csv_ratings(path, one_column=True),Path(path).name
+    df,name = read_csv_ratings(path, one_column=True, header='auto'),Path(path).name
     want = [view.item_name] + ([] if view.implicit else [view.rating_name])
     missing,rest = [w for w in want if w not in df.columns],[c for c in df.columns if c not in want+[view.user_name]]
     if not missing: return df
     if len(rest) < len(missing): raise ValueError(f"{name} has no {missing[-1]!r} column, nor another to read as the "
                                                   f"{'ratings: this model learned from ratings, so give each item its rating' if missing[-1]==view.rating_name else 'items'} (columns {','.join(want)})")
     role = {view.item_name: 'items', view.rating_name: 'ratings'}
-    print(f"({name} has no {' or '.join(map(repr, missing))} column: reading {' and '.join(f'{str(c)!r} as the {role[w]}' for c,w in zip(rest, missing))})")
+    col = lambda c: f'its column {c+1}' if isinstance(c, int) else repr(str(c))  # (a file with no header row: its columns numbered from 0)
+    print(f"({name} has no {' or '.join(map(repr, missing))} column: reading {' and '.join(f'{col(c)} as the {role[w]}' for c,w in zip(rest, missing))})")
     return df.rename(columns=dict(zip(rest, missing)))  # (a user column stays: `recommend` refuses several users' ratings)
 
 def _by_title(learn, items:pd.Series)->pd.Series:

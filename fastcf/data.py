@@ -283,7 +283,7 @@ def _read_parquet(f:Path, nrows:int=None, dtype=None)->pd.DataFrame:
 
 def read_csv_ratings(
     csv, # Path of the CSV file
-    sep:str=',', header='infer', names:list=None, encoding:str=None, dtype=None, nrows:int=None, # As `pd.read_csv`
+    sep:str=',', header='infer', names:list=None, encoding:str=None, dtype=None, nrows:int=None, # As `pd.read_csv` (`header='auto'`: a first row of numbers is data, and the columns are numbered 0, 1, ...)
     what:str='ratings', # What the file holds, for the messages (e.g. 'user features')
     one_column:bool=False, # One column is what the file holds (a list of items), not a sign of the wrong separator
 )->pd.DataFrame:
@@ -296,8 +296,11 @@ def read_csv_ratings(
     if encoding is not None:
         try: codecs.lookup(encoding)
         except LookupError: raise ValueError(f"encoding={encoding!r} is not an encoding Python knows: e.g. 'utf-8' or 'latin-1' (fastcf train: --encoding)") from None
-    with _csv_errors(f, sep, encoding): df = pd.read_csv(f, sep=sep, header=header, names=names, encoding=encoding, dtype=dtype, nrows=nrows)
+    read = lambda h: pd.read_csv(f, sep=sep, header=h, names=names, encoding=encoding, dtype=dtype, nrows=nrows)
+    with _csv_errors(f, sep, encoding): df = read('infer' if header=='auto' else header)
     if len(df.columns)==1 and len(df) and not one_column: raise ValueError(f"{f.name} has one column ({str(df.columns[0])!r}) with sep={sep!r}: pass the file's separator, e.g. sep='\\t' or sep=';' (fastcf train: --sep)")
+    if header=='auto' and names is None and _all_numbers(df.columns):
+        with _csv_errors(f, sep, encoding): return read(None)
     if header=='infer' and names is None and _all_numbers(df.columns):
         raise ValueError(f"the first row of {f.name} looks like data, not a header (columns {[str(c) for c in df.columns]}): "
                          f"pass header=None (and names=['user','item','rating',...] to name the columns; fastcf train: --no-header)")

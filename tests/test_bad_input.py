@@ -447,6 +447,9 @@ def test_cli_right_results(capsys, cli_files, trained, tmp_path):
     named = run_cli(['recommend', '--user', 'newbie', '--ratings', str(cli_files/'films.csv'), '--n', '4', '--learner', str(trained)])
     pd.testing.assert_frame_equal(named, res)
     assert "(films.csv has no 'item' or 'rating' column: reading 'film' as the items and 'stars' as the ratings)" in capsys.readouterr().out
+    (cli_files/'bare.csv').write_text('50,5\n181,5\n100,1\n')  # (no header row: its columns in order)
+    pd.testing.assert_frame_equal(run_cli(['recommend', '--user', 'newbie', '--ratings', str(cli_files/'bare.csv'), '--n', '4', '--learner', str(trained)]), res)
+    assert "(bare.csv has no 'item' or 'rating' column: reading its column 1 as the items and its column 2 as the ratings)" in capsys.readouterr().out
     (tmp_path/'u.tsv').write_text('\n'.join(f'{u}\t{i}\t{(u*i)%5+1}' for u in range(1, 40) for i in range(1, 30)))
     learn = run_cli(['train', '--csv', str(tmp_path/'u.tsv'), '--no-header', '--sep', '\\t', '--epochs', '1', '--bs', '128', '--out', str(tmp_path/'o')])
     assert collab_view(learn).n_users == 40
