@@ -17,7 +17,7 @@ from .callbacks import L2Reg
 from .optim import LazyAdam
 
 # %% auto #0
-__all__ = ['FAST_RECIPE', 'SPARSE_ABOVE', 'AUTOREC_RECIPE', 'margin_y_range', 'fast_learner', 'autorec_learner']
+__all__ = ['FAST_RECIPE', 'SPARSE_ABOVE', 'AUTOREC_RECIPE', 'margin_y_range', 'fast_learner', 'autorec_l2', 'autorec_learner']
 
 # %% ../nbs/13_recipes.ipynb #18ec1bc9
 FAST_RECIPE = dict(model='svdpp', bs=3072, val_bs=8192, n_factors=30, l2=0.07, bias_l2=0., implicit_l2=4.5e-4, y_margin=0.125,
@@ -76,14 +76,19 @@ def fit_fast(self:Learner, epochs:int=None, lr:float=None, **kwargs):
     self.fit_one_cycle(ifnone(epochs, recipe['epochs']), ifnone(lr, recipe['lr']), wd=0., **merge(dict(moms=recipe.get('moms')), kwargs))
 
 # %% ../nbs/13_recipes.ipynb #4236ae9a
-AUTOREC_RECIPE = dict(n_hidden=500, l2=5e-4, bs=1024, epochs=10, lr=1e-2)
+AUTOREC_RECIPE = dict(n_hidden=500, l2_scale=0.024, bs=1024, epochs=10, lr=1e-2)  # (l2: l2_scale over the training ratings per item)
+
+def autorec_l2(dls:DataLoaders)->float:
+    "The autoencoder recipe's L2 penalty for `dls`: `AUTOREC_RECIPE['l2_scale']` over its training ratings per item (ML-100k: 5.0e-4)"
+    view = collab_view(dls)
+    return AUTOREC_RECIPE['l2_scale']*(view.n_items-1)/max(len(view.codes(0)), 1)
 
 @delegates(collab_learner, but=['n_factors', 'model'])
 def autorec_learner(dls:DataLoaders, n_hidden:int=AUTOREC_RECIPE['n_hidden'],
-                    l2:float=AUTOREC_RECIPE['l2'], # L2 penalty of every parameter (`L2Reg(l2, 'all')`)
+                    l2:float=None, # L2 penalty of every parameter (`L2Reg(l2, 'all')`; default: `autorec_l2(dls)`)
                     bs:int=AUTOREC_RECIPE['bs'], # Training batch size (`None`: `dls`'s own)
                     cbs=None, **kwargs):
     "A `CollabLearner` with an `ItemAutoRec` on `dls` (re-batched to `bs`) and the autoencoder recipe (`fit_fast` uses its epochs and lr)"
-    learn = collab_learner(_with_bs(dls, bs), n_factors=n_hidden, model='autorec', opt_func=LazyAdam, cbs=L(L2Reg(l2, 'all'))+L(cbs), **kwargs)
+    learn = collab_learner(_with_bs(dls, bs), n_factors=n_hidden, model='autorec', opt_func=LazyAdam, cbs=L(L2Reg(ifnone(l2, autorec_l2(dls)), 'all'))+L(cbs), **kwargs)
     learn.recipe = AUTOREC_RECIPE
     return learn
