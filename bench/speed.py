@@ -5,7 +5,8 @@ in one run: wall time (building the loaders included) and valid MSE of each, and
 - fastcf: `fast_learner` + `fit_fast` (see `fastcf.recipes`): `SVDpp` (30 factors), `LazyAdam`, per-rating L2, bs 3072, 8 epochs
 - Surprise: `SVD()` with its defaults (Cython SGD), fitted on the same training ratings
 
-    python bench/speed.py [--seed 42]
+    python bench/speed.py [--seed 42] [--threads 2]
+    python bench/speed.py --sweep   # the fast recipe's valid MSE over 8 training seeds, nearby batch sizes, dot_bias, and item_prior 0
 """
 import argparse, time
 from fastai.collab import CollabDataLoaders, collab_learner as fastai_collab_learner
@@ -25,6 +26,20 @@ def fastcf_fast(ratings, seed):
     with learn.no_bar(), learn.no_logging(): learn.fit_fast()
     return time.perf_counter()-t, learn.validate()[0]
 
+def sweep(ratings, seed):
+    "Valid MSE of the fast recipe (split `seed`) over training seeds 0-7, at nearby batch sizes, with `dot_bias`, each with and without `item_prior`"
+    def mse(train_seed=seed, **kw):
+        set_seed(train_seed)
+        learn = fast_learner(ratings, seed=seed, **kw)
+        with learn.no_bar(), learn.no_logging(): learn.fit_fast()
+        return learn.validate()[0]
+    for prior in (FAST_RECIPE['item_prior'], 0.):
+        for bs in (3072, 2048, 4096):
+            ms = [mse(s, item_prior=prior, bs=bs) for s in range(8)]
+            print(f"item_prior {prior:g}, bs {bs}: valid MSE {min(ms):.4f} to {max(ms):.4f} over training seeds 0-7", flush=True)
+        print(f"item_prior {prior:g}, dot_bias: valid MSE {mse(item_prior=prior, model='dot_bias'):.4f} (30 factors), "
+              f"{mse(item_prior=prior, model='dot_bias', n_factors=40):.4f} (40 factors)", flush=True)
+
 def surprise_svd(ratings, seed):
     from surprise import SVD, Dataset, Reader
     trn,val = FastRandomSplitter(seed=seed)(ratings)
@@ -39,8 +54,13 @@ def surprise_svd(ratings, seed):
 if __name__=='__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--sweep', action='store_true', help="the fast recipe's settings nearby, instead of the three recipes")
     a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    print(f'torch threads: {a.threads}; split seed {a.seed}')
     ratings = load_movielens(titles=False)[['user','item','rating']]
+    if a.sweep: sweep(ratings, a.seed); raise SystemExit
     res = {}
     for name,f in (('fastai', stock_fastai), ('fastcf fast', fastcf_fast), ('surprise SVD', surprise_svd)):
         try: res[name] = f(ratings, a.seed)

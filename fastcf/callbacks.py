@@ -29,6 +29,10 @@ def _role_tables(model):
     "(table, role) of each user and item table of `model`, or of each member of an ensemble"
     return [(t,r) for m in members(model) or [model] for r in COLLAB_ROLES if (t := table_of(m, r)) is not None]
 
+def _per_row(wd, codes):
+    "Penalty `wd` of the rows `codes` use, as a column to multiply them by: `wd` itself when it is one number"
+    return wd[codes].view(-1, 1) if isinstance(wd, Tensor) else wd
+
 _WRAPPERS = (nn.DataParallel, nn.parallel.DistributedDataParallel)
 def _unwrap(model): return model.module if isinstance(model, _WRAPPERS) else model
 
@@ -45,13 +49,25 @@ class L2Reg(Callback):
     order = 1
     def __init__(self, wd:float=1e-4, mode:str='all',
                  bias_wd:float=None, # Penalty of the user/item bias tables (default: `wd`)
-                 other_wd:float=None): # Penalty of every other parameter, e.g. `SVDpp`'s implicit table or a head (default: `wd`)
+                 other_wd:float=None, # Penalty of every other parameter, e.g. `SVDpp`'s implicit table or a head (default: `wd`)
+                 item_prior:float=0., # (`mode='used'`) A penalty on each item's factors and bias that does not grow with its ratings: `item_prior` ratings' worth
+                 item_counts:Tensor=None): # Training ratings per item code, which `item_prior` divides (default: the learner's, read at `before_fit`)
         if mode not in ('all','used'): raise ValueError(f"mode must be 'all' or 'used', got {mode!r}")
-        for n,v in (('wd',wd),('bias_wd',bias_wd),('other_wd',other_wd)):
+        for n,v in (('wd',wd),('bias_wd',bias_wd),('other_wd',other_wd),('item_prior',item_prior)):
             if v is not None: check_nonneg(n, v, 'penalty')
+        if item_prior and mode=='all': raise ValueError(f"item_prior={item_prior} is for mode='used' (in mode 'all' every row's penalty already ignores how often it is rated)")
         store_attr()
 
-    def _wd(self, role): return ifnone(self.bias_wd, self.wd) if role.endswith('bias') else self.wd
+    def before_fit(self):
+        if self.item_prior: self.counts = ifnone(self.item_counts, collab_view(self.dls).train_counts('item'))
+    def _wd(self, role, device=None):
+        "The penalty of a table with `role`: a number, or per row (`item_prior` over each item's training ratings) for an item table"
+        wd = ifnone(self.bias_wd, self.wd) if role.endswith('bias') else self.wd
+        if not (self.item_prior and role.startswith('item')): return wd
+        n = getattr(self, 'counts', None)
+        if n is None: n = self.item_counts
+        if n is None: raise ValueError("item_prior needs each item's number of training ratings: train with the callback, or pass item_counts")
+        return (wd + self.item_prior/n.float().clamp(min=1)).to(device)
     def _tables(self, model):
         "`{id(weight): (table, role)}` of the registered user and item tables (none for an unregistered model in mode 'all')"
         if self.mode=='all' and collab_spec(model, error=False) is None: return {}
@@ -61,11 +77,11 @@ class L2Reg(Callback):
         "(parameter, table, penalty, batch column or None for the whole parameter) for each penalized parameter of `model`"
         tabs = self._tables(model)
         rest = [(p, None, ifnone(self.other_wd, self.wd), None) for p in model.parameters() if p.requires_grad and id(p) not in tabs]
-        return rest + [(weight_of(t), t, self._wd(r), None if self.mode=='all' else _COLS[r]) for t,r in tabs.values() if weight_of(t).requires_grad]
+        return rest + [(weight_of(t), t, self._wd(r, weight_of(t).device), None if self.mode=='all' else _COLS[r]) for t,r in tabs.values() if weight_of(t).requires_grad]
 
     def penalty(self, model, x=None):
         "The penalty for `model` (and batch codes `x`, needed by `mode='used'`)"
-        return sum(wd*(p**2).sum() if col is None else wd*(_lookup(t, x[:,col])**2).sum()/len(x)
+        return sum(wd*(p**2).sum() if col is None else (_per_row(wd, x[:,col])*_lookup(t, x[:,col])**2).sum()/len(x)
                    for p,t,wd,col in self._plan(_unwrap(model)))
 
     @torch.no_grad()
@@ -73,15 +89,15 @@ class L2Reg(Callback):
         "Add the gradient of `penalty(model, x)` to the gradients of `model`'s parameters"
         counts = {}  # how often the batch uses each row, per column of `x`
         for p,_,wd,col in (plan if plan is not None else self._plan(_unwrap(model))):
-            if not wd: continue
+            if not isinstance(wd, Tensor) and not wd: continue
             if col is None: _add_grad(p, p.data, 2*wd); continue
             c = x[:,col]
-            if p.grad is not None and p.grad.is_sparse: _add_grad(p, torch.sparse_coo_tensor(c.long()[None], p.data[c], p.shape), 2*wd/len(x)); continue
-            n = counts.get((col,len(p),p.dtype))
-            if n is None: n = counts[(col,len(p),p.dtype)] = torch.bincount(c, minlength=len(p)).to(p.dtype)
-            n = n.view(-1, *[1]*(p.dim()-1))
-            if p.grad is None: p.grad = n*p.data*(2*wd/len(x))
-            else: p.grad.addcmul_(n, p.data, value=2*wd/len(x))
+            if p.grad is not None and p.grad.is_sparse: _add_grad(p, torch.sparse_coo_tensor(c.long()[None], _per_row(wd, c)*p.data[c], p.shape), 2/len(x)); continue
+            n = counts.get((col,len(p),p.dtype,p.dim()))
+            if n is None: n = counts[(col,len(p),p.dtype,p.dim())] = torch.bincount(c, minlength=len(p)).to(p.dtype).view(-1, *[1]*(p.dim()-1))
+            k = n*(wd.view_as(n) if isinstance(wd, Tensor) else wd)  # (each row's penalty times its uses in the batch)
+            if p.grad is None: p.grad = k*p.data*(2/len(x))
+            else: p.grad.addcmul_(k, p.data, value=2/len(x))
 
     def before_train(self):
         self.via_loss = isinstance(self.model, _WRAPPERS) or any(isinstance(cb, (MixedPrecision, GradientAccumulation)) for cb in self.learn.cbs)

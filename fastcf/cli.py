@@ -18,7 +18,7 @@ from .registry import members
 from .interpret import *
 from .learner import load_collab_learner
 from .blend import blend_learner
-from .recipes import fast_learner, autorec_learner, AUTOREC_RECIPE, FAST_RECIPE
+from .recipes import fast_learner, autorec_learner, AUTOREC_RECIPE, ACCURATE_RECIPE, FAST_RECIPE
 from .large import NpyRatings, ChunkedCollabDataLoaders, csv_to_npy
 from .features import movielens_features, multi_hot, _id_like
 from .hybrid import hybrid_learner
@@ -87,7 +87,7 @@ def _parser():
     r.add_argument('--learner', default='runs/learner.pkl', help='exported learner from `fastcf train`')
     r.add_argument('--include-seen', action='store_true', help='also recommend items the user already rated')
     r.add_argument('--cold-start', action='store_true', help="for a user the model has not seen: the items with the highest learned bias (rank recipe: the most chosen)")
-    r.add_argument('--min-ratings', type=int, default=0, help="only items rated (rank recipe: chosen) at least this many times in the data: a rating model's highest predictions otherwise go to items that two or three people rated highly")
+    r.add_argument('--min-ratings', type=int, default=0, help="only items rated (rank recipe: chosen) at least this many times in the data: a rating model's highest predictions can otherwise go to items that two or three people rated highly (the fast recipe holds those back in training)")
     r.add_argument('--ratings', help="for a user the model has not seen: a CSV of their own ratings, folded in (the training data's item and rating columns, else its first two; the rank recipe's: items alone; items by id, or by title with train --titles)")
     r.add_argument('--features', nargs='+', metavar='NAME=VALUE', help="for a user the model has not seen: her features (hybrid recipe), e.g. age=25 gender=F")
     s = sub.add_parser('similar', help='the items (or users) most like one, by the cosine similarity of their learned vectors', formatter_class=_Help)
@@ -254,7 +254,7 @@ def _fit(a, df, cols, feats=None, stop=None):
     if isinstance(df, NpyRatings):  # (--npy: loaders a chunk at a time, the split the folder's last rows)
         bs = over.get('bs', FAST_RECIPE['bs'])
         df,kw = ChunkedCollabDataLoaders.from_folder(df.path, valid_pct=a.valid_pct, bs=bs, val_bs=max(bs, FAST_RECIPE['val_bs'])),{}
-    learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw)
+    learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw, **(ACCURATE_RECIPE if a.recipe=='accurate' else {}))
     learn.fit_fast(a.epochs, a.lr, cbs=stop)
     if a.recipe=='fast' or (stop and stop.interrupted): return learn
     ae = autorec_learner(learn.dls, bs=over.get('bs', AUTOREC_RECIPE['bs']))  # (--bs batches both members)

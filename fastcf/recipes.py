@@ -17,10 +17,11 @@ from .callbacks import L2Reg
 from .optim import LazyAdam
 
 # %% auto #0
-__all__ = ['FAST_RECIPE', 'SPARSE_ABOVE', 'AUTOREC_RECIPE', 'margin_y_range', 'fast_learner', 'autorec_l2', 'autorec_learner']
+__all__ = ['FAST_RECIPE', 'SPARSE_ABOVE', 'AUTOREC_RECIPE', 'ACCURATE_RECIPE', 'margin_y_range', 'fast_learner', 'autorec_l2',
+           'autorec_learner']
 
 # %% ../nbs/13_recipes.ipynb #18ec1bc9
-FAST_RECIPE = dict(model='svdpp', bs=3072, val_bs=8192, n_factors=30, l2=0.07, bias_l2=0., implicit_l2=4.5e-4, y_margin=0.125,
+FAST_RECIPE = dict(model='svdpp', bs=3072, val_bs=8192, n_factors=30, l2=0.07, bias_l2=0., item_prior=5., implicit_l2=4.5e-4, y_margin=0.125,
                    sqr_mom=0.9, epochs=8, lr=2e-2, moms=(0.5,0.1,0.5))
 SPARSE_ABOVE = 1_000_000  # user and item table weights above which `fast_learner` uses sparse gradients
 
@@ -52,6 +53,7 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
                  n_factors:int=FAST_RECIPE['n_factors'],
                  l2:float=FAST_RECIPE['l2'], # Per-rating L2 penalty of the factors (`L2Reg(l2, 'used')`)
                  bias_l2:float=FAST_RECIPE['bias_l2'], # Per-rating L2 penalty of the biases
+                 item_prior:float=FAST_RECIPE['item_prior'], # Penalty of each item's factors and bias that does not grow with its ratings (`L2Reg`'s `item_prior`)
                  implicit_l2:float=FAST_RECIPE['implicit_l2'], # L2 penalty of the whole implicit table (`SVDpp`)
                  y_range:tuple=None, # Default: `margin_y_range` of the ratings
                  sqr_mom:float=FAST_RECIPE['sqr_mom'], # `LazyAdam`'s decay of the squared gradients' average
@@ -59,11 +61,11 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
                  sparse:bool=None, # Sparse embedding gradients (default: when the user and item tables hold over `SPARSE_ABOVE` weights)
                  val_bs:int=None, # Validation batch size (default: `bs`, at least the recipe's `val_bs`; loaders passed in: their own)
                  cbs=None, **kwargs):
-    "A `CollabLearner` set up with the fast recipe: SVD++, `LazyAdam`, per-rating L2, large batches"
+    "A `CollabLearner` set up with the fast recipe: SVD++, `LazyAdam`, per-rating L2 and an item prior, large batches"
     dls = _recipe_dls(ratings, bs, val_bs, kwargs)
     y_range = ifnone(y_range, margin_y_range(collab_view(dls).rating_range()))
     sparse = ifnone(sparse, sum(len(dls.classes[n]) for n in dls.cat_names)*n_factors > SPARSE_ABOVE)
-    l2reg = L2Reg(l2, 'used', bias_wd=bias_l2, other_wd=implicit_l2)
+    l2reg = L2Reg(l2, 'used', bias_wd=bias_l2, other_wd=implicit_l2, item_prior=item_prior)
     learn = collab_learner(dls, n_factors=n_factors, y_range=y_range, model=model, sparse=sparse,
                            opt_func=partial(LazyAdam, sqr_mom=sqr_mom), cbs=L(l2reg)+L(cbs))
     learn.recipe = FAST_RECIPE
@@ -77,6 +79,7 @@ def fit_fast(self:Learner, epochs:int=None, lr:float=None, **kwargs):
 
 # %% ../nbs/13_recipes.ipynb #4236ae9a
 AUTOREC_RECIPE = dict(n_hidden=500, l2_scale=0.024, bs=1024, epochs=10, lr=1e-2)  # (l2: l2_scale over the training ratings per item)
+ACCURATE_RECIPE = dict(item_prior=0.)  # `fast_learner`'s arguments for the SVD++ the accurate recipe blends: its rare items' own estimates serve the blend
 
 def autorec_l2(dls:DataLoaders)->float:
     "The autoencoder recipe's L2 penalty for `dls`: `AUTOREC_RECIPE['l2_scale']` over its training ratings per item (ML-100k: 5.0e-4)"

@@ -144,6 +144,14 @@ def counts(self:CollabView, which='item'):
     parts = [p for p in (self.split(i) for i in (0,1)) if len(p[0])]
     return rating_counts(torch.cat([p[0][:,col] for p in parts]), None if any(p[1] is None for p in parts) else torch.cat([p[1] for p in parts]), n)
 
+@patch
+def train_counts(self:CollabView, which='item')->Tensor:
+    "Number of training ratings (or interactions) per user or item code (`counts` adds the validation ones)"
+    n = len(self.vocab(which))
+    ds = self._row_ranges
+    if ds is not None: return self._held('train_counts', lambda: _chunked_counts(ds[:1], self.n_users, self.n_items, self.dls.train.chunk_rows))[which][0]
+    return torch.bincount(self.codes(0)[:, 0 if which=='user' else 1].long(), minlength=n).float()
+
 # %% ../nbs/03_view.ipynb #06fb2739
 @patch
 def encode(self:CollabView, df:pd.DataFrame, unknown='error')->Tensor:
