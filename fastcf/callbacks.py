@@ -64,8 +64,7 @@ class L2Reg(Callback):
         "The penalty of a table with `role`: a number, or per row (`item_prior` over each item's training ratings) for an item table"
         wd = ifnone(self.bias_wd, self.wd) if role.endswith('bias') else self.wd
         if not (self.item_prior and role.startswith('item')): return wd
-        n = getattr(self, 'counts', None)
-        if n is None: n = self.item_counts
+        n = ifnone(getattr(self, 'counts', None), self.item_counts)
         if n is None: raise ValueError("item_prior needs each item's number of training ratings: train with the callback, or pass item_counts")
         return (wd + self.item_prior/n.float().clamp(min=1)).to(device)
     def _tables(self, model):

@@ -45,7 +45,7 @@ class _Help(argparse.HelpFormatter):
 
 def _parser():
     p = argparse.ArgumentParser(prog='fastcf', description='Collaborative filtering with fastai, from the command line.',
-        epilog="Start with `fastcf train` (trains on MovieLens 100k), then `fastcf recommend --user 1 --min-ratings 20` or `fastcf similar --item 50`.")
+        epilog="Start with `fastcf train` (trains on MovieLens 100k), then `fastcf recommend --user 1` or `fastcf similar --item 50`.")
     p.add_argument('--version', action='version', version=_version())
     sub = p.add_subparsers(dest='command', required=True, metavar='{train,recommend,similar}')
     t = sub.add_parser('train', help='train a model and save it with a bias table and a PCA plot', formatter_class=_Help,
