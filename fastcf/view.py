@@ -133,24 +133,27 @@ def item_ratings(self:CollabView):
 @patch
 def counts(self:CollabView, which='item'):
     "Number of ratings (or interactions) and mean rating (NaN without ratings) per user or item code, over the training and validation sets, or as kept by an export"
-    n = len(self.vocab(which))  # (refuses any `which` but 'user' and 'item')
+    self.vocab(which)  # (refuses any `which` but 'user' and 'item')
     kept = getattr(self.dls, '_counts', None)
     if kept is not None: return kept[which]
     if not self.has_data: raise ValueError(f"these loaders hold no ratings, so how often each {which} was rated is unknown (fastai's `export` drops the data; "
                                            "fastcf's loaders keep the counts): ask before exporting the learner (its bias table, `min_ratings`), or export one trained on fastcf's loaders (FastCollabDataLoaders, ChunkedCollabDataLoaders)")
-    ds = self._row_ranges
-    if ds is not None: return self._held('counts', lambda: _chunked_counts(ds, self.n_users, self.n_items, self.dls.train.chunk_rows))[which]
-    col = 0 if which=='user' else 1
-    parts = [p for p in (self.split(i) for i in (0,1)) if len(p[0])]
-    return rating_counts(torch.cat([p[0][:,col] for p in parts]), None if any(p[1] is None for p in parts) else torch.cat([p[1] for p in parts]), n)
+    return self._counts_in(which, 0, 1)
 
 @patch
 def train_counts(self:CollabView, which='item')->Tensor:
     "Number of training ratings (or interactions) per user or item code (`counts` adds the validation ones)"
+    return self._counts_in(which, 0)[0]
+
+@patch
+def _counts_in(self:CollabView, which, *ds_idxs):
+    "`rating_counts` of the user or item codes of the given sets (0: training, 1: validation): a chunked folder's read a chunk at a time, and held"
     n = len(self.vocab(which))
     ds = self._row_ranges
-    if ds is not None: return self._held('train_counts', lambda: _chunked_counts(ds[:1], self.n_users, self.n_items, self.dls.train.chunk_rows))[which][0]
-    return torch.bincount(self.codes(0)[:, 0 if which=='user' else 1].long(), minlength=n).float()
+    if ds is not None: return self._held(('counts', ds_idxs), lambda: _chunked_counts([ds[i] for i in ds_idxs], self.n_users, self.n_items, self.dls.train.chunk_rows))[which]
+    col = 0 if which=='user' else 1
+    parts = [p for p in map(self.split, ds_idxs) if len(p[0])] or [self.split(ds_idxs[0])]  # (an empty set adds nothing, and may hold no ratings)
+    return rating_counts(torch.cat([p[0][:,col] for p in parts]), None if any(p[1] is None for p in parts) else torch.cat([p[1] for p in parts]), n)
 
 # %% ../nbs/03_view.ipynb #06fb2739
 @patch
