@@ -20,19 +20,16 @@ def stock_fastai(ratings, seed):
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(5, 5e-3, wd=0.1)
     return time.perf_counter()-t, learn.validate()[0]
 
-def fastcf_fast(ratings, seed):
+def fastcf_fast(ratings, seed, train_seed=None, **kw):
     t = time.perf_counter()
-    learn = fast_learner(ratings, seed=seed)
+    if train_seed is not None: set_seed(train_seed)
+    learn = fast_learner(ratings, seed=seed, **kw)
     with learn.no_bar(), learn.no_logging(): learn.fit_fast()
     return time.perf_counter()-t, learn.validate()[0]
 
 def sweep(ratings, seed):
     "Valid MSE of the fast recipe (split `seed`) over training seeds 0-7, at nearby batch sizes, with `dot_bias`, each with and without `item_prior`"
-    def mse(train_seed=seed, **kw):
-        set_seed(train_seed)
-        learn = fast_learner(ratings, seed=seed, **kw)
-        with learn.no_bar(), learn.no_logging(): learn.fit_fast()
-        return learn.validate()[0]
+    def mse(train_seed=seed, **kw): return fastcf_fast(ratings, seed, train_seed, **kw)[1]
     for prior in (FAST_RECIPE['item_prior'], 0.):
         for bs in (3072, 2048, 4096):
             ms = [mse(s, item_prior=prior, bs=bs) for s in range(8)]
