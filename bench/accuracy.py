@@ -10,7 +10,8 @@ from fastcf.all import *
 
 ANCHORS = {'GLocal-K (u1)': 0.8889, 'IGMC (u1)': 0.905, 'GC-MC (u1)': 0.910, 'Surprise SVD (5-fold)': 0.934}
 
-def _rmse(learn): return math.sqrt(learn.validate()[0])
+def _rmse(learn):
+    with learn.no_bar(): return math.sqrt(learn.validate()[0])
 
 def _fast(df, **kw):
     "A fast-recipe learner on fold frame `df` (its `is_valid` rows validate), trained, and the seconds it took"

@@ -15,7 +15,8 @@ def run(make_dls, ratings, seed, epochs):
     set_seed(seed)
     learn = collab_learner(dls, n_factors=50, y_range=(0,5.5))
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, 5e-3, wd=0.1)
-    return time.perf_counter()-t, learn.validate()[0]
+    secs = time.perf_counter()-t
+    with learn.no_bar(): return secs, learn.validate()[0]
 
 if __name__=='__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

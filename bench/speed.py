@@ -18,14 +18,16 @@ def stock_fastai(ratings, seed):
     set_seed(seed)
     learn = fastai_collab_learner(dls, n_factors=50, y_range=(0,5.5))
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(5, 5e-3, wd=0.1)
-    return time.perf_counter()-t, learn.validate()[0]
+    secs = time.perf_counter()-t
+    with learn.no_bar(): return secs, learn.validate()[0]
 
 def fastcf_fast(ratings, seed, train_seed=None, **kw):
     t = time.perf_counter()
     if train_seed is not None: set_seed(train_seed)
     learn = fast_learner(ratings, seed=seed, **kw)
     with learn.no_bar(), learn.no_logging(): learn.fit_fast()
-    return time.perf_counter()-t, learn.validate()[0]
+    secs = time.perf_counter()-t
+    with learn.no_bar(): return secs, learn.validate()[0]
 
 def sweep(ratings, seed):
     "Valid MSE of the fast recipe (split `seed`) over training seeds 0-7, at nearby batch sizes, with `dot_bias`, each with and without `item_prior`"
