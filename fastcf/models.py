@@ -139,7 +139,7 @@ def _rows_product(m, names, rows:Tensor, Y:Tensor)->Tensor:
 
 def _row_grads(idx, v, shape, sparse):
     "The gradient of a table of `shape` whose rows `idx` received `v`: sparse rows as a sparse `Embedding` gives, or dense"
-    return torch.sparse_coo_tensor(idx.long()[None], v, shape) if sparse else v.new_zeros(shape).index_add_(0, idx, v)
+    return torch.sparse_coo_tensor(idx.long()[None], v, shape, check_invariants=False) if sparse else v.new_zeros(shape).index_add_(0, idx, v)
 
 class _SVDppScores(torch.autograd.Function):
     "SVD++'s predictions for users `u` and items `i`, with the gradients of its tables written by hand"

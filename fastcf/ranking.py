@@ -162,7 +162,7 @@ def low_pass_filter(x:Tensor, # (user, item) codes of the training interactions
     else:
         with torch.random.fork_rng():
             torch.manual_seed(0)
-            V = torch.svd_lowrank(torch.sparse_coo_tensor(x.t(), vals, (n_users, n_items)), q=rank+16, niter=6)[2][:, :rank]
+            V = torch.svd_lowrank(torch.sparse_coo_tensor(x.t(), vals, (n_users, n_items), check_invariants=False), q=rank+16, niter=6)[2][:, :rank]
     return (di[:,None]**-alpha * V).float(),(V.t() * di[None]**alpha).float()
 
 def top_scale(rated, # CSR `(indptr, items)` of each user code's training items
