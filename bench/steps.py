@@ -124,7 +124,7 @@ def heap_child(folder, trim):
     if not trim: fastcf.large.release_heap = lambda: None
     dls = ChunkedCollabDataLoaders.from_folder(folder, valid_pct=0.01, bs=32768)
     set_seed(0)
-    learn = collab_learner(dls, n_factors=32, y_range=(-1,8), sparse=True, cbs=RSSTrace())
+    learn = collab_learner(dls, n_factors=32, sparse=True, cbs=RSSTrace())
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, 2e-2, wd=0.)
     g = learn.rss_trace.gb
     print(f"{'with' if trim else 'without'} release_heap: RSS after batch 1 {g[0]:.2f} GB, after batch {len(g)//2} {g[len(g)//2]:.2f} GB, "
