@@ -6,7 +6,8 @@ in one run: wall time (building the loaders included) and valid MSE of each, and
 - Surprise: `SVD()` with its defaults (Cython SGD), fitted on the same training ratings
 
     python bench/speed.py [--seed 42] [--threads 2]
-    python bench/speed.py --sweep   # the fast recipe's valid MSE over 8 training seeds, nearby batch sizes, dot_bias, and item_prior 0
+    python bench/speed.py --sweep   # the fast recipe's valid MSE over 8 training seeds, nearby batch sizes, dot_bias, item_prior 0,
+                                    # fastai's momentums and fastbook's y_range
 """
 import argparse, time
 from fastai.collab import CollabDataLoaders, collab_learner as fastai_collab_learner
@@ -21,11 +22,11 @@ def stock_fastai(ratings, seed):
     secs = time.perf_counter()-t
     with learn.no_bar(): return secs, learn.validate()[0]
 
-def fastcf_fast(ratings, seed, train_seed=None, **kw):
+def fastcf_fast(ratings, seed, train_seed=None, moms=None, **kw):
     t = time.perf_counter()
     if train_seed is not None: set_seed(train_seed)
     learn = fast_learner(ratings, seed=seed, **kw)
-    with learn.no_bar(), learn.no_logging(): learn.fit_fast()
+    with learn.no_bar(), learn.no_logging(): learn.fit_fast(**({} if moms is None else dict(moms=moms)))
     secs = time.perf_counter()-t
     with learn.no_bar(): return secs, learn.validate()[0]
 
@@ -38,6 +39,9 @@ def sweep(ratings, seed):
             print(f"item_prior {prior:g}, bs {bs}: valid MSE {min(ms):.4f} to {max(ms):.4f} over training seeds 0-7", flush=True)
         print(f"item_prior {prior:g}, dot_bias: valid MSE {mse(item_prior=prior, model='dot_bias'):.4f} (30 factors), "
               f"{mse(item_prior=prior, model='dot_bias', n_factors=40):.4f} (40 factors)", flush=True)
+    fa = [mse(bs=bs, moms=(0.95,0.85,0.95), sqr_mom=0.99) for bs in (2048, 3072, 4096)]
+    print("with fastai's momentums (0.95, 0.85, 0.95) and sqr_mom 0.99, bs 2048 / 3072 / 4096: valid MSE " + ' / '.join(f'{m:.4f}' for m in fa), flush=True)
+    print(f"with fastbook's y_range (0, 5.5): valid MSE {mse(y_range=(0, 5.5)):.4f}", flush=True)
 
 def surprise_svd(ratings, seed):
     from surprise import SVD, Dataset, Reader
