@@ -16,7 +16,7 @@
 
     python bench/steps.py [--only implicit svdpp fused sparse ease heap] [--threads 2]
 """
-import argparse, copy, os, resource, subprocess, sys, tempfile, time
+import argparse, os, resource, subprocess, sys, tempfile, time
 from fastcf.all import *
 from fastcf.models import _SVDPP_N, _sparse_pair
 
