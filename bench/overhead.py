@@ -11,9 +11,9 @@ With `--parts`, what two of fastcf's savings are worth on their own:
 - callbacks: ms per step at bs 64 of the fastcf Learner as above, and of the same learner with fastai's `Recorder`,
   `CastToTensor` and `TrainEvalCallback` put back in place of `FastRecorder`, `FastCastToTensor` and `FastTrainEval`
 - schedule: µs per batch of fastai's `combined_cos` and of `CosCycle` (the same schedule in plain Python), called for
-  lr over two parameter groups and for mom as `fit_one_cycle` does, and the wall
-  time of `fit_one_cycle(8, 1e-2)` of the fast recipe's `SVDpp` at bs 1,024 with each (`CollabLearner.fit_one_cycle`
-  against fastai's `Learner.fit_one_cycle` on the same learner), the best of three fits each
+  lr over two parameter groups and for mom as `fit_one_cycle` does; and the wall time of `fit_one_cycle(8, 1e-2)` of
+  the fast recipe's `SVDpp` at bs 1,024 with each (`CollabLearner.fit_one_cycle` against fastai's
+  `Learner.fit_one_cycle` on the same learner), the best of three fits each
 
     python bench/overhead.py [--epochs 4] [--threads 2] [--parts]
 """
