@@ -6,10 +6,9 @@
   same model scored by autograd's graph of lookups; wall time and valid MSE, best of three (05_models)
 - fused: ms per `LazyAdam` step of the fast recipe's `SVDpp` on ML-100k (dense gradients: a small table), its dense
   parameters in one fused kernel against one at a time (06_optim)
-- sparse: ms per training step of the fast recipe with the dot product with biases at bs 1,024 (on 50,000 users x
-  20,000 items, 100,000 x 40,000 and 160,000 x 60,000) and with `SVDpp` at its bs 3,072 (160,000 x 60,000, 320,000 x
-  120,000 and 1,000,000 x 400,000); 30 factors, 500,000 planted ratings; dense against sparse gradients: where
-  `SPARSE_ABOVE` should sit for each (13_recipes)
+- sparse: ms per training step of the fast recipe with the dot product with biases at bs 1,024 and with `SVDpp` at its
+  bs 3,072, on 50,000 users x 20,000 items, 100,000 x 40,000, 160,000 x 60,000 and 320,000 x 120,000 (30 factors,
+  500,000 planted ratings), dense against sparse gradients: where `SPARSE_ABOVE` should sit (13_recipes)
 - ease: seconds and memory of `ease_weights` at 10,000 items (20_ranking)
 - heap: resident memory over one epoch of `ChunkedCollabDataLoaders` on 20M planted ratings (bs 32,768, sparse),
   with `release_heap` after each chunk and without (02_large); each in a child process
@@ -84,12 +83,11 @@ class StepTimer(Callback):
     def before_train(self): self.t = time.perf_counter()
     def after_train(self): self.ms = 1000*(time.perf_counter()-self.t)/self.n_iter
 
-SPARSE_SIZES = {'dot_bias': [(50_000, 20_000), (100_000, 40_000), (160_000, 60_000)],
-                'svdpp': [(160_000, 60_000), (320_000, 120_000), (1_000_000, 400_000)]}
+SPARSE_SIZES = [(50_000, 20_000), (100_000, 40_000), (160_000, 60_000), (320_000, 120_000)]
 
 def sparse():
     for model,bs in (('dot_bias', 1024), ('svdpp', FAST_RECIPE['bs'])):
-        for n_u,n_i in SPARSE_SIZES[model]:
+        for n_u,n_i in SPARSE_SIZES:
             df,_ = synthetic_ratings(n_u, n_i, 500_000, seed=0)
             res = {}
             for s in (False, True):

@@ -142,10 +142,10 @@ def _row_grads(idx, v, shape, sparse):
     return torch.sparse_coo_tensor(idx.long()[None], v, shape, check_invariants=False) if sparse else v.new_zeros(shape).index_add_(0, idx, v)
 
 class _SVDppScores(torch.autograd.Function):
-    "SVD++'s predictions for users `u` and items `i`, with the gradients of its tables written by hand"
+    "SVD++'s predictions for users `u` and items `i`, with the gradients of its tables written by hand; the implicit sums `(N @ Y)[u]`, or `Zu` given"
     @staticmethod
-    def forward(ctx, u, i, P, Q, bu, bi, Y, N, Nt, y_range, sparse):
-        pu = P.index_select(0, u).add_((N @ Y).index_select(0, u))
+    def forward(ctx, u, i, P, Q, bu, bi, Y, Zu, N, Nt, y_range, sparse):
+        pu = P.index_select(0, u).add_((N @ Y).index_select(0, u) if Zu is None else Zu)
         qi = Q.index_select(0, i)
         res = (pu*qi).sum(1).add_(bu.index_select(0, u).view(-1)).add_(bi.index_select(0, i).view(-1))
         s = None if y_range is None else torch.sigmoid(res)
@@ -158,14 +158,14 @@ class _SVDppScores(torch.autograd.Function):
         u,i,pu,qi,s = ctx.saved_tensors
         if s is not None: g = g*s*(1-s)*(ctx.y_range[1]-ctx.y_range[0])
         need,sp,sh = ctx.needs_input_grad,ctx.sparse,ctx.shapes
-        g1 = g[:,None]  # the gradient of the biases for each rating; times q_i, of p_u + z_u; times p_u + z_u, of q_i
+        g1 = g[:,None]  # the gradient of the biases for each rating; times q_i, of p_u and of z_u; times p_u + z_u, of q_i
         gp = qi*g1
-        dZ = _row_grads(u, gp, sh[0], False) if need[6] or (need[2] and not sp[0]) else None
-        dP = (_row_grads(u, gp, sh[0], True) if sp[0] else dZ) if need[2] else None
+        dZ = _row_grads(u, gp, sh[0], False) if need[6] or (need[2] and not sp[0]) else None  # (every user's: `Y`'s through `N^T`)
+        dP = (dZ if dZ is not None and not sp[0] else _row_grads(u, gp, sh[0], sp[0])) if need[2] else None
         dQ = _row_grads(i, pu*g1, sh[1], sp[1]) if need[3] else None
         dbu = _row_grads(u, g1, sh[2], sp[2]) if need[4] else None
         dbi = _row_grads(i, g1, sh[3], sp[3]) if need[5] else None
-        return None, None, dP, dQ, dbu, dbi, (ctx.Nt @ dZ if need[6] else None), None, None, None, None
+        return None, None, dP, dQ, dbu, dbi, (ctx.Nt @ dZ if need[6] else None), (gp if need[7] else None), None, None, None, None
 
 _SVDPP_N = ('indptr','items','w','t_indptr','t_rows','t_w')
 
@@ -194,11 +194,13 @@ class SVDpp(CollabModel):
     def forward(self, x):
         col = _users_column(x)
         if not col: check_batch(x)
-        if self.training and not col:  # (training: every user's implicit sum in one sparse product, the gradients written by hand)
-            tabs = (self.user_factors, self.item_factors, self.user_bias, self.item_bias)
-            return _SVDppScores.apply(x[:,0], x[:,1], *[e.weight for e in tabs], self.implicit.weight, *_sparse_pair(self, _SVDPP_N),
-                                      None if self.y_range is None else tuple(self.y_range), tuple(e.sparse for e in tabs))
         u = x[:,0]
+        if self.training and not col:  # (training: the gradients written by hand)
+            tabs,Y = (self.user_factors, self.item_factors, self.user_bias, self.item_bias),self.implicit.weight
+            few = 4*len(u) < len(self.user_factors.weight)  # (a batch short beside the users: its users' implicit sums alone, through autograd)
+            Zu = _rows_product(self, _SVDPP_N, u, Y) if few else None
+            return _SVDppScores.apply(u, x[:,1], *[e.weight for e in tabs], None if few else Y, Zu, *_sparse_pair(self, _SVDPP_N),
+                                      None if self.y_range is None else tuple(self.y_range), tuple(e.sparse for e in tabs))
         pu = self.user_factors(u) + _rows_product(self, _SVDPP_N, u, self.implicit.weight)  # (else the batch's users' sums only: a fold-in's one)
         if col: return _squash(pu @ self.item_factors.weight.t() + self.user_bias(u) + self.item_bias.weight.t(), self.y_range)
         return _squash((pu*self.item_factors(x[:,1])).sum(1) + self.user_bias(u)[:,0] + self.item_bias(x[:,1])[:,0], self.y_range)

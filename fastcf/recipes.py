@@ -23,7 +23,7 @@ __all__ = ['FAST_RECIPE', 'SPARSE_ABOVE', 'AUTOREC_RECIPE', 'ACCURATE_RECIPE', '
 # %% ../nbs/13_recipes.ipynb #18ec1bc9
 FAST_RECIPE = dict(model='svdpp', bs=3072, val_bs=8192, n_factors=30, l2=0.07, bias_l2=0., item_prior=5., implicit_l2=4.5e-4, y_margin=0.125,
                    sqr_mom=0.9, epochs=8, lr=2e-2, moms=(0.5,0.1,0.5))
-SPARSE_ABOVE = dict(svdpp=10_000_000, default=3_000_000)  # user and item table weights above which `fast_learner` uses sparse gradients, by model (`bench/steps.py --only sparse`)
+SPARSE_ABOVE = 4_000_000  # user and item table weights above which `fast_learner` uses sparse gradients (`bench/steps.py --only sparse`)
 
 # %% ../nbs/13_recipes.ipynb #1f91262b
 def margin_y_range(r, margin:float=FAST_RECIPE['y_margin']):
@@ -38,10 +38,6 @@ def _with_bs(dls:DataLoaders, bs:int, val_bs:int=None):
     res = copy(dls)
     res.loaders = [dls.train if bs is None else dls.train.new(bs=bs), dls.valid if val_bs is None else dls.valid.new(bs=val_bs)] + list(dls.loaders[2:])
     return res
-
-def _sparse_pays(model, n_weights:int)->bool:
-    "Whether `model` (a `collab_learner` name) trains faster with sparse gradients than dense on user and item tables of `n_weights` weights"
-    return n_weights > SPARSE_ABOVE.get(model if isinstance(model, str) else None, SPARSE_ABOVE['default'])
 
 def _recipe_dls(ratings, bs:int, val_bs:int, kwargs:dict)->DataLoaders:
     "`ratings` loaded by `FastCollabDataLoaders.from_df(**kwargs)` with the fast recipe's batch sizes, or collab loaders re-batched to `bs`"
@@ -62,13 +58,13 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
                  y_range:tuple=None, # Default: `margin_y_range` of the ratings
                  sqr_mom:float=FAST_RECIPE['sqr_mom'], # `LazyAdam`'s decay of the squared gradients' average
                  model:str=FAST_RECIPE['model'], # A `collab_learner` model that takes `sparse`: 'svdpp', 'dot_bias', 'dot', ...
-                 sparse:bool=None, # Sparse embedding gradients (default: when the user and item tables hold over `SPARSE_ABOVE[model]` weights)
+                 sparse:bool=None, # Sparse embedding gradients (default: when the user and item tables hold over `SPARSE_ABOVE` weights)
                  val_bs:int=None, # Validation batch size (default: `bs`, at least the recipe's `val_bs`; loaders passed in: their own)
                  cbs=None, **kwargs):
     "A `CollabLearner` set up with the fast recipe: SVD++, `LazyAdam`, per-rating L2 and an item prior, large batches"
     dls = _recipe_dls(ratings, bs, val_bs, kwargs)
     y_range = ifnone(y_range, margin_y_range(collab_view(dls).rating_range()))
-    sparse = ifnone(sparse, _sparse_pays(model, sum(len(dls.classes[n]) for n in dls.cat_names)*n_factors))
+    sparse = ifnone(sparse, sum(len(dls.classes[n]) for n in dls.cat_names)*n_factors > SPARSE_ABOVE)
     l2reg = L2Reg(l2, 'used', bias_wd=bias_l2, other_wd=implicit_l2, item_prior=item_prior)
     learn = collab_learner(dls, n_factors=n_factors, y_range=y_range, model=model, sparse=sparse,
                            opt_func=partial(LazyAdam, sqr_mom=sqr_mom), cbs=L(l2reg)+L(cbs))
