@@ -86,9 +86,9 @@ class StepTimer(Callback):
 SPARSE_SIZES = [(50_000, 20_000), (100_000, 40_000), (160_000, 60_000), (320_000, 120_000)]
 
 def sparse():
+    dfs = {(n_u,n_i): synthetic_ratings(n_u, n_i, 500_000, seed=0)[0] for n_u,n_i in SPARSE_SIZES}
     for model,bs in (('dot_bias', 1024), ('svdpp', FAST_RECIPE['bs'])):
-        for n_u,n_i in SPARSE_SIZES:
-            df,_ = synthetic_ratings(n_u, n_i, 500_000, seed=0)
+        for (n_u,n_i),df in dfs.items():
             res = {}
             for s in (False, True):
                 set_seed(0)
