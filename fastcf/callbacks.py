@@ -11,6 +11,7 @@ from fastai.tabular.all import *
 from .registry import *
 from .view import *
 from .inference import _score_codes
+from .models import _row_grads
 from .loaders import csr_of, csr_mask
 from .data import check_count, check_arg, check_threshold, check_nonneg
 
@@ -91,7 +92,7 @@ class L2Reg(Callback):
             if not isinstance(wd, Tensor) and not wd: continue
             if col is None: _add_grad(p, p.data, 2*wd); continue
             c = x[:,col]
-            if p.grad is not None and p.grad.is_sparse: _add_grad(p, torch.sparse_coo_tensor(c.long()[None], _per_row(wd, c)*p.data[c], p.shape, check_invariants=False), 2/len(x)); continue
+            if p.grad is not None and p.grad.is_sparse: _add_grad(p, _row_grads(c, _per_row(wd, c)*p.data[c], p.shape, True), 2/len(x)); continue
             n = counts.get((col,len(p),p.dtype,p.dim()))
             if n is None: n = counts[(col,len(p),p.dtype,p.dim())] = torch.bincount(c, minlength=len(p)).to(p.dtype).view(-1, *[1]*(p.dim()-1))
             k = n*(wd.view_as(n) if isinstance(wd, Tensor) else wd)  # (each row's penalty times its uses in the batch)
