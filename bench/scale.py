@@ -1,7 +1,8 @@
 """Scale: 25M synthetic ratings with MovieLens-25M's shape (162,541 users, 59,047 items, long-tailed popularity):
 build time, loaders time, one training epoch's wall time, valid MSE, and peak RSS, in one run.
 
-Training uses the sparse path (`collab_learner(sparse=True)`: sparse embedding gradients, `LazyAdam`), large batches.
+Training uses the sparse path (`collab_learner(sparse=True)`: sparse embedding gradients, `LazyAdam`), large batches, and
+the default `y_range` (fastbook's rule on the ratings' range: the planted ratings have no 1-5 scale).
 
 With `--ranking`, the same ratings are read as implicit interactions and a ranking model trains instead: `RankMF` with
 the sampled softmax (`--n-neg` popularity-proportional negatives per interaction, logQ-corrected; no exclusion of the
@@ -63,7 +64,8 @@ def npy_path(a):
     size = sum(f.stat().st_size for f in Path(a.npy).glob('*.npy'))/1024**3
     dls = ChunkedCollabDataLoaders.from_folder(a.npy, bs=a.bs, chunk_rows=a.chunk_rows)
     set_seed(0)
-    model = DotProductBias(len(dls.classes['user']), len(dls.classes['item']), a.n_factors, y_range=(-1,8), sparse=True)
+    y_range = default_y_range(collab_view(dls).rating_range())  # (fastbook's rule, as `collab_learner` and `fastcf train` set it)
+    model = DotProductBias(len(dls.classes['user']), len(dls.classes['item']), a.n_factors, y_range=y_range, sparse=True)
     learn = CollabLearner(dls, model, loss_func=MSELossPlain(), opt_func=LazyAdam, splitter=collab_splitter, metrics=rmse)
     t = time.perf_counter()
     learn.fit_one_cycle(1, a.lr, wd=0.)
@@ -139,7 +141,7 @@ if __name__=='__main__':
     t_dls = time.perf_counter()-t
     print(f'loaders in {t_dls:.1f} s ({len(dls.train):,} batches of {a.bs}); peak RSS {peak_rss_gb():.2f} GB', flush=True)
     set_seed(0)
-    learn = collab_learner(dls, n_factors=a.n_factors, y_range=(-1, 8), sparse=True)
+    learn = collab_learner(dls, n_factors=a.n_factors, y_range=default_y_range(collab_view(dls).rating_range()), sparse=True)  # (fastbook's rule on the ratings' range)
     t = time.perf_counter()
     learn.fit_one_cycle(1, a.lr, wd=0.)
     t_epoch = time.perf_counter()-t
