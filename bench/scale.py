@@ -2,7 +2,8 @@
 build time, loaders time, one training epoch's wall time, valid MSE, and peak RSS, in one run.
 
 Training uses the sparse path (`collab_learner(sparse=True)`: sparse embedding gradients, `LazyAdam`), large batches, and
-the default `y_range` (fastbook's rule on the ratings' range: the planted ratings have no 1-5 scale).
+`y_range` by fastbook's rule on the ratings' range (`default_y_range`, as `fastcf train` sets it: the planted ratings have no
+1-5 scale).
 
 With `--ranking`, the same ratings are read as implicit interactions and a ranking model trains instead: `RankMF` with
 the sampled softmax (`--n-neg` popularity-proportional negatives per interaction, logQ-corrected; no exclusion of the
@@ -64,7 +65,7 @@ def npy_path(a):
     size = sum(f.stat().st_size for f in Path(a.npy).glob('*.npy'))/1024**3
     dls = ChunkedCollabDataLoaders.from_folder(a.npy, bs=a.bs, chunk_rows=a.chunk_rows)
     set_seed(0)
-    y_range = default_y_range(collab_view(dls).rating_range())  # (fastbook's rule, as `collab_learner` and `fastcf train` set it)
+    y_range = default_y_range(collab_view(dls).rating_range())  # (fastbook's rule, as `fastcf train` sets it)
     model = DotProductBias(len(dls.classes['user']), len(dls.classes['item']), a.n_factors, y_range=y_range, sparse=True)
     learn = CollabLearner(dls, model, loss_func=MSELossPlain(), opt_func=LazyAdam, splitter=collab_splitter, metrics=rmse)
     t = time.perf_counter()
