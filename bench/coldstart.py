@@ -359,18 +359,8 @@ def best(rows, i, lower, ours):
 def best_ours(rows, i, lower): return best(rows, i, lower, True)
 def best_other(rows, i, lower): return best(rows, i, lower, False)
 
-if __name__=='__main__':
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--seed', type=int, default=42)
-    p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--quick', action='store_true', help="one setting per fastcf model instead of the validation grid")
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    for m in ('fastai', 'torch', 'lightfm'): warnings.filterwarnings('ignore', module=m)
-    print(f"torch threads: {a.threads}; seed {a.seed}")
-    LIGHTFM = _lightfm_why_not()  # (None: LightFM works here)
-    ratings = load_movielens(titles=False)
-    users_f,items_f = movielens_features()
+def settings(quick=False):
+    "Each fastcf row's validation grid, EASE's (lambda, drop), Trending's (days, weight) and the fold-in pulls; `quick`: one of each"
     grid = {'fastcf HybridMF (MSE)': [dict(wd=w) for w in (1., 3., 10.)],
             'fastcf HybridTabular (MSE)': [dict(wd=w, epochs=e, lr=lr) for w in (0.1, 0.3) for e,lr in ((8, 1e-2), (5, 3e-3))],
             'fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w) for d in (0.25, 0.5) for w in (0.05, 0.2)],
@@ -379,12 +369,45 @@ if __name__=='__main__':
     lams = list(itertools.product((300., 1000., 3000., 5000., 10000.), (0., 0.9, 0.95, 0.98)))  # EASE's (lambda, drop)
     trends = list(itertools.product((30, 60), (0.25, 0.5, 1.)))  # Trending's (days, weight) for the cold users
     fold_wds = {'rating': (0.3, 1., 3., 10.), 'ranking': (0.01, 0.03, 0.1)}  # the hybrids' fold-in pulls towards her feature-based start
-    if a.quick: grid,lams,trends,fold_wds = {k: v[:1] for k,v in grid.items()},[(5000., 0.), (1000., 0.98)],[(30, 0.5)],{'rating': (3.,), 'ranking': (0.03,)}
-    ri = items_protocol(ratings, users_f, items_f, a.seed, grid)
-    ru = users_protocol(ratings, users_f, items_f, a.seed, grid, lams, trends, fold_wds)
+    if quick: grid,lams,trends,fold_wds = {k: v[:1] for k,v in grid.items()},[(5000., 0.), (1000., 0.98)],[(30, 0.5)],{'rating': (3.,), 'ranking': (0.03,)}
+    return grid,lams,trends,fold_wds
+
+def users_ndcg(ru, seed=None):
+    "Print fastcf's best NDCG@10 against the best other row's for new users cold and with 5 ratings; return `{what: (ours, other)}`"
+    res = {}
     for i,what in ((1, 'cold'), (3, 'with 5 ratings')):
         (n1,v1),(n2,v2) = best_ours(ru, i, False),best_other(ru, i, False)
-        print(f"coldstart users NDCG@10 {what}: fastcf {v1:.4f} ({n1}) vs best other {v2:.4f} ({n2})")
+        print(f"coldstart users NDCG@10 {what}{'' if seed is None else f' (split seed {seed})'}: fastcf {v1:.4f} ({n1}) vs best other {v2:.4f} ({n2})", flush=True)
+        res[what] = v1,v2
+    return res
+
+def users_seeds(ratings, users_f, items_f, seeds, sets):
+    "(2) alone on each split seed of `seeds`, with `settings`' `sets`: the spread of the new-user figures from one seeded split to another"
+    res = [users_ndcg(users_protocol(ratings, users_f, items_f, s, *sets), s) for s in seeds]
+    for what in ('cold', 'with 5 ratings'):
+        ours,other = np.array([r[what][0] for r in res]),np.array([r[what][1] for r in res])
+        print(f"coldstart users NDCG@10 {what} over split seeds {' '.join(map(str, seeds))}: fastcf {ours.min():.4f} to {ours.max():.4f} (mean {ours.mean():.4f}), "
+              f"best other {other.min():.4f} to {other.max():.4f} (mean {other.mean():.4f}); fastcf ahead on {(ours > other).sum()} of {len(seeds)}")
+
+if __name__=='__main__':
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--quick', action='store_true', help="one setting per fastcf model instead of the validation grid")
+    p.add_argument('--users-seeds', type=int, nargs='+', metavar='SEED', help="instead of the run: (2), new users, alone on each of these split seeds (validation: seed + 1), "
+                   "and the range of its NDCG@10 figures over them: how much they move from one seeded split to another")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    for m in ('fastai', 'torch', 'lightfm'): warnings.filterwarnings('ignore', module=m)
+    print(f"torch threads: {a.threads}; seed {a.seed}")
+    LIGHTFM = _lightfm_why_not()  # (None: LightFM works here)
+    ratings = load_movielens(titles=False)
+    users_f,items_f = movielens_features()
+    grid,lams,trends,fold_wds = sets = settings(a.quick)
+    if a.users_seeds: sys.exit(users_seeds(ratings, users_f, items_f, a.users_seeds, sets))
+    ri = items_protocol(ratings, users_f, items_f, a.seed, grid)
+    ru = users_protocol(ratings, users_f, items_f, a.seed, grid, lams, trends, fold_wds)
+    users_ndcg(ru)
     warm_protocol(users_f, items_f, a.seed, ri.pop('_mf_cfg'))
     (on,orr),(bn,br) = best_ours({k: (v[0],) for k,v in ri.items()}, 0, True),best_other({k: (v[0],) for k,v in ri.items()}, 0, True)
     nd = {k: (None if v[1] is None else v[1]['ndcg'],) for k,v in ri.items()}
