@@ -110,8 +110,16 @@ def _top(learn, scores, n, users=None, exclude_seen=True, min_ratings:float=0):
     check_count('n', n)
     scores[:,0] = -float('inf')
     if exclude_seen and users is not None: scores = _mask_rated(scores, users, _rated(learn))
-    if check_nonneg('min_ratings', min_ratings): scores[:, collab_view(learn).counts('item')[0] < min_ratings] = -float('inf')
+    if check_nonneg('min_ratings', min_ratings): scores[:, _rare(learn, min_ratings)] = -float('inf')
     return scores.topk(min(n, scores.shape[1]-1), dim=1)
+
+def _rare(learn, min_ratings):
+    "Which item codes were rated (or chosen) fewer than `min_ratings` times; an error if that is every one"
+    view = collab_view(learn); cnt = view.counts('item')[0]
+    if (cnt < min_ratings).all():
+        raise ValueError(f"min_ratings={_py(min_ratings)}: no item was {'chosen' if view.implicit else 'rated'} that often in the loaders' data "
+                         f"(the most, {int(cnt.max())} times), so nothing is left to recommend: lower it")
+    return cnt < min_ratings
 
 def _drop_unavailable(df, n, who, min_ratings=0, seen=True):
     "`df` without the rows of items that could not be recommended (`seen`, rare or `'#na#'`: score -inf), with a warning when that leaves fewer than `n`"
@@ -151,7 +159,7 @@ def recommend_many(self:Learner, users, n:int=10, exclude_seen:bool=True, chunk:
     k = idx.shape[1]
     res = pd.DataFrame({view.user_name: np.repeat(np.array(users, dtype=object), k), 'rank': np.tile(np.arange(1,k+1), len(users)),
                         view.item_name: view.decode(idx.flatten()), 'score': vals.flatten().numpy()})
-    return _drop_unavailable(res, n, 'some users have', min_ratings, exclude_seen)
+    return _drop_unavailable(res, n, f'user {_py(users[0])!r} has' if len(users)==1 else 'some users have', min_ratings, exclude_seen)
 
 # %% ../nbs/09_inference.ipynb #f8dda937
 def _user_roles(m):

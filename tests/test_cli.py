@@ -38,7 +38,7 @@ def test_recommend_reads_learner(trained, ml100k):
 
 def test_recommend_min_ratings(trained, ml100k):
     "`--min-ratings 20`: the list keeps to films rated at least 20 times, as the learner's `recommend(min_ratings=20)` does"
-    from fastcf.all import load_collab_learner
+    from fastcf.all import load_collab_learner, collab_view
     out, _ = trained
     r = run('recommend', '--user', '1', '--n', '10', '--min-ratings', '20', '--learner', str(out/'learner.pkl'))
     assert r.returncode == 0, r.stderr
@@ -49,6 +49,10 @@ def test_recommend_min_ratings(trained, ml100k):
     assert items == list(load_collab_learner(out/'learner.pkl').recommend(1, n=10, min_ratings=20).item)
     bad = run('recommend', '--user', '1', '--min-ratings', '-1', '--learner', str(out/'learner.pkl'))
     assert bad.returncode == 2 and '--min-ratings=-1: needs a finite number of at least 0' in bad.stderr
+    most = int(collab_view(load_collab_learner(out/'learner.pkl')).counts('item')[0].max())  # (a bar no film reaches: an error naming the most any was rated)
+    none = run('recommend', '--user', '1', '--min-ratings', '100000', '--learner', str(out/'learner.pkl'))
+    assert none.returncode == 2 and none.stderr.strip() == (f"fastcf recommend: error: --min-ratings=100000: no item was rated that often in the loaders' data "
+                                                            f"(the most, {most} times), so nothing is left to recommend: lower it"), none.stderr
 
 def test_similar(trained):
     "`fastcf similar` prints the exported learner's `CollabInterpretation.similar`, by id or by title: Star Wars's nearest include its sequel"
