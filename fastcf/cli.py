@@ -444,10 +444,7 @@ def recommend(a):
         ratings = _new_ratings(view, a.ratings)  # (a ranking model's history: her items alone; `recommend` checks a rating model's)
         ratings[view.item_name] = _by_title(learn, ratings[view.item_name])
     if feats is not None: feats = _completed(learn.model, 'user', feats)
-    try: res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats, min_ratings=a.min_ratings)
-    except ValueError as e:  # (a bar no item reaches, named as the command line names it)
-        if str(e).startswith('min_ratings='): raise ValueError('--min-ratings' + str(e)[len('min_ratings'):]) from None
-        raise
+    res = learn.recommend(ifnone(user, a.user), n=a.n, exclude_seen=not a.include_seen, ratings=ratings, features=feats, min_ratings=a.min_ratings)
     labels = getattr(learn, 'item_labels', None)
     if labels: res.insert(1, 'title', [labels.get(o, '') for o in res.iloc[:,0]])
     kept = f" (items {'chosen' if view.implicit else 'rated'} at least {a.min_ratings} times)" if a.min_ratings else ''

@@ -118,7 +118,7 @@ def _rare(learn, min_ratings):
     view = collab_view(learn); cnt = view.counts('item')[0]
     if (cnt < min_ratings).all():
         raise ValueError(f"min_ratings={_py(min_ratings)}: no item was {'chosen' if view.implicit else 'rated'} that often in the loaders' data "
-                         f"(the most, {int(cnt.max())} times), so nothing is left to recommend: lower it")
+                         f"(the most, {int(cnt.max())} times), so nothing is left to recommend: lower it (fastcf recommend: --min-ratings)")
     return cnt < min_ratings
 
 def _drop_unavailable(df, n, who, min_ratings=0, seen=True):

@@ -51,8 +51,8 @@ def test_recommend_min_ratings(trained, ml100k):
     assert bad.returncode == 2 and '--min-ratings=-1: needs a finite number of at least 0' in bad.stderr
     most = int(collab_view(load_collab_learner(out/'learner.pkl')).counts('item')[0].max())  # (a bar no film reaches: an error naming the most any was rated)
     none = run('recommend', '--user', '1', '--min-ratings', '100000', '--learner', str(out/'learner.pkl'))
-    assert none.returncode == 2 and none.stderr.strip() == (f"fastcf recommend: error: --min-ratings=100000: no item was rated that often in the loaders' data "
-                                                            f"(the most, {most} times), so nothing is left to recommend: lower it"), none.stderr
+    assert none.returncode == 2 and none.stderr.strip() == (f"fastcf recommend: error: min_ratings=100000: no item was rated that often in the loaders' data "
+                                                            f"(the most, {most} times), so nothing is left to recommend: lower it (fastcf recommend: --min-ratings)"), none.stderr
 
 def test_similar(trained):
     "`fastcf similar` prints the exported learner's `CollabInterpretation.similar`, by id or by title: Star Wars's nearest include its sequel"
