@@ -115,11 +115,11 @@ def _top(learn, scores, n, users=None, exclude_seen=True, min_ratings:float=0):
 
 def _rare(learn, min_ratings):
     "Which item codes were rated (or chosen) fewer than `min_ratings` times; an error if that is every one"
-    view = collab_view(learn); cnt = view.counts('item')[0]
-    if (cnt < min_ratings).all():
+    view = collab_view(learn); cnt = view.counts('item')[0]; rare = cnt < min_ratings
+    if rare.all():
         raise ValueError(f"min_ratings={_py(min_ratings)}: no item was {'chosen' if view.implicit else 'rated'} that often in the loaders' data "
                          f"(the most, {int(cnt.max())} times), so nothing is left to recommend: lower it (fastcf recommend: --min-ratings)")
-    return cnt < min_ratings
+    return rare
 
 def _drop_unavailable(df, n, who, min_ratings=0, seen=True):
     "`df` without the rows of items that could not be recommended (`seen`, rare or `'#na#'`: score -inf), with a warning when that leaves fewer than `n`"
