@@ -52,7 +52,8 @@ def _average_model(model):
 def _codes_model(learn, df, unknown):
     "The codes of `df`'s (user, item) pairs, and the model that scores them: `learn.model`, or its average-user copy for `unknown='average'`"
     if unknown not in ('error','average'): raise ValueError(f"unknown must be 'error' or 'average', got {unknown!r}")
-    return collab_view(learn).encode(df, 'error' if unknown=='error' else 'na'),learn.model if unknown=='error' else _average_model(learn.model)
+    x = collab_view(learn).encode(df, 'error' if unknown=='error' else 'na', fix="; to score unknown ids as the average user or item, pass unknown='average'")
+    return x,learn.model if unknown=='error' else _average_model(learn.model)
 
 @patch
 def predict_ratings(self:Learner, df:pd.DataFrame,
@@ -85,6 +86,11 @@ def predict(self:CollabLearner, row, # One (user, item) pair: a Series such as `
     return res,dec,act
 
 # %% ../nbs/09_inference.ipynb #b1d7d55f
+def _user_codes(learn, users)->Tensor:
+    "Codes of raw `users`; unknown ones: an error naming them, and `recommend` for someone new"
+    return collab_view(learn).encode_ids(users, 'user', fix="; for someone the model never saw, learn.recommend(her_id) gives the cold-start list, "
+                                         "or places her by ratings= (hybrid models: and features=)")
+
 def _score_codes(learn, users, chunk=2**20, model=None):
     "Scores `[len(users), n_items]` of every item for user codes `users`, about `chunk` (user, item) pairs at a time"
     model,ni = ifnone(model, learn.model),collab_view(learn).n_items
@@ -97,7 +103,7 @@ def _score_codes(learn, users, chunk=2**20, model=None):
 @patch
 def score_items(self:Learner, users, chunk:int=2**20)->Tensor:
     "Scores of every item (columns, in vocabulary order; column 0 is `'#na#'`) for each raw user id in `users`"
-    return _score_codes(self, collab_view(self).encode_ids(users, 'user'), chunk)
+    return _score_codes(self, _user_codes(self, users), chunk)
 
 # %% ../nbs/09_inference.ipynb #3782e69a
 def _mask_rated(scores, users, rated):
@@ -154,7 +160,7 @@ def recommend_many(self:Learner, users, n:int=10, exclude_seen:bool=True, chunk:
                   )->pd.DataFrame:
     "Top-`n` items for each raw user id in `users`: a frame of user, rank, item, score"
     view,users = collab_view(self),list(users)
-    codes = view.encode_ids(users, 'user')
+    codes = _user_codes(self, users)
     vals,idx = _top(self, _boost(self, _score_codes(self, codes, chunk), boost), n, codes, exclude_seen, min_ratings)
     k = idx.shape[1]
     res = pd.DataFrame({view.user_name: np.repeat(np.array(users, dtype=object), k), 'rank': np.tile(np.arange(1,k+1), len(users)),
@@ -271,7 +277,7 @@ def _feature_user_scores(learn, features, ratings=None, **fold_kw):
 def new_item_scores(self:Learner, items:pd.DataFrame, users:list=None)->pd.DataFrame:
     "Scores of new items (rows of `items`: features by column, indexed by their ids) for raw `users` (default: every user), as a users x items frame"
     view,m = collab_view(self),_feature_model(self)
-    codes = torch.arange(1, view.n_users) if users is None else view.encode_ids(users, 'user')
+    codes = torch.arange(1, view.n_users) if users is None else _user_codes(self, users)
     with torch.no_grad(): s = m.eval().new_scores('item', items, codes).cpu()
     return pd.DataFrame(s.numpy(), index=pd.Index(view.decode(codes, 'user'), name=view.user_name), columns=items.index)
 

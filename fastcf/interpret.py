@@ -130,14 +130,16 @@ def _code(self:CollabInterpretation, key, which):
 
 @patch
 def _label_hint(self:CollabInterpretation, key, which, n:int=5)->str:
-    "For an error about unknown `key`: '; labels containing it (any case): ...', up to `n` labels of the model's items, or ''"
-    if which!='item' or self.labels is None or not isinstance(key, str) or not key.strip(): return ''
-    o2i = self.view.vocab(which).o2i
-    labs = self.labels[[i in o2i for i in self.labels.index]].astype(str)
+    "For an error about unknown `key`: '; labels containing it (any case): ...', up to `n` labels of the model's items (or of its text ids, such as titles), or ''"
+    if which!='item' or not isinstance(key, str) or not key.strip(): return ''
+    o2i,ids = self.view.vocab(which).o2i,self.ids(which)[1:]
+    if self.labels is not None: labs,what,how = self.labels[[i in o2i for i in self.labels.index]].astype(str),'labels',', or its id'
+    elif len(ids) and isinstance(ids[0], str): labs,what,how = pd.Series(list(ids)),f'{self._key(which)} ids',''
+    else: return ''
     hits = labs[labs.str.contains(key.strip(), case=False, regex=False)]
     if not len(hits): return ''
     more = f' and {len(hits)-n} more' if len(hits)>n else ''
-    return f"; labels containing it (any case): {', '.join(map(repr, hits.iloc[:n]))}{more}: pass one of them, or its id"
+    return f"; {what} containing it (any case): {', '.join(map(repr, hits.iloc[:n]))}{more}: pass one of them{how}"
 
 @patch
 def id_of(self:CollabInterpretation, key, which:str='item'):

@@ -11,8 +11,9 @@ from .data import *
 from .data import _py, _few
 
 # %% auto #0
-__all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'encode_ids', 'encode_pairs', 'rated_dtype', 'rated_csr',
-           'rating_counts', 'csr_of', 'csr_mask', 'rating_cols', 'FastCollabDataLoaders']
+__all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'known_id', 'vocab_twin', 'vocab_twin_hint', 'unknown_ids_error',
+           'encode_ids', 'encode_pairs', 'rated_dtype', 'rated_csr', 'rating_counts', 'csr_of', 'csr_mask',
+           'rating_cols', 'FastCollabDataLoaders']
 
 # %% ../nbs/01_loaders.ipynb #2aea9bad
 class CollabTensors:
@@ -107,8 +108,38 @@ def _uniq(vocab):
     return vocab._uniq
 
 # %% ../nbs/01_loaders.ipynb #2e6539b8
-def encode_ids(vocab, values, name='id', unknown='error'):
-    "Codes of `values` in `vocab` (int32); unknown ids raise an error naming them, or map to 0 (`'#na#'`) if `unknown='na'`"
+def known_id(vocab, id)->bool:
+    "Whether raw `id` is in `vocab` (and not `'#na#'`)"
+    try: return vocab.o2i.get(id, 0)!=0
+    except TypeError: return False
+
+def vocab_twin(vocab, id):
+    "The id of `vocab` that unknown raw `id` stands for as text where ids are numbers (the int 1 for '1' or '01'), as a number where they are text, or with other spaces around it ('u1' for 'u1 '), else `None`"
+    if known_id(vocab, id) or len(vocab) < 2: return None
+    if isinstance(id, str) and isinstance(vocab[1], str):  # (text ids read from a file with spaces around them)
+        if not hasattr(vocab, '_stripped'):  # (text ids by their spelling without the spaces, made once per vocabulary)
+            vocab._stripped = {}
+            for o in list(vocab)[1:]: vocab._stripped.setdefault(o.strip(), []).append(o)
+        hits = vocab._stripped.get(id.strip(), [])
+        return hits[0] if len(hits)==1 else None
+    if isinstance(id, str)==isinstance(vocab[1], str): return None  # (numbers match numbers already: 1.0 is 1)
+    try: t = type(vocab[1])(id)
+    except (TypeError, ValueError): return None
+    return t if known_id(vocab, t) else None
+
+def vocab_twin_hint(vocab, id, name='id')->str:
+    "For an error about unknown raw `id` of column `name`: ', but <its twin> is: ...' saying which id to pass, or '' when it has no `vocab_twin`"
+    t = _py(vocab_twin(vocab, id))
+    if t is None: return ''
+    if isinstance(id, str) and isinstance(t, str): return f", but {t!r} is: its {name} ids have spaces around them, so pass {t!r}"
+    return f", but {t!r} is: its {name} ids are {'text' if isinstance(t, str) else type(t).__name__+'s'}, so pass {t!r}"
+
+def unknown_ids_error(vocabs:dict, bad:dict, fix:str='')->KeyError:
+    "The `KeyError` naming the unknown ids `bad` (`{column: ids}`, each column's vocabulary in `vocabs`), the twin of each column's first, then `fix` (what to do)"
+    return KeyError('; '.join(f"{len(b)} unknown {n}(s) not in the training vocabulary: {_few(b)}{vocab_twin_hint(vocabs[n], b[0], n)}" for n,b in bad.items()) + fix)
+
+def encode_ids(vocab, values, name='id', unknown='error', fix:str=''):
+    "Codes of `values` in `vocab` (int32); unknown ids raise `unknown_ids_error` naming them and `fix`, or map to 0 (`'#na#'`) if `unknown='na'`"
     values,u = np.asarray(values),_uniq(vocab)
     try:
         pos = np.searchsorted(u, values) if len(u) else np.zeros(len(values), dtype=int)
@@ -118,16 +149,18 @@ def encode_ids(vocab, values, name='id', unknown='error'):
         where = {v:i for i,v in enumerate(u.tolist())}
         pos = np.array([where.get(v, -1) for v in values.tolist()], dtype=np.int64)
         known,pos = pos>=0,np.maximum(pos, 0)
-    if not known.all() and unknown=='error':
-        bad = pd.unique(values[~known])
-        raise KeyError(f"{len(bad)} unknown {name}(s) not in the training vocabulary: {_few(bad)}")
+    if not known.all() and unknown=='error': raise unknown_ids_error({name: vocab}, {name: pd.unique(values[~known])}, fix)
     return np.where(known, pos+1, 0).astype(np.int32)
 
-def encode_pairs(dls, df:pd.DataFrame, unknown='error')->Tensor:
-    "Codes (`[n, 2]` int32 tensor) of the (user, item) ids in `df`, in the vocabularies of `dls` (fastcf's loaders or fastai's)"
-    missing = [n for n in dls.cat_names if n not in df.columns]
+def encode_pairs(dls, df:pd.DataFrame, unknown='error', fix:str='')->Tensor:
+    "Codes (`[n, 2]` int32 tensor) of the (user, item) ids in `df`, in the vocabularies of `dls` (fastcf's loaders or fastai's); one error names the unknown ids of both columns"
+    cols = dls.cat_names
+    missing = [n for n in cols if n not in df.columns]
     if missing: raise KeyError(f"column(s) {missing} not found; the frame has columns {list(df.columns)}")
-    return torch.from_numpy(np.stack([encode_ids(dls.classes[n], df[n].values, n, unknown) for n in dls.cat_names], 1))
+    codes = [encode_ids(dls.classes[n], df[n].values, n, 'na') for n in cols]
+    bad = {n: pd.unique(df[n].values[c==0]) for n,c in zip(cols, codes) if (c==0).any()}
+    if bad and unknown=='error': raise unknown_ids_error(dls.classes, bad, fix)
+    return torch.from_numpy(np.stack(codes, 1))
 
 # %% ../nbs/01_loaders.ipynb #e2a2616e
 def rated_dtype(n_items:int):
@@ -305,11 +338,12 @@ class FastCollabDataLoaders(DataLoaders):
             res._counts = {w: rating_counts(x[:,k], ys, n) for k,(w,n) in enumerate(zip(('user','item'), ns))}
         return res
 
-    def encode(self, df, unknown='error'):
-        "Codes (`[n, 2]` int32 tensor) of the (user, item) ids in `df`"
-        return encode_pairs(self, df, unknown)
+    def encode(self, df, unknown='error', fix:str=''):
+        "Codes (`[n, 2]` int32 tensor) of the (user, item) ids in `df`; unknown ids: `encode_pairs`'s error, with `fix`"
+        return encode_pairs(self, df, unknown, fix)
 
     def test_dl(self, test_items:pd.DataFrame, with_labels:bool=False, unknown:str='error', bs=None, **kwargs):
         "A `DataLoader` over the (user, item) pairs of `test_items`, with ratings if `with_labels`"
         y = _ratings_tensor(check_ratings(test_items, *self.cat_names, self.y_name, 'keep')[self.y_name].values) if with_labels else None
-        return self.valid.new(self.valid.dataset.new(self.encode(test_items, unknown), y), bs=ifnone(bs, self.valid.bs), shuffle=False, drop_last=False)
+        x = self.encode(test_items, unknown, fix="; pass unknown='na' to give them code 0 ('#na#') as fastai does")
+        return self.valid.new(self.valid.dataset.new(x, y), bs=ifnone(bs, self.valid.bs), shuffle=False, drop_last=False)

@@ -7,7 +7,6 @@ Docs: https://fastcf.github.io/fastcf/view.html.md"""
 # %% ../nbs/03_view.ipynb #bd3706bf
 from __future__ import annotations
 from fastai.tabular.all import *
-from .data import _py
 from .loaders import *
 from .large import RowRange, _chunked_csr, _chunked_counts
 from .implicit import ImplicitDataLoaders
@@ -157,16 +156,16 @@ def _counts_in(self:CollabView, which, *ds_idxs):
 
 # %% ../nbs/03_view.ipynb #06fb2739
 @patch
-def encode(self:CollabView, df:pd.DataFrame, unknown='error')->Tensor:
-    "Codes (`[n, 2]` int32) of the (user, item) ids in `df`; unknown ids raise an error naming them, or map to 0 if `unknown='na'`"
-    return encode_pairs(self.dls, df, unknown)
+def encode(self:CollabView, df:pd.DataFrame, unknown='error', fix:str='')->Tensor:
+    "Codes (`[n, 2]` int32) of the (user, item) ids in `df`; unknown ids raise an error naming them (with `fix`, what to do), or map to 0 if `unknown='na'`"
+    return encode_pairs(self.dls, df, unknown, fix)
 
 @patch
-def encode_ids(self:CollabView, ids, which='user', unknown='error')->Tensor:
-    "Codes (long) of raw user or item `ids`"
+def encode_ids(self:CollabView, ids, which='user', unknown='error', fix:str='')->Tensor:
+    "Codes (long) of raw user or item `ids`; unknown ids raise an error naming them (with `fix`), or map to 0 if `unknown='na'`"
     ids = list(ids)
     arr = np.array(ids, dtype=object) if len({type(o) for o in ids}) > 1 else np.asarray(ids)  # (numpy would make [1, 'x'] all strings)
-    return tensor(encode_ids(self.vocab(which), arr, self.name(which), unknown)).long()
+    return tensor(encode_ids(self.vocab(which), arr, self.name(which), unknown, fix)).long()
 
 @patch
 def decode(self:CollabView, codes, which='item')->list:
@@ -176,39 +175,17 @@ def decode(self:CollabView, codes, which='item')->list:
 @patch
 def is_known(self:CollabView, id, which='user')->bool:
     "Whether raw `id` is in the vocabulary (and not `'#na#'`)"
-    o2i = self.vocab(which).o2i
-    try: return o2i.get(id, 0)!=0
-    except TypeError: return False
+    return known_id(self.vocab(which), id)
 
 @patch
 def twin(self:CollabView, id, which='user'):
     "The known id that unknown raw `id` stands for as text where ids are numbers (the int 1 for '1' or '01'), as a number where they are text, or with other spaces around it ('u1' for 'u1 '), else `None`"
-    v = self.vocab(which)
-    if self.is_known(id, which) or len(v) < 2: return None
-    if isinstance(id, str) and isinstance(v[1], str):  # (text ids read from a file with spaces around them)
-        hits = self._stripped(which).get(id.strip(), [])
-        return hits[0] if len(hits)==1 else None
-    if isinstance(id, str)==isinstance(v[1], str): return None  # (numbers match numbers already: 1.0 is 1)
-    try: t = type(v[1])(id)
-    except (TypeError, ValueError): return None
-    return t if self.is_known(t, which) else None
-
-@patch
-def _stripped(self:CollabView, which='user')->dict:
-    "Text ids by their spelling without surrounding spaces, made once per view"
-    d = self.__dict__.setdefault('_strip', {})
-    if which not in d:
-        d[which] = {}
-        for o in list(self.vocab(which))[1:]: d[which].setdefault(o.strip(), []).append(o)
-    return d[which]
+    return vocab_twin(self.vocab(which), id)
 
 @patch
 def twin_hint(self:CollabView, id, which='user')->str:
     "For an error about unknown raw `id`: ', but <its twin> is: ...' saying which id to pass, or '' when it has no `twin`"
-    t = _py(self.twin(id, which))
-    if t is None: return ''
-    if isinstance(id, str) and isinstance(t, str): return f", but {t!r} is: its {which} ids have spaces around them, so pass {t!r}"
-    return f", but {t!r} is: its {which} ids are {'text' if isinstance(t, str) else type(t).__name__+'s'}, so pass {t!r}"
+    return vocab_twin_hint(self.vocab(which), id, which)
 
 # %% ../nbs/03_view.ipynb #77a25ce3
 def collab_view(o)->CollabView:
