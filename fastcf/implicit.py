@@ -116,8 +116,10 @@ def implicit_frame(df:pd.DataFrame, user_name:str, item_name:str, rating_name:st
         if v not in df.columns: raise KeyError(f"{n}={v!r} is not a column; the frame has columns {list(df.columns)}")
     if threshold is None: return df
     check_threshold(threshold)
-    if rating_name is None: raise ValueError(f"threshold={threshold} needs rating_name, the column to compare with it")
+    if rating_name is None: raise ValueError(f"threshold={threshold} needs rating_name, the column to compare with it: "
+                                             + (f"pass rating_name={df.columns[2]!r} for the frame's third column" if len(df.columns)>2 else f"the frame has columns {list(df.columns)}"))
     if rating_name not in df.columns: raise KeyError(f"rating_name={rating_name!r} is not a column; the frame has columns {list(df.columns)}")
+    check_ratings(df, user_name, item_name, rating_name, duplicates=None)  # (a rating column of text, NaN or infinities: named, not compared)
     keep = df[rating_name].values >= threshold
     if not keep.any():
         raise ValueError(f"threshold={threshold} leaves no interactions: the highest {rating_name} is {_py(df[rating_name].max())}; lower the threshold")
@@ -145,7 +147,7 @@ class ImplicitDataLoaders(FastCollabDataLoaders):
         **kwargs, # fastai's `batch_size`, `shuffle_train` and worker arguments
     ):
         "Implicit-feedback `DataLoaders` from a frame of interactions"
-        bs,shuffle = _fastai_dl_kwargs(kwargs, bs, shuffle)
+        bs,shuffle = _fastai_dl_kwargs(kwargs, bs, shuffle, 'ImplicitDataLoaders.from_df')
         if not isinstance(df, pd.DataFrame): raise TypeError(f"interactions must be a pandas DataFrame, got {type(df).__name__}")
         if (user_name is None or item_name is None) and len(df.columns)<2: raise KeyError(f"interactions need user and item columns; the frame has columns {list(df.columns)}")
         user_name,item_name = ifnone(user_name, df.columns[0]),ifnone(item_name, df.columns[1])

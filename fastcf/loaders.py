@@ -206,14 +206,18 @@ def rating_cols(df, user_name=None, item_name=None, rating_name=None):
 
 _NO_WORKERS = ('num_workers','pin_memory','timeout','persistent_workers','pin_memory_device','verbose','do_setup','n','indexed','dl_type','dl_kwargs')
 
-def _fastai_dl_kwargs(kwargs, bs, shuffle):
-    "`bs` and `shuffle` after fastai's `batch_size` and `shuffle_train`; fastai's worker arguments are accepted and dropped (batches are tensor slices), others named in an error"
+_FIT_ARGS = ('epochs','n_epoch','lr','lr_max','wd','moms','cbs')
+
+def _fastai_dl_kwargs(kwargs, bs, shuffle, who:str='FastCollabDataLoaders.from_df'):
+    "`bs` and `shuffle` after fastai's `batch_size` and `shuffle_train`; fastai's worker arguments are accepted and dropped (batches are tensor slices), others named in an error from `who`"
     kw = dict(kwargs)
     bs,st = kw.pop('batch_size', None) or bs,kw.pop('shuffle_train', None)
     for k in _NO_WORKERS: kw.pop(k, None)
-    if kw: raise TypeError(f"FastCollabDataLoaders got argument(s) it does not take: {sorted(kw)}; it takes fastai's CollabDataLoaders.from_df "
-                           f"arguments (those about workers are accepted and unused: batches are slices of tensors)")
-    return bs,(shuffle if st is None else st)
+    if not kw: return bs,(shuffle if st is None else st)
+    fit = [k for k in sorted(kw) if k in _FIT_ARGS]
+    tip = f"; {', '.join(fit)}: training's, given when you fit (learn.fit_one_cycle(n_epoch, lr_max, wd=...); a recipe's learner: learn.fit_fast(epochs, lr))" if fit else ''
+    raise TypeError(f"{who} got argument(s) it does not take: {sorted(kw)}{tip}; of fastai's DataLoaders arguments it takes batch_size, "
+                    f"shuffle_train and those about workers (accepted and unused: batches are slices of tensors)")
 
 def _built_already(kwargs:dict, maker:str):
     "An error naming the arguments of `maker` (for a frame) in `kwargs`, given with loaders that are built already"
