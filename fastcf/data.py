@@ -64,7 +64,8 @@ def _movielens_path(
     if path is None: return untar_data(ML_URLS[kind])
     path = Path(path)
     if path.is_dir(): return path
-    tip = f". The first argument is a folder: to download {path.name} with `untar_data`, pass kind={path.name!r} (fastcf train: --kind {path.name}, without --data)" if path.name in ML_URLS else ''
+    tip = (f". The first argument is a folder: to download {path.name} with `untar_data`, pass kind={path.name!r} (fastcf train: --kind {path.name}, without --data)" if path.name in ML_URLS
+           else f"; give the folder of an extracted release, or leave it out to download one with `untar_data` (kind= one of {list(ML_URLS)}; fastcf train: without --data, --kind picks it)")
     raise FileNotFoundError(f"MovieLens folder not found: {path}{tip}")
 
 def load_movielens(
