@@ -11,9 +11,8 @@ from .data import *
 from .data import _py, _few
 
 # %% auto #0
-__all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'known_id', 'vocab_twin', 'vocab_twin_hint', 'unknown_ids_error',
-           'encode_ids', 'encode_pairs', 'rated_dtype', 'rated_csr', 'rating_counts', 'csr_of', 'csr_mask',
-           'rating_cols', 'FastCollabDataLoaders']
+__all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'known_id', 'vocab_twin', 'encode_ids', 'encode_pairs', 'rated_dtype',
+           'rated_csr', 'rating_counts', 'csr_of', 'csr_mask', 'rating_cols', 'FastCollabDataLoaders']
 
 # %% ../nbs/01_loaders.ipynb #2aea9bad
 class CollabTensors:
@@ -127,19 +126,19 @@ def vocab_twin(vocab, id):
     except (TypeError, ValueError): return None
     return t if known_id(vocab, t) else None
 
-def vocab_twin_hint(vocab, id, name='id')->str:
+def _twin_hint(vocab, id, name='id')->str:
     "For an error about unknown raw `id` of column `name`: ', but <its twin> is: ...' saying which id to pass, or '' when it has no `vocab_twin`"
     t = _py(vocab_twin(vocab, id))
     if t is None: return ''
     if isinstance(id, str) and isinstance(t, str): return f", but {t!r} is: its {name} ids have spaces around them, so pass {t!r}"
     return f", but {t!r} is: its {name} ids are {'text' if isinstance(t, str) else type(t).__name__+'s'}, so pass {t!r}"
 
-def unknown_ids_error(vocabs:dict, bad:dict, fix:str='')->KeyError:
+def _unknown_ids_error(vocabs:dict, bad:dict, fix:str='')->KeyError:
     "The `KeyError` naming the unknown ids `bad` (`{column: ids}`, each column's vocabulary in `vocabs`), the twin of each column's first, then `fix` (what to do)"
-    return KeyError('; '.join(f"{len(b)} unknown {n}(s) not in the training vocabulary: {_few(b)}{vocab_twin_hint(vocabs[n], b[0], n)}" for n,b in bad.items()) + fix)
+    return KeyError('; '.join(f"{len(b)} unknown {n}(s) not in the training vocabulary: {_few(b)}{_twin_hint(vocabs[n], b[0], n)}" for n,b in bad.items()) + fix)
 
 def encode_ids(vocab, values, name='id', unknown='error', fix:str=''):
-    "Codes of `values` in `vocab` (int32); unknown ids raise `unknown_ids_error` naming them and `fix`, or map to 0 (`'#na#'`) if `unknown='na'`"
+    "Codes of `values` in `vocab` (int32); unknown ids raise `_unknown_ids_error` naming them and `fix`, or map to 0 (`'#na#'`) if `unknown='na'`"
     values,u = np.asarray(values),_uniq(vocab)
     try:
         pos = np.searchsorted(u, values) if len(u) else np.zeros(len(values), dtype=int)
@@ -149,7 +148,7 @@ def encode_ids(vocab, values, name='id', unknown='error', fix:str=''):
         where = {v:i for i,v in enumerate(u.tolist())}
         pos = np.array([where.get(v, -1) for v in values.tolist()], dtype=np.int64)
         known,pos = pos>=0,np.maximum(pos, 0)
-    if not known.all() and unknown=='error': raise unknown_ids_error({name: vocab}, {name: pd.unique(values[~known])}, fix)
+    if not known.all() and unknown=='error': raise _unknown_ids_error({name: vocab}, {name: pd.unique(values[~known])}, fix)
     return np.where(known, pos+1, 0).astype(np.int32)
 
 def encode_pairs(dls, df:pd.DataFrame, unknown='error', fix:str='')->Tensor:
@@ -159,7 +158,7 @@ def encode_pairs(dls, df:pd.DataFrame, unknown='error', fix:str='')->Tensor:
     if missing: raise KeyError(f"column(s) {missing} not found; the frame has columns {list(df.columns)}")
     codes = [encode_ids(dls.classes[n], df[n].values, n, 'na') for n in cols]
     bad = {n: pd.unique(df[n].values[c==0]) for n,c in zip(cols, codes) if (c==0).any()}
-    if bad and unknown=='error': raise unknown_ids_error(dls.classes, bad, fix)
+    if bad and unknown=='error': raise _unknown_ids_error(dls.classes, bad, fix)
     return torch.from_numpy(np.stack(codes, 1))
 
 # %% ../nbs/01_loaders.ipynb #e2a2616e

@@ -8,6 +8,7 @@ Docs: https://fastcf.github.io/fastcf/view.html.md"""
 from __future__ import annotations
 from fastai.tabular.all import *
 from .loaders import *
+from .loaders import _twin_hint
 from .large import RowRange, _chunked_csr, _chunked_counts
 from .implicit import ImplicitDataLoaders
 
@@ -185,7 +186,7 @@ def twin(self:CollabView, id, which='user'):
 @patch
 def twin_hint(self:CollabView, id, which='user')->str:
     "For an error about unknown raw `id`: ', but <its twin> is: ...' saying which id to pass, or '' when it has no `twin`"
-    return vocab_twin_hint(self.vocab(which), id, which)
+    return _twin_hint(self.vocab(which), id, which)
 
 # %% ../nbs/03_view.ipynb #77a25ce3
 def collab_view(o)->CollabView:
