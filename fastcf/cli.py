@@ -6,7 +6,7 @@ Docs: https://fastcf.github.io/fastcf/cli.html.md"""
 
 # %% ../nbs/15_cli.ipynb #13d6b5bf
 from __future__ import annotations
-import argparse, sys, math, codecs, warnings, signal
+import argparse, sys, math, codecs, warnings, signal, difflib
 from fastai.tabular.all import *
 from .data import *
 from .data import _write_then_rename, _seconds, _few
@@ -98,7 +98,19 @@ def _parser():
     w.add_argument('--new-user', nargs='+', metavar='NAME=VALUE', help="a user the model has not seen, by her features (hybrid recipe), e.g. age=25 gender=F occupation=writer zip_prefix=9: those left out are unknown (numbers: the training mean)")
     s.add_argument('--n', type=int, default=10, help='number of items (or users)')
     s.add_argument('--learner', default='runs/learner.pkl', help='exported learner from `fastcf train`')
+    p.commands = dict(train=t, recommend=r, similar=s)
     return p
+
+def _unrecognized(p, command, extra)->str:
+    "argparse's 'unrecognized arguments' for `command`, with the option each one may have meant: a close spelling of one of its own, or another command's"
+    opts = lambda c: [o for o in p.commands[c]._option_string_actions if o not in ('-h','--help')]
+    tips = []
+    for name in [o.split('=')[0] for o in extra if o.startswith('--')]:
+        other = [c for c in p.commands if c!=command and name in opts(c)]
+        close = difflib.get_close_matches(name, opts(command), n=1, cutoff=0.6)
+        if other: tips.append(f"{name} is an option of fastcf {other[0]}")
+        elif close: tips.append(f"{name}: did you mean {close[0]}?")
+    return f"unrecognized arguments: {' '.join(extra)}{' (' + '; '.join(tips) + ')' if tips else ''}; see fastcf {command} -h"
 
 def _version():
     import fastai, fastcf
@@ -470,7 +482,7 @@ def similar(a):
     return res
 
 # %% ../nbs/15_cli.ipynb #f2b38648
-_USER_ERRORS = (FileNotFoundError, IsADirectoryError, KeyError, ValueError, TypeError, ImportError)  # (ImportError: an optional package to install, e.g. pyarrow for Parquet)
+_USER_ERRORS = (FileNotFoundError, IsADirectoryError, KeyError, ValueError, TypeError, ImportError, ConnectionError)  # (ImportError: an optional package to install, e.g. pyarrow for Parquet; ConnectionError: MovieLens to download, offline)
 
 def _warning_line(command):
     "A `warnings.showwarning` that prints a warning as one line on stderr, named as the command's errors are (not Python's file, line and source)"
@@ -479,7 +491,9 @@ def _warning_line(command):
 
 def run_cli(argv=None):
     "Run `fastcf` with `argv` and return what the command made (the learner, the recommendations, or the similar items)"
-    a = _parser().parse_args(argv)
+    p = _parser()
+    a,extra = p.parse_known_args(argv)
+    if extra: p.commands[a.command].error(_unrecognized(p, a.command, extra))  # (the command's own usage, not fastcf's)
     with warnings.catch_warnings():  # (puts Python's own display back after the command)
         warnings.showwarning = _warning_line(a.command)
         try: return {'train':train, 'recommend':recommend, 'similar':similar}[a.command](a)

@@ -7,6 +7,7 @@ Docs: https://fastcf.github.io/fastcf/data.html.md"""
 # %% ../nbs/00_data.ipynb #dc59a1c7
 from __future__ import annotations
 import warnings, math, re, os, codecs
+from urllib.error import URLError
 from fastai.tabular.all import *
 
 # %% auto #0
@@ -55,13 +56,19 @@ def _load_small(path, titles, fold):
     return df
 
 # %% ../nbs/00_data.ipynb #c2fbe47e
+def _download(url, kind):
+    "fastai's `untar_data(url)`, or a `ConnectionError` saying what failed and what to do when the download does"
+    try: return untar_data(url)
+    except URLError as e: raise ConnectionError(f"MovieLens {kind} is not in fastai's data folder and could not be downloaded from {url} ({getattr(e, 'reason', e)}): "
+                                                f"check the connection, or pass the folder of an extracted copy (fastcf train: --data)") from e
+
 def _movielens_path(
     path=None, # Folder of an extracted MovieLens release; `None` downloads it with fastai's `untar_data`
     kind:str='ml-100k', # 'ml-100k' or 'ml-latest-small'
 )->Path:
     "The folder of MovieLens release `kind`: `path`, or fastai's `untar_data` download of it; a clear error if neither"
     if kind not in ML_URLS: raise ValueError(f"kind must be one of {list(ML_URLS)}, got {kind!r}")
-    if path is None: return untar_data(ML_URLS[kind])
+    if path is None: return _download(ML_URLS[kind], kind)
     path = Path(path)
     if path.is_dir(): return path
     tip = (f". The first argument is a folder: to download {path.name} with `untar_data`, pass kind={path.name!r} (fastcf train: --kind {path.name}, without --data)" if path.name in ML_URLS

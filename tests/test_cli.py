@@ -134,6 +134,13 @@ def test_rank_recipe_csv(tmp_path):
     table = lambda o: o.stdout.split('Ranking')[1].split('Saved')[0]
     assert table(outs[0]) == table(outs[1]) and outs[1].stderr == '', (outs[0].stdout, outs[1].stdout, outs[1].stderr)
 
+def test_unrecognized_arguments():
+    "An option the command does not have: its own usage, and the option meant (a close spelling, or another command's), not fastcf's usage"
+    r = run('recommend', '--user', '1', '--model', 'runs', '--lerner', 'x.pkl', '--exclude-seen', 'extra')
+    assert r.returncode == 2 and 'usage: fastcf recommend' in r.stderr and 'Traceback' not in r.stderr
+    assert r.stderr.strip().splitlines()[-1] == ("fastcf recommend: error: unrecognized arguments: --model runs --lerner x.pkl --exclude-seen extra (--model is an option of fastcf train; "
+                                                 "--lerner: did you mean --learner?; --exclude-seen: did you mean --include-seen?); see fastcf recommend -h")
+
 def test_recommend_unknown_learner(tmp_path):
     r = run('recommend', '--user', '1', '--learner', str(tmp_path/'nope.pkl'))
     assert r.returncode == 2 and 'run `fastcf train` first' in r.stderr
