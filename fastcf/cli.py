@@ -221,8 +221,8 @@ def _used(df, cols):
     return df if len(cols) < 4 or cols[3] is None else df.assign(**{cols[3]: _seconds(df, cols[3])})
 
 def _read_features(a, f, id_col, which, cats):
-    "Feature CSV `f` as a frame indexed by id (its column `id_col`, else its first), the `cats` columns read as text (a zip 02139 keeps its 0), ids and titles left out and lists made flags, said so"
-    t = read_csv_ratings(f, sep=a.sep, encoding=a.encoding, dtype={c: str for c in cats}, what=f'{which} features')
+    "Feature CSV `f` as a frame indexed by id (its column `id_col`, else its first), the `cats` columns read as categories of text (a zip 02139 keeps its 0), ids and titles left out and lists made flags, said so"
+    t = read_csv_ratings(f, sep=a.sep, encoding=a.encoding, dtype={c: 'category' for c in cats}, what=f'{which} features')  # (categories as asked: not text that `FeatureTable` may find mostly numbers)
     t = t.set_index(id_col if id_col in t.columns else t.columns[0])
     ids = _id_like(t)
     if ids: print(f"(the {which} features {ids} have a different value for nearly every {which}, as ids and titles do: left out, since they tell a new {which} nothing)")

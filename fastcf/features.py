@@ -44,7 +44,8 @@ def movielens_features(
     return (_features_100k if kind=='ml-100k' else _features_small)(path)
 
 # %% ../nbs/18_features.ipynb #f44bd0b9
-def _cat_like(s): return s.dtype==object or isinstance(s.dtype, pd.CategoricalDtype) or s.dtype==bool or pd.api.types.is_string_dtype(s.dtype)
+def _text(s): return s.dtype==object or pd.api.types.is_string_dtype(s.dtype)
+def _cat_like(s): return _text(s) or isinstance(s.dtype, pd.CategoricalDtype) or s.dtype==bool
 
 def _id_like(df:pd.DataFrame, names:list=None)->list:
     "The columns of `df` (its categorical ones, or `names`) with a different value for nearly every row: ids or titles, which tell a new user or item nothing"
@@ -72,6 +73,7 @@ class FeatureTable:
         if not isinstance(df, pd.DataFrame): raise TypeError(f"{which} features must be a pandas DataFrame indexed by {which} id, got {type(df).__name__}")
         if id_name is not None and id_name in df.columns: df = df.set_index(id_name)
         if df.index.has_duplicates: raise ValueError(f"{which} features have several rows for {which} id(s) {_few(df.index[df.index.duplicated()].unique())}: keep one row per id")
+        by_type = cat_names is None  # (categories found by type, not named)
         cat_names,cont_names = self._names(df, cat_names, cont_names, which)
         ids = list(vocab)[1:]
         known = df.index.isin(ids)
@@ -81,6 +83,7 @@ class FeatureTable:
         if len(missing): raise KeyError(f"{len(missing)} {which}(s) of the ratings have no row of features: {_few(missing)}; add a row for each")
         rows = df.loc[ids, cat_names+cont_names]
         self._check_conts(rows, cont_names, which)
+        if by_type: self._check_mostly_numbers(rows, cat_names, which)
         ids_like = _id_like(rows, cat_names)
         if ids_like: warnings.warn(f"{which} feature(s) {ids_like} have a different value for nearly every {which}: each is an id (a title, say), which tells a new {which} nothing; drop them")
         same = [c for c in cat_names+cont_names if rows[c].nunique(dropna=False) <= 1]
@@ -119,6 +122,19 @@ class FeatureTable:
             inf = rows.index[np.isinf(v.to_numpy(dtype=float))]
             if len(inf): raise ValueError(f"{new}{which} feature {c!r} is infinite for {len(inf)} {which}(s): {_few(inf)}; give finite numbers (NaN for a missing one)")
             if not new and v.isna().all(): raise ValueError(f"{which} feature {c!r} is missing (NaN) for every {which}: there is nothing to learn from it or to fill it with; drop it")
+
+    @staticmethod
+    def _check_mostly_numbers(rows, cat_names, which, few:int=3, many:int=10):
+        "Warn about a text feature of `rows` that is numbers (`many` or more of them) but for `few` or fewer text values, a '?' or a typo: read as categories, its numbers lose their order"
+        for c in cat_names:
+            v = rows[c].dropna()
+            if not _text(v): continue
+            num = pd.to_numeric(v, errors='coerce')
+            texts = v[num.isna()]
+            if 0 < texts.nunique() <= few and num.nunique() >= many:
+                warnings.warn(f"{which} feature {c!r} is numbers but for {_few(texts.unique())} ({len(texts)} {which}(s), e.g. {which} {_py(texts.index[0])!r}), so it is read as "
+                              f"categories, one per value: make those numbers or NaN (missing) to read it as numbers (pd.to_numeric(df[{c!r}], errors='coerce')), "
+                              f"or name it in cat_names to mean categories (fastcf train: --categorical {c})")
 
     @staticmethod
     def _check_tails(rows, cont_names, which, far:float=20):
@@ -217,8 +233,6 @@ class FeatureTable:
         return cats[1:],conts[1:]
 
 # %% ../nbs/18_features.ipynb #52324d69
-def _text(s): return s.dtype==object or pd.api.types.is_string_dtype(s.dtype)
-
 def multi_hot(df:pd.DataFrame, sep:str='|')->tuple:
     "`(df, split)`: `df` with each text column of `sep`-separated values (genres such as 'Comedy|Drama') made a 0/1 column per value, and `{column: its values}`"
     split,ids = {},_id_like(df)

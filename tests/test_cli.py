@@ -269,6 +269,21 @@ def test_hybrid_recipe_csv(tmp_path):
         near = [int(l.split()[0]) for l in r.stdout.strip().splitlines()[2:]]
         assert len(near) == 20 and (users.group.reindex(near) == g).mean() >= 0.9, (g, users.group.reindex(near).value_counts())
 
+def test_hybrid_recipe_mostly_numbers(tmp_path):
+    "A feature column of numbers with a typo in it is read as categories, and fastcf train says so; --categorical, naming it, means categories: no word"
+    from fastcf.all import synthetic_features
+    ratings, users, items = synthetic_features(seed=0)
+    ratings[['user', 'item', 'rating']].to_csv(tmp_path/'r.csv', index=False)
+    ages = pd.Series(np.random.RandomState(0).randint(18, 70, len(users)), index=users.index).astype(object)
+    ages.iloc[3] = 'old'
+    users.assign(age=ages).to_csv(tmp_path/'users.csv')
+    args = ['train', '--csv', str(tmp_path/'r.csv'), '--recipe', 'hybrid', '--user-features', str(tmp_path/'users.csv'), '--epochs', '1']
+    r = run(*args, '--out', str(tmp_path/'o1'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert f"fastcf train: warning: user feature 'age' is numbers but for ['old'] (1 user(s), e.g. user {users.index[3]})" in r.stderr, r.stderr
+    r = run(*args, '--categorical', 'age', '--out', str(tmp_path/'o2'))
+    assert r.returncode == 0 and "'age' is numbers but for" not in r.stderr, r.stderr[-3000:]
+
 def test_hybrid_recipe_one_side_from_file(tmp_path):
     "On MovieLens, a side without a feature file takes the release's own: items from a file, users' demographics still place a new user"
     from fastcf.all import movielens_features
