@@ -289,6 +289,13 @@ def _read_parquet(f:Path, nrows:int=None, dtype=None)->pd.DataFrame:
     df = pf.read().to_pandas() if nrows is None else next(pf.iter_batches(batch_size=nrows), pf.schema_arrow.empty_table()).to_pandas()
     return df if dtype is None else df.astype(dtype)
 
+def _sep_hint(line:str, sep:str)->str:
+    "What to pass for a file whose `line` (its first) `sep` leaves whole: the separator it holds most of, or the usual ones"
+    seen = [s for s in (',', '\t', ';', '|') if s!=sep and s in line]
+    if not seen: return "pass the file's separator, e.g. sep='\\t' or sep=';'"
+    s = max(seen, key=line.count)
+    return f"it looks separated by {s!r}: pass sep={s!r}"
+
 def read_csv_ratings(
     csv, # Path of the CSV file
     sep:str=',', header='infer', names:list=None, encoding:str=None, dtype=None, nrows:int=None, # As `pd.read_csv` (`header='auto'`: a first row of numbers is data, and the columns are numbered 0, 1, ...)
@@ -306,7 +313,7 @@ def read_csv_ratings(
         except LookupError: raise ValueError(f"encoding={encoding!r} is not an encoding Python knows: e.g. 'utf-8' or 'latin-1' (fastcf train: --encoding)") from None
     read = lambda h: pd.read_csv(f, sep=sep, header=h, names=names, encoding=encoding, dtype=dtype, nrows=nrows)
     with _csv_errors(f, sep, encoding): df = read('infer' if header=='auto' else header)
-    if len(df.columns)==1 and len(df) and not one_column: raise ValueError(f"{f.name} has one column ({str(df.columns[0])!r}) with sep={sep!r}: pass the file's separator, e.g. sep='\\t' or sep=';' (fastcf train: --sep)")
+    if len(df.columns)==1 and len(df) and not one_column: raise ValueError(f"{f.name} has one column ({str(df.columns[0])!r}) with sep={sep!r}: {_sep_hint(str(df.columns[0]) + str(df.iloc[0,0]), sep)} (fastcf train: --sep)")
     if header=='auto' and names is None and _all_numbers(df.columns):
         with _csv_errors(f, sep, encoding): return read(None)
     if header=='infer' and names is None and _all_numbers(df.columns):
