@@ -157,8 +157,8 @@ def encode_pairs(dls, df:pd.DataFrame, unknown='error', fix:str='')->Tensor:
     missing = [n for n in cols if n not in df.columns]
     if missing: raise KeyError(f"column(s) {missing} not found; the frame has columns {list(df.columns)}")
     codes = [encode_ids(dls.classes[n], df[n].values, n, 'na') for n in cols]
-    bad = {n: pd.unique(df[n].values[c==0]) for n,c in zip(cols, codes) if (c==0).any()}
-    if bad and unknown=='error': raise _unknown_ids_error(dls.classes, bad, fix)
+    bad = {n: pd.unique(df[n].values[c==0]) for n,c in zip(cols, codes) if (c==0).any()} if unknown=='error' else {}  # (unknown='na': codes 0, nothing to name)
+    if bad: raise _unknown_ids_error(dls.classes, bad, fix)
     return torch.from_numpy(np.stack(codes, 1))
 
 # %% ../nbs/01_loaders.ipynb #e2a2616e
