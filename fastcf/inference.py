@@ -159,8 +159,8 @@ def recommend_many(self:Learner, users, n:int=10, exclude_seen:bool=True, chunk:
                    min_ratings:float=0, # Only items rated (or chosen) at least this often in the loaders' data
                   )->pd.DataFrame:
     "Top-`n` items for each raw user id in `users`: a frame of user, rank, item, score"
-    view,users = collab_view(self),list(users)
-    codes = _user_codes(self, users)
+    view,codes = collab_view(self),_user_codes(self, users)
+    users = view.decode(codes, 'user')  # (one id is a list of one)
     vals,idx = _top(self, _boost(self, _score_codes(self, codes, chunk), boost), n, codes, exclude_seen, min_ratings)
     k = idx.shape[1]
     res = pd.DataFrame({view.user_name: np.repeat(np.array(users, dtype=object), k), 'rank': np.tile(np.arange(1,k+1), len(users)),
@@ -291,6 +291,7 @@ def _new_user_scores(learn, ratings, features=None, **fold_kw):
 def _recommend(learn, user, n, exclude_seen, ratings, features, boost, min_ratings, **fold_kw):
     "`recommend`'s list and the reason for it: the model, a new user's features or fold-in, else the cold-start fallback"
     view,given = collab_view(learn),' and '.join(['ratings']*(ratings is not None) + ['features']*(features is not None))
+    user = view.one_id(user, 'user', "; for several users, learn.recommend_many(users, n)")
     if view.is_known(user) and given: raise ValueError(f"user {user!r} is in the training data, so recommend({user!r}) lists the model's own; to place someone new by these {given}, "
                                                        f"give an id the model has not seen (e.g. 'new')")
     if view.is_known(user):

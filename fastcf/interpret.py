@@ -121,6 +121,7 @@ def _similar(self:CollabInterpretation, v:Tensor, n:int, which:str, skip:tuple)-
 
 @patch
 def _code(self:CollabInterpretation, key, which):
+    key = self.view.one_id(key, which, f"; for several, call similar once for each")
     o2i = self.view.vocab(which).o2i
     if key in o2i and o2i[key]: return o2i[key]
     if which=='item' and self.labels is not None:

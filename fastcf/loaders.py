@@ -112,6 +112,18 @@ def known_id(vocab, id)->bool:
     try: return vocab.o2i.get(id, 0)!=0
     except TypeError: return False
 
+def _id_list(ids)->list:
+    "Raw `ids` as a list: one id (text, a number, a 0-d array or tensor) is a list of one"
+    if isinstance(ids, (Tensor, np.ndarray)): return ids.reshape(-1).tolist()
+    return [ids] if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable) else list(ids)
+
+def _one_id(vocab, id, name='id', many:str=''):
+    "Raw `id` as one id of `vocab` (a 0-d array's or tensor's value); several (a list, array, Series, set) are a `TypeError` that ends with `many`, what takes several"
+    if known_id(vocab, id): return id
+    if isinstance(id, (Tensor, np.ndarray)) and id.ndim==0: return id.item()
+    if isinstance(id, (str, bytes)) or not isinstance(id, Iterable): return id
+    raise TypeError(f"one {name} id is needed, got a {type(id).__name__} of {len(_id_list(id))}: {_few(_id_list(id))}{many}")
+
 def vocab_twin(vocab, id):
     "The id of `vocab` that unknown raw `id` stands for as text where ids are numbers (the int 1 for '1' or '01'), as a number where they are text, or with other spaces around it ('u1' for 'u1 '), else `None`"
     if known_id(vocab, id) or len(vocab) < 2: return None
@@ -154,6 +166,8 @@ def encode_ids(vocab, values, name='id', unknown='error', fix:str=''):
 def encode_pairs(dls, df:pd.DataFrame, unknown='error', fix:str='')->Tensor:
     "Codes (`[n, 2]` int32 tensor) of the (user, item) ids in `df`, in the vocabularies of `dls` (fastcf's loaders or fastai's); one error names the unknown ids of both columns"
     cols = dls.cat_names
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"the (user, item) pairs come as a frame with columns {list(cols)}, got a {type(df).__name__}: e.g. pd.DataFrame({{{cols[0]!r}: [...], {cols[1]!r}: [...]}})")
     missing = [n for n in cols if n not in df.columns]
     if missing: raise KeyError(f"column(s) {missing} not found; the frame has columns {list(df.columns)}")
     codes = [encode_ids(dls.classes[n], df[n].values, n, 'na') for n in cols]

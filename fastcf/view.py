@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/view.html.md"""
 from __future__ import annotations
 from fastai.tabular.all import *
 from .loaders import *
-from .loaders import _twin_hint
+from .loaders import _twin_hint, _one_id, _id_list
 from .large import RowRange, _chunked_csr, _chunked_counts
 from .implicit import ImplicitDataLoaders
 
@@ -164,7 +164,7 @@ def encode(self:CollabView, df:pd.DataFrame, unknown='error', fix:str='')->Tenso
 @patch
 def encode_ids(self:CollabView, ids, which='user', unknown='error', fix:str='')->Tensor:
     "Codes (long) of raw user or item `ids`; unknown ids raise an error naming them (with `fix`), or map to 0 if `unknown='na'`"
-    ids = list(ids)
+    ids = _id_list(ids)  # (one id: a list of one)
     arr = np.array(ids, dtype=object) if len({type(o) for o in ids}) > 1 else np.asarray(ids)  # (numpy would make [1, 'x'] all strings)
     return tensor(encode_ids(self.vocab(which), arr, self.name(which), unknown, fix)).long()
 
@@ -177,6 +177,11 @@ def decode(self:CollabView, codes, which='item')->list:
 def is_known(self:CollabView, id, which='user')->bool:
     "Whether raw `id` is in the vocabulary (and not `'#na#'`)"
     return known_id(self.vocab(which), id)
+
+@patch
+def one_id(self:CollabView, id, which='user', many:str=''):
+    "Raw `id` as one user or item id (a 0-d array's or tensor's value); several are an error ending with `many`, what takes several"
+    return _one_id(self.vocab(which), id, which, many)
 
 @patch
 def twin(self:CollabView, id, which='user'):
