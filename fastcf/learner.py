@@ -139,10 +139,22 @@ class CollabLearner(Learner):
     def fit(self, n_epoch, lr=None, wd=None, cbs=None, reset_opt=False, start_epoch=0):
         "fastai's `fit`, refusing an epoch count or learning rate that would train nothing or NaN, and a model solved in closed form"
         check_count('n_epoch', n_epoch, 0); _check_lr('lr', lr); _check_wd('wd', wd)
-        if getattr(self.model, 'closed_form', False):
-            raise ValueError(f"{type(self.model).__name__} is solved in closed form when it is built, so there is nothing to fit: call learn.validate() for its metrics")
+        _check_trainable(self.model)
         _check_batches(self.dls.train, n_epoch)
         super().fit(n_epoch, lr=lr, wd=wd, cbs=cbs, reset_opt=reset_opt, start_epoch=start_epoch)
+
+    def create_opt(self):
+        "fastai's `create_opt`, refusing a model solved in closed form: it has no parameters to train (fastai's `fit_one_cycle`, `fine_tune`, `freeze` make one first)"
+        _check_trainable(self.model)
+        super().create_opt()
+
+    def load(self, file, device=None, **kwargs):
+        "fastai's `load`; a model solved in closed form has no optimizer, so only its weights are read"
+        if not getattr(self.model, 'closed_form', False): return super().load(file, device=device, **kwargs)
+        if device is None and hasattr(self.dls, 'device'): device = self.dls.device  # (fastai's `load`, without the optimizer it makes first)
+        distrib_barrier()
+        load_model(join_path_file(file, self.path/self.model_dir, ext='.pth'), self.model, None, device=device, **{**kwargs, 'with_opt': False})
+        return self
 
     def export(self, fname='export.pkl', pickle_module=pickle, pickle_protocol=2):
         "fastai's `export`, written to a temporary file then renamed: a failure leaves the learner, and any earlier file, as they were"
@@ -161,6 +173,12 @@ class CollabLearner(Learner):
         finally: self.dls,self.opt = dls,opt
 
     def __getstate__(self): return {k:v for k,v in super().__getstate__().items() if k not in ('_hcbs','_hlen','_hcache')}
+
+def _check_trainable(model):
+    "A clear error for training `model` when it is solved in closed form (it has no parameters, so fastai's optimizer fails with an `IndexError`)"
+    if getattr(model, 'closed_form', False):
+        raise ValueError(f"{type(model).__name__} is solved in closed form when it is built, so there is nothing to fit, fine-tune or freeze: "
+                         f"call learn.validate() for its metrics; learn.save/load and learn.export keep it")
 
 def _check_batches(dl, n_epoch):
     "A clear error when training loader `dl` would give no batch, so `n_epoch` epochs would train nothing (fastprogress only warns of an empty generator)"
