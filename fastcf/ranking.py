@@ -266,6 +266,15 @@ register_collab(MultDAE, item_factors='decoder.weight', item_bias='decoder.bias'
 # %% ../nbs/20_ranking.ipynb #e7754595
 _LOSSES = {'softmax': SoftmaxLoss, 'sampled': SampledSoftmaxLoss, 'bpr': BPRLoss}
 _RANKERS = ('mf','ease','dae')
+_RANKER_ARGS = {'mf': ('n_factors',), 'ease': ('lam','tau','beta','rank','low_pass','drop'), 'dae': ('n_factors','drop')}  # (what each model is built with)
+
+def _check_used(model, given:dict):
+    "An error naming the arguments of `given` (those not None) that `model`, a name of `_RANKERS` or a module built already, is not built with"
+    bad = [k for k,v in given.items() if v is not None and k not in (_RANKER_ARGS[model] if isinstance(model, str) else ())]
+    if not bad: return
+    who,it = ' or '.join(f"model={m!r}" for m in _RANKERS if bad[0] in _RANKER_ARGS[m]),'it' if len(bad)==1 else 'them'
+    what = f"model={model!r}" if isinstance(model, str) else f"the {type(model).__name__} passed, built already,"
+    raise ValueError(f"{', '.join(bad)} {'is' if len(bad)==1 else 'are'} for {who}: {what} does not use {it}; leave {it} out")
 
 def _ranking_loss(loss):
     if isinstance(loss, str):
@@ -283,9 +292,9 @@ def _sync_sampling(dls, loss):
 def ranking_learner(dls:ImplicitDataLoaders,
                     model:str|nn.Module='mf', # 'mf' (`RankMF`), 'ease' (`EASE`, closed form), 'dae' (`MultDAE`), or a module
                     loss:str|nn.Module='softmax', # 'softmax', 'sampled', 'bpr', or a module
-                    n_factors:int=64, # `RankMF`'s factors, `MultDAE`'s bottleneck
-                    lam:float=500., tau:float=None, beta:float=1., # `EASE`'s penalty, and its time kernel (see `EASE.from_dls`)
-                    rank:int=None, low_pass:float=0.15, # `EASE`'s low-pass filter: its rank (None: none) and weight
+                    n_factors:int=None, # `RankMF`'s factors, `MultDAE`'s bottleneck (default 64)
+                    lam:float=None, tau:float=None, beta:float=None, # `EASE`'s penalty (default 500), and its time kernel (see `EASE.from_dls`; `beta` default 1)
+                    rank:int=None, low_pass:float=None, # `EASE`'s low-pass filter: its rank (None: none) and weight (default 0.15)
                     drop:float=None, # The share of a row's items dropped out: `EASE`'s in closed form (EDLAE, default 0), `MultDAE`'s in training (default 0.2)
                     k:int=10, # The `k` of the ranking metrics
                     sparse:bool=False, # Sparse embedding gradients, trained by `LazyAdam` (for sampled losses)
@@ -296,14 +305,14 @@ def ranking_learner(dls:ImplicitDataLoaders,
     view,loss = collab_view(dls),_ranking_loss(loss)
     check_k(k, view.n_items-1)
     _sync_sampling(dls, loss)
+    if isinstance(model, str) and model not in _RANKERS: raise ValueError(f"model must be one of {_RANKERS} or an nn.Module, got {model!r}")
+    _check_used(model, dict(n_factors=n_factors, lam=lam, tau=tau, beta=beta, rank=rank, low_pass=low_pass, drop=drop))
     if isinstance(model, str):
-        if model not in _RANKERS: raise ValueError(f"model must be one of {_RANKERS} or an nn.Module, got {model!r}")
-        check_count('n_factors', n_factors)
-        if drop is not None and model=='mf': raise ValueError("drop is for model='ease' or 'dae': RankMF has no input to drop out")
+        n_factors = check_count('n_factors', ifnone(n_factors, 64))
         kw = {} if drop is None else dict(drop=drop)
         model = (RankMF(view.n_users, view.n_items, n_factors, sparse) if model=='mf' else
                  MultDAE(csr_of(view.codes(0), view.n_users), view.n_items, n_factors, **kw) if model=='dae' else
-                 EASE.from_dls(dls, lam, tau, beta, rank=rank, low_pass=low_pass, **kw))
+                 EASE.from_dls(dls, ifnone(lam, 500.), tau, ifnone(beta, 1.), rank=rank, low_pass=ifnone(low_pass, 0.15), **kw))
     metrics = ranking_metrics(k, threshold=None, keys=('ndcg','precision','recall','map','hit_rate','coverage'))
     kwargs = merge(dict(metrics=metrics, splitter=collab_splitter), dict(opt_func=LazyAdam) if sparse else {}, kwargs)
     _give_classes(model, dls.classes)
