@@ -6,6 +6,7 @@ Docs: https://fastcf.github.io/fastcf/inference.html.md"""
 
 # %% ../nbs/09_inference.ipynb #ff5a78e5
 from __future__ import annotations
+import inspect
 from copy import deepcopy
 from fastai.tabular.all import *
 from .data import check_ratings, check_count, check_positive, check_nonneg, check_finite, check_arg, _finite, _check_col, _py, _few, _read_times, _one_row
@@ -271,7 +272,7 @@ def _feature_user_scores(learn, features, ratings=None, **fold_kw):
     else:
         _check_new_ratings(learn, ratings)
         r = torch.tensor(np.asarray(ratings[view.rating_name].values, dtype=np.float32))
-    return m.fold_in_features(features, items, r, **fold_kw).detach().cpu().view(1, -1)
+    return m.fold_in_features(features, items, r, **_fold_kw(m.fold_in_features, fold_kw, f'{type(m).__name__}.fold_in_features')).detach().cpu().view(1, -1)
 
 @patch
 def new_item_scores(self:Learner, items:pd.DataFrame, users:list=None)->pd.DataFrame:
@@ -281,12 +282,20 @@ def new_item_scores(self:Learner, items:pd.DataFrame, users:list=None)->pd.DataF
     with torch.no_grad(): s = m.eval().new_scores('item', items, codes).cpu()
     return pd.DataFrame(s.numpy(), index=pd.Index(view.decode(codes, 'user'), name=view.user_name), columns=items.index)
 
+def _fold_kw(f, kw:dict, what:str)->dict:
+    "`kw`, `recommend`'s keywords for a fold-in, or an error naming those that `f` (`what`, which `recommend` passes them on to) does not take"
+    ps = inspect.signature(f).parameters
+    bad = [k for k in kw if k not in ps] if all(p.kind!=p.VAR_KEYWORD for p in ps.values()) else []
+    if bad: raise TypeError(f"recommend passes {bad} on to {what}, which takes {[n for n,p in ps.items() if p.default is not p.empty] or 'none'}: leave {'it' if len(bad)==1 else 'them'} out")
+    return kw
+
 def _new_user_scores(learn, ratings, features=None, **fold_kw):
     "Scores `[1, n_items]` for a new user: from her `features` (hybrid models), a ranking model's own fold-in from her items alone, else `fold_in`"
     if features is not None: return _feature_user_scores(learn, features, ratings, **fold_kw)
-    if getattr(learn.model, 'fold_in_scores', None) is None: return _score_codes(learn, tensor([0]), model=fold_in(learn, ratings, **fold_kw))
+    if getattr(learn.model, 'fold_in_scores', None) is None: return _score_codes(learn, tensor([0]), model=fold_in(learn, ratings, **_fold_kw(fold_in, fold_kw, 'fold_in')))
     items = _history(learn, ratings).to(model_device(learn.model))
-    return learn.model.fold_in_scores(items, **fold_kw).detach().cpu().view(1, -1).clone()
+    f = learn.model.fold_in_scores
+    return f(items, **_fold_kw(f, fold_kw, f'{type(learn.model).__name__}.fold_in_scores')).detach().cpu().view(1, -1).clone()
 
 def _recommend(learn, user, n, exclude_seen, ratings, features, boost, min_ratings, **fold_kw):
     "`recommend`'s list and the reason for it: the model, a new user's features or fold-in, else the cold-start fallback"
@@ -294,6 +303,9 @@ def _recommend(learn, user, n, exclude_seen, ratings, features, boost, min_ratin
     user = view.one_id(user, 'user', "; for several users, learn.recommend_many(users, n)")
     if view.is_known(user) and given: raise ValueError(f"user {user!r} is in the training data, so recommend({user!r}) lists the model's own; to place someone new by these {given}, "
                                                        f"give an id the model has not seen (e.g. 'new')")
+    if fold_kw and ratings is None:
+        raise TypeError(f"{list(fold_kw)}: recommend takes {'it' if len(fold_kw)==1 else 'them'} for a fold-in of a new user's ratings (ratings=), and "
+                        f"{'these features' if features is not None else 'the known user' if view.is_known(user) else 'this cold-start list'} {'have' if features is not None else 'has'} none: leave {'it' if len(fold_kw)==1 else 'them'} out")
     if view.is_known(user):
         return learn.recommend_many([user], n, exclude_seen, boost=boost, min_ratings=min_ratings).drop(columns=[view.user_name,'rank']).assign(reason='model')
     if ratings is not None or features is not None:
