@@ -7,7 +7,7 @@ Docs: https://fastcf.github.io/fastcf/interpret.html.md"""
 # %% ../nbs/12_interpret.ipynb #eba35747
 from __future__ import annotations
 from fastai.tabular.all import *
-from .data import check_count
+from .data import check_count, _py
 from .view import *
 from .registry import *
 from .inference import _scores
@@ -16,11 +16,23 @@ from .inference import _scores
 __all__ = ['CollabInterpretation']
 
 # %% ../nbs/12_interpret.ipynb #53159c30
+def _check_labels(labels:pd.Series, view)->pd.Series:
+    "`labels`, or an error when it is indexed by row number (a list, or a frame's column with its default index), not by item id as it is read"
+    ids,idx = list(view.vocab('item')[1:]),labels.index
+    if not (isinstance(idx, pd.RangeIndex) and idx.start==0 and idx.step==1): return labels
+    miss = [i for i in ids if i not in idx]
+    why = (f"item id {_py(miss[0])!r} is not one of them" if miss else
+           f"it has {len(labels):,} rows for {len(ids):,} items, repeating its values (a column of the ratings?)" if len(labels) > len(ids) and labels.duplicated().mean() > 0.5 else None)
+    if why is None: return labels  # (item ids 0, 1, 2, ... in the order of the labels)
+    it = view.item_name
+    raise ValueError(f"labels are looked up by item id, but these are indexed by row number (0 to {len(labels)-1}) and {why}: index them by item id, "
+                     f"e.g. ratings.drop_duplicates({it!r}).set_index({it!r})['title'], or give a dict {{item id: label}}")
+
 class CollabInterpretation:
     "Interpretation of a trained collab `Learner`: biases, PCA of factors, similar items and users, prediction plots"
     def __init__(self, learn, labels=None): # `labels`: dict or Series from item id to a display name (e.g. titles)
         self.learn,self.model,self.view = learn,learn.model,collab_view(learn)
-        self.labels = None if labels is None else pd.Series(labels)
+        self.labels = None if labels is None else _check_labels(pd.Series(labels), self.view)
         self.uname,self.iname = self.view.user_name,self.view.item_name
 
     @classmethod
