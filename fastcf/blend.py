@@ -48,6 +48,8 @@ def blend_learner(learners:list, # Trained learners on the same users, items and
                   weights:list=None, # Weight of each model (default: equal)
                   **kwargs):
     "A `CollabLearner` on the first learner's loaders whose model is the `Blend` of the `learners`' models"
+    if not isinstance(learners, (list, tuple, L)):
+        raise TypeError(f"blend_learner takes a list of trained learners, got a {type(learners).__name__}: blend_learner([learn1, learn2])")
     if not len(learners): raise ValueError("blend_learner needs at least one trained learner")
     dls = learners[0].dls
     for k,l in enumerate(learners):
