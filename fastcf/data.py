@@ -407,19 +407,28 @@ def _compact(a):
     if a.dtype.kind=='f': return a.astype(np.float32)
     return a
 
+def _missing_cols(path, cols, head):
+    "The error for (user, item, rating) columns `cols` missing from the columns `head` of file `path`: its separator if it is not read as commas, else names to pass"
+    h = str(head[0]) if len(head)==1 else ''
+    if any(s in h for s in ('\t', ';', '|')):
+        s = max(('\t', ';', '|'), key=h.count)
+        return ValueError(f"{path.name} has one column ({h!r}): it looks separated by {s!r}, and read_ratings reads comma-separated files (and Parquet): "
+                          f"read it with read_csv_ratings(path, sep={s!r}) (header=None if its first row is data)")
+    args = [f"{a}={o!r}" for a,c,o in zip(('user_name','item_name','rating_name'), cols, head) if c not in head]
+    return KeyError(f"column(s) {[c for c in cols if c not in head]} not found in {path.name}; it has {list(head)}" + (f": name its columns, e.g. {', '.join(args)}" if len(head) >= len(cols) else ''))
+
 def _chunks(path, cols, chunksize):
     "Chunks of `cols` of a CSV or Parquet file, each a dict of numpy arrays"
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"ratings file not found: {path}")
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder: pass the ratings file itself")
     if _is_parquet(path):
         f = _parquet_file(path)
-        missing = [c for c in cols if c not in f.schema_arrow.names]
-        if missing: raise KeyError(f"column(s) {missing} not found in {path.name}; it has {f.schema_arrow.names}")
+        if any(c not in f.schema_arrow.names for c in cols): raise _missing_cols(path, cols, f.schema_arrow.names)
         for b in f.iter_batches(batch_size=chunksize, columns=list(cols)): yield {c: b.column(c).to_numpy(zero_copy_only=False) for c in cols}
     else:
         head = pd.read_csv(path, nrows=0).columns
-        missing = [c for c in cols if c not in head]
-        if missing: raise KeyError(f"column(s) {missing} not found in {path.name}; it has {list(head)}")
+        if any(c not in head for c in cols): raise _missing_cols(path, cols, head)
         for ch in pd.read_csv(path, usecols=list(cols), chunksize=chunksize): yield {c: ch[c].values for c in cols}
 
 # %% ../nbs/00_data.ipynb #55f41bd3
