@@ -243,6 +243,17 @@ def _all_rows(vocab, a):
 def _ratings_tensor(r)->Tensor:
     return torch.from_numpy(np.array(r, dtype=np.float32)).view(-1,1)
 
+def _split(splitter, df)->tuple:
+    "`splitter(df)`: its (train, valid) row positions, or an error when `splitter` is not a function of the frame or does not give two"
+    if not callable(splitter):
+        pct = f"; for a random {splitter:.0%} to validate, pass valid_pct={splitter!r}" if isinstance(splitter, float) and 0 <= splitter < 1 else ''
+        raise TypeError(f"splitter={_py(splitter)!r} is not a function of the frame: pass one that returns its (train, valid) row positions, "
+                        f"e.g. TimeSplitter(0.2) or fastai's RandomSplitter(0.2){pct}")
+    res = splitter(df)
+    if not (is_listy(res) and len(res)==2):
+        raise TypeError(f"splitter {getattr(splitter, '__name__', type(splitter).__name__)} returned {type(res).__name__}, not the (train, valid) row positions of the frame")
+    return tuple(res)
+
 def _random_split(valid_pct, seed, rows, warn_empty:bool=True):
     "`FastRandomSplitter(valid_pct, seed)(rows)`, warning (if `warn_empty`) when a `valid_pct` above 0 rounds to no validation rows"
     trn,val = FastRandomSplitter(valid_pct, seed)(rows)
@@ -280,7 +291,7 @@ class FastCollabDataLoaders(DataLoaders):
         missing = [c for c in ifnone(context_names, []) if c not in ratings.columns]
         if missing: raise KeyError(f"context column(s) {missing} not found; the frame has columns {list(ratings.columns)}")
         ratings = check_ratings(ratings, user_name, item_name, rating_name, duplicates)
-        splits = _random_split(valid_pct, seed, ratings) if splitter is None else splitter(ratings)
+        splits = _random_split(valid_pct, seed, ratings) if splitter is None else _split(splitter, ratings)
         return cls.from_arrays(ratings[user_name].values, ratings[item_name].values, ratings[rating_name].values,
                                splits=splits, user_name=user_name, item_name=item_name, rating_name=rating_name, path=path,
                                bs=bs, val_bs=val_bs, shuffle=shuffle, drop_last=drop_last, device=device, vocab=vocab, replacement=replacement,
