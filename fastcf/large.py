@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, ctypes, ctypes.util, functools, tempfile, shutil
 from fastai.tabular.all import *
 from .data import _zipf_probs, _affinity, _write_then_rename, _check_planted, check_count, check_fraction, check_ids, check_ratings, read_csv_ratings, _csv_errors, BatchSizeError, _is_parquet, _chunks
-from .loaders import CollabTensorDL, make_vocab, encode_ids, rated_dtype, _uniq
+from .loaders import CollabTensorDL, CollabTensors, make_vocab, encode_ids, rated_dtype, _uniq, _test_tensors
 
 # %% auto #0
 __all__ = ['NpyRatings', 'write_npy_ratings', 'synthetic_to_npy', 'RowRange', 'release_heap', 'ChunkedCollabDL',
@@ -22,8 +22,10 @@ class NpyRatings:
     "A folder of `user.npy`, `item.npy` (int32 codes from 0) and `rating.npy` (float32), with `meta.json`, and optionally the raw ids the codes stand for (`user_ids.npy`, `item_ids.npy`)"
     def __init__(self, path):
         self.path = Path(path)
+        if self.path.is_file(): raise NotADirectoryError(f"{self.path} is a file, not a folder of .npy ratings: convert a ratings CSV or Parquet file with csv_to_npy({self.path.name!r}, folder)")
+        if not self.path.exists(): raise FileNotFoundError(f"no folder of .npy ratings at {self.path}: write one with `csv_to_npy` (from a CSV or Parquet file), `write_npy_ratings` or `synthetic_to_npy`")
         for f in [*(f'{n}.npy' for n in _FILES), 'meta.json']:
-            if not (self.path/f).exists(): raise FileNotFoundError(f"{self.path/f} not found: write the folder with `write_npy_ratings` or `synthetic_to_npy`")
+            if not (self.path/f).exists(): raise FileNotFoundError(f"{self.path/f} not found: write the folder with `csv_to_npy`, `write_npy_ratings` or `synthetic_to_npy`")
         try: self.meta = json.loads((self.path/'meta.json').read_text())
         except json.JSONDecodeError: raise ValueError(f"{self.path/'meta.json'} is not valid JSON: write the folder again with `write_npy_ratings`") from None
         self.n = int(self.meta.get('n_ratings', -1))
@@ -245,6 +247,11 @@ class ChunkedCollabDataLoaders(DataLoaders):
         res._rated = getattr(self, '_rated', None) or _chunked_csr(ds, *ns, k, user_counts=res._counts['user'][0].numpy())  # (two passes over the rows, not three)
         return res
 
+    def test_dl(self, test_items:pd.DataFrame, with_labels:bool=False, unknown:str='error', bs=None, **kwargs):
+        "A `DataLoader` over the (user, item) pairs of `test_items`, held in memory, with ratings if `with_labels` (as `FastCollabDataLoaders.test_dl`)"
+        ds = CollabTensors(*_test_tensors(self, test_items, with_labels, unknown), self.classes, self.cat_names, self.y_name)
+        return CollabTensorDL(ds, bs=ifnone(bs, self.valid.bs), device=self.device)
+
 # %% ../nbs/02_large.ipynb #f156ba1a
 def _parquet_chunks(f, cols, chunksize, dtype):
     "The (user, item, rating) chunks of Parquet file `f` as frames, ids cast to `dtype` if given, each checked (rows numbered through the file)"
@@ -293,6 +300,7 @@ def csv_to_npy(csv, path, # The ratings CSV or Parquet file (any size), and the 
                seed:int=0): # The shuffle's seed
     "Stream a ratings CSV (or Parquet file) of any size into an `NpyRatings` folder, rows in random order, keeping the raw ids: memory holds one chunk and the ids"
     check_count('chunksize', chunksize)
+    if Path(path).is_file(): raise FileExistsError(f"{path} is a file: csv_to_npy writes a folder of .npy files; pass a folder's path")
     cols = (user_name,item_name,rating_name)
     chunks = lambda: _csv_chunks(csv, cols, sep, chunksize, encoding, id_dtype)
     vocab,n = _csv_vocab(chunks(), cols, f"pandas read some chunks of {Path(csv).name} ({chunksize:,} rows each) as numbers, others as text; fix the odd ids, or pass id_dtype=str")
