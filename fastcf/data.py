@@ -111,8 +111,29 @@ def _few(values, n=10):
     "The first `n` of `values` as plain Python values, for a message, with ' ...' if there are more"
     return f"{[_py(o) for o in list(values)[:n]]}{' ...' if len(values)>n else ''}"
 
-def _check_col(df, col, what):
-    if col not in df.columns: raise KeyError(f"{what} column {col!r} not found; the frame has columns {list(df.columns)}")
+_ROLE_WORDS = {'user_name': ('user',), 'item_name': ('item', 'movie', 'product', 'book', 'song', 'track', 'artist'), 'rating_name': ('rating', 'score', 'stars')}
+
+def _names_hint(cols, have)->str:
+    "For an error about (user, item, rating) columns `cols` not all in the columns `have`: ': name its columns, e.g. user_name=...' for those missing (a column named like the role, else the one in its place), or ''"
+    args = []
+    for (a,words),c,o in zip(_ROLE_WORDS.items(), cols, [*have, *[None]*3]):
+        if c is None or c in have: continue
+        like = [h for h in have if h not in cols and any(w in str(h).lower() for w in words)]
+        o = like[0] if len(like)==1 else o if o not in cols else None
+        if o is not None: args.append(f"{a}={_py(o)!r}")
+    return f": name its columns, e.g. {', '.join(args)}" if args else ''
+
+def _check_frame(df, what:str='ratings'):
+    "An error when `df` (`what`) is not a pandas DataFrame; a file or folder gets how to read it"
+    if isinstance(df, pd.DataFrame): return df
+    how = ''
+    if isinstance(df, (str, Path)):
+        how = (": a folder of .npy ratings (csv_to_npy's) is read by ChunkedCollabDataLoaders.from_folder(path), loaders that fast_learner and collab_learner take" if Path(df).is_dir() else
+               ": read the file first, with read_csv_ratings(path) (CSV or Parquet), or build loaders with FastCollabDataLoaders.from_csv(path)")
+    raise TypeError(f"{what} must be a pandas DataFrame, got {type(df).__name__}{how}")
+
+def _check_col(df, col, what, hint:str=''):
+    if col not in df.columns: raise KeyError(f"{what} column {col!r} not found; the frame has columns {list(df.columns)}{hint}")
     nas = df[col].isna()
     if nas.any(): raise ValueError(f"{what} column {col!r} has {int(nas.sum())} missing (NaN) value(s), first at row {_first_bad(df, nas)!r}")
 
@@ -228,10 +249,11 @@ def check_ratings(
     duplicates:str|None='keep', # Duplicate (user, item) pairs: 'keep' them (as fastai does) with a warning, keep the 'last' or the 'mean' rating, 'error', or None (don't look)
 )->pd.DataFrame:
     "Check `df` for missing columns, empty data, NaN or non-numeric ratings, NaN ids and duplicate pairs"
-    if not isinstance(df, pd.DataFrame): raise TypeError(f"ratings must be a pandas DataFrame, got {type(df).__name__}")
+    _check_frame(df)
     if len(df)==0: raise ValueError("ratings frame is empty: nothing to train on")
+    hint = _names_hint((user_name,item_name,rating_name), list(df.columns))
     for col,what in ((user_name,'user'),(item_name,'item'),(rating_name,'rating')):
-        if col is not None: _check_col(df, col, what)
+        if col is not None: _check_col(df, col, what, hint)
     for col in (user_name,item_name):
         if col is not None: check_ids(df[col].values, col)
     r = df[rating_name]
@@ -414,8 +436,7 @@ def _missing_cols(path, cols, head):
         s = max(('\t', ';', '|'), key=h.count)
         return ValueError(f"{path.name} has one column ({h!r}): it looks separated by {s!r}, and read_ratings reads comma-separated files (and Parquet): "
                           f"read it with read_csv_ratings(path, sep={s!r}) (header=None if its first row is data)")
-    args = [f"{a}={o!r}" for a,c,o in zip(('user_name','item_name','rating_name'), cols, head) if c not in head]
-    return KeyError(f"column(s) {[c for c in cols if c not in head]} not found in {path.name}; it has {list(head)}" + (f": name its columns, e.g. {', '.join(args)}" if len(head) >= len(cols) else ''))
+    return KeyError(f"column(s) {[c for c in cols if c not in head]} not found in {path.name}; it has {list(head)}{_names_hint(cols, list(head))}")
 
 def _chunks(path, cols, chunksize):
     "Chunks of `cols` of a CSV or Parquet file, each a dict of numpy arrays"

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/implicit.html.md"""
 from __future__ import annotations
 from fastai.tabular.all import *
 from .data import *
-from .data import _py, _seconds
+from .data import _py, _seconds, _check_frame
 from .loaders import *
 from .loaders import _fastai_dl_kwargs, _split
 
@@ -148,7 +148,7 @@ class ImplicitDataLoaders(FastCollabDataLoaders):
     ):
         "Implicit-feedback `DataLoaders` from a frame of interactions"
         bs,shuffle = _fastai_dl_kwargs(kwargs, bs, shuffle, 'ImplicitDataLoaders.from_df')
-        if not isinstance(df, pd.DataFrame): raise TypeError(f"interactions must be a pandas DataFrame, got {type(df).__name__}")
+        _check_frame(df, 'interactions')
         if (user_name is None or item_name is None) and len(df.columns)<2: raise KeyError(f"interactions need user and item columns; the frame has columns {list(df.columns)}")
         user_name,item_name = ifnone(user_name, df.columns[0]),ifnone(item_name, df.columns[1])
         df = implicit_frame(df, user_name, item_name, rating_name, threshold)

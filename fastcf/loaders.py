@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/loaders.html.md"""
 from __future__ import annotations
 from fastai.tabular.all import *
 from .data import *
-from .data import _py, _few
+from .data import _py, _few, _check_frame
 
 # %% auto #0
 __all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'known_id', 'vocab_twin', 'encode_ids', 'encode_pairs', 'rated_dtype',
@@ -211,7 +211,7 @@ def csr_mask(users:Tensor, n_items:int, indptr:Tensor, items:Tensor)->Tensor:
 def rating_cols(df, user_name=None, item_name=None, rating_name=None):
     "The user, item and rating column names, defaulting (like fastai) to the frame's first three columns"
     names = (user_name,item_name,rating_name)
-    if not isinstance(df, pd.DataFrame): raise TypeError(f"ratings must be a pandas DataFrame, got {type(df).__name__}")
+    _check_frame(df)
     if None in names and len(df.columns)<3:
         hint = "; for who chose what, with no ratings, use ImplicitDataLoaders and ranking_learner (fastcf train: --recipe rank)" if len(df.columns)==2 else ''
         raise KeyError(f"ratings need user, item and rating columns; the frame has columns {list(df.columns)}{hint}")
@@ -372,6 +372,9 @@ class FastCollabDataLoaders(DataLoaders):
 
     def test_dl(self, test_items:pd.DataFrame, with_labels:bool=False, unknown:str='error', bs=None, **kwargs):
         "A `DataLoader` over the (user, item) pairs of `test_items`, with ratings if `with_labels`"
-        y = _ratings_tensor(check_ratings(test_items, *self.cat_names, self.y_name, 'keep')[self.y_name].values) if with_labels else None
-        x = self.encode(test_items, unknown, fix="; pass unknown='na' to give them code 0 ('#na#') as fastai does")
-        return self.valid.new(self.valid.dataset.new(x, y), bs=ifnone(bs, self.valid.bs), shuffle=False, drop_last=False)
+        return self.valid.new(self.valid.dataset.new(*_test_tensors(self, test_items, with_labels, unknown)), bs=ifnone(bs, self.valid.bs), shuffle=False, drop_last=False)
+
+def _test_tensors(dls, test_items:pd.DataFrame, with_labels:bool, unknown:str):
+    "Codes of the (user, item) pairs of `test_items` in the vocabularies of `dls`, and their ratings if `with_labels`: what a `test_dl` holds"
+    y = _ratings_tensor(check_ratings(test_items, *dls.cat_names, dls.y_name, 'keep')[dls.y_name].values) if with_labels else None
+    return encode_pairs(dls, test_items, unknown, fix="; pass unknown='na' to give them code 0 ('#na#') as fastai does"),y

@@ -98,7 +98,7 @@ FILE_CASES = [
     ('a folder',           lambda d: read_csv_ratings(d),                            IsADirectoryError, ['is a folder']),
     ('missing file',       lambda d: read_csv_ratings(d/'none.csv'),                 FileNotFoundError, ['ratings file not found', 'none.csv']),
     ('empty file',         lambda d: read_csv_ratings(d/'empty.csv'),                ValueError, ['empty.csv is empty']),
-    ('chunked: no column', lambda d: read_ratings(d/'semi.csv', rating_name='stars'), KeyError, ["['user', 'item', 'stars'] not found in semi.csv"]),
+    ('chunked: separator', lambda d: read_ratings(d/'semi.csv', rating_name='stars'), ValueError, ["semi.csv has one column ('user;item;rating'): it looks separated by ';'", "read_csv_ratings(path, sep=';')"]),
     ('chunked: no file',   lambda d: read_ratings(d/'none.csv'),                     FileNotFoundError, ['none.csv']),
 ]
 
