@@ -41,7 +41,8 @@ class CollabView:
     "What fastcf's helpers read from collab `DataLoaders` (fastcf's, fastai's `CollabDataLoaders`, or chunked): names, vocabularies, codes, ratings, rated items"
     def __init__(self, dls):
         if not (hasattr(dls, 'classes') and hasattr(dls, 'cat_names')):
-            raise TypeError(f"expected collab DataLoaders (with `classes` and `cat_names`), got {type(dls).__name__}")
+            how = ": build them first, e.g. FastCollabDataLoaders.from_df(ratings) (the fast recipe builds its own: fast_learner(ratings))" if isinstance(dls, pd.DataFrame) else ''
+            raise TypeError(f"expected collab DataLoaders (with `classes` and `cat_names`), got {type(dls).__name__}{how}")
         self.dls,self._cache = dls,{}
         self.user_name,self.item_name = list(dls.cat_names)[:2]
         self.rating_name = _y_name(dls)
