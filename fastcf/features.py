@@ -52,6 +52,15 @@ def _id_like(df:pd.DataFrame, names:list=None)->list:
     names = [c for c in df.columns if _cat_like(df[c])] if names is None else names
     return [c for c in names if len(df) > 20 and df[c].nunique() > 0.9*len(df)]
 
+def _row_numbers(df:pd.DataFrame)->bool:
+    "Whether the index of `df` is row numbers 0, 1, 2, ... (the `RangeIndex` that `pd.read_csv` gives), not ids"
+    return isinstance(df.index, pd.RangeIndex) and df.index.start==0 and df.index.step==1
+
+def _index_hint(df:pd.DataFrame, which:str)->str:
+    "For an error about the ids of feature table `df`: how to index it by `which` id (a column named like it, if any) when its index is row numbers, else ''"
+    col = next((c for c in df.columns if which in str(c).lower()), which)
+    return f" (its index is row numbers, 0 to {len(df)-1}: index it by {which} id, e.g. df.set_index({_py(col)!r}))" if _row_numbers(df) else ''
+
 def _like(col:pd.Series, classes)->pd.Series:
     "`col` in the type of training's categories `classes` (`'#na#'` first): a code typed as a number where training had text, or the other way"
     t = next((type(o) for o in list(classes)[1:]), None)
@@ -78,9 +87,11 @@ class FeatureTable:
         ids = list(vocab)[1:]
         known = df.index.isin(ids)
         if len(df) and not known.any():
-            raise KeyError(f"none of the {which} feature table's ids are the ratings' {which} ids (features: {_few(df.index, 3)}; ratings: {_few(ids, 3)}): index the table by the same ids")
+            raise KeyError(f"none of the {which} feature table's ids are the ratings' {which} ids (features: {_few(df.index, 3)}; ratings: {_few(ids, 3)}): index the table by the same ids{_index_hint(df, which)}")
         missing = pd.Index(ids).difference(df.index)
-        if len(missing): raise KeyError(f"{len(missing)} {which}(s) of the ratings have no row of features: {_few(missing)}; add a row for each")
+        if len(missing): raise KeyError(f"{len(missing)} {which}(s) of the ratings have no row of features: {_few(missing)}; add a row for each{_index_hint(df, which)}")
+        if _row_numbers(df) and 0 not in ids:  # (row numbers that cover the ids 1, 2, ...: a table with a row more, its ids in a column)
+            warnings.warn(f"the {which} feature table's rows are read by its index as {which} ids, but no {which} of the ratings is 0: are its ids in a column?{_index_hint(df, which)}")
         rows = df.loc[ids, cat_names+cont_names]
         self._check_conts(rows, cont_names, which)
         if by_type: self._check_mostly_numbers(rows, cat_names, which)
