@@ -249,6 +249,6 @@ def ranking_metrics(k:int=10, threshold:float|None=4., chunk:int=2**20, keys=('p
     "The ranking metrics `keys` (any of precision, recall, ndcg, hit_rate, map, coverage) at `k` as fastai metrics (pass them in `metrics=`)"
     bad = [o for o in keys if o not in _RANK_KEYS]
     if bad: raise ValueError(f"unknown ranking metric(s) {bad}: choose from {_RANK_KEYS}")
-    check_threshold(threshold, none=True)  # (here, not at the first validation)
+    check_count('k', k); check_threshold(threshold, none=True)  # (here, not at the first validation)
     st = _RankingState(k, threshold, chunk)
     return [RankingMetric(key, st) for key in keys]

@@ -6,7 +6,7 @@ Docs: https://fastcf.github.io/fastcf/learner.html.md"""
 
 # %% ../nbs/07_learner.ipynb #c4427bd1
 from __future__ import annotations
-import warnings, inspect, os, pickle, itertools
+import warnings, inspect, os, pickle, itertools, difflib
 from fastai.tabular.all import *
 from .data import check_count, check_arg, _finite, _write_then_rename, BatchSizeError
 from .registry import *
@@ -40,6 +40,11 @@ class FastRecorder(Recorder):
     @classmethod
     def from_recorder(cls, r:Recorder): return cls(r.add_time, r.train_metrics, r.valid_metrics, r.smooth_loss.beta)
 
+    def before_fit(self):
+        "fastai's `before_fit`, then a clear error for a tracker that monitors a value not recorded (fastai's bare assert surfaces as an `IndexError`)"
+        super().before_fit()
+        _check_monitors(self.learn.cbs, self.metric_names[1:])
+
     def after_batch(self):
         learn = self.learn
         if not learn.training or self.train_metrics or getattr(self, 'cancel_train', False): return super().after_batch()
@@ -52,6 +57,16 @@ class FastRecorder(Recorder):
         v = sl.value
         self.lrs.append(learn.opt.hypers[-1]['lr']); self.losses.append(v)
         learn.smooth_loss = v
+
+def _check_monitors(cbs, names):
+    "An error for each tracker of `cbs` (`SaveModelCallback`, `EarlyStoppingCallback`, ...) whose `monitor` is not one of the recorded `names`"
+    for cb in cbs:
+        m = getattr(cb, 'monitor', None)
+        if not isinstance(cb, TrackerCallback) or m in names: continue
+        close = difflib.get_close_matches(str(m), [str(n) for n in names], 1, 0.5)
+        tip = f"; did you mean {close[0]!r}?" if close else ''
+        if str(m).split('@')[0] in ('ndcg','precision','recall','map','hit_rate','coverage'): tip += " (ranking metrics are recorded with metrics=ranking_metrics(k))"
+        raise ValueError(f"{type(cb).__name__} monitors {m!r}, which this learner does not record: it records {[str(n) for n in names]}{tip}")
 
 class FastCastToTensor(CastToTensor):
     "fastai's `CastToTensor`, which leaves batches of plain tensors alone"
