@@ -27,8 +27,14 @@ def _scores(learn, model, x, chunk=2**18, f=None):
     f,dev,was = ifnone(f, getattr(learn.loss_func, 'score', noop)),model_device(model),model.training
     model.eval()
     try:
-        with torch.no_grad(): return torch.cat([_flat(f(model(o.to(dev).long()))).cpu() for o in x.split(chunk)]) if len(x) else torch.zeros(0)
+        with torch.no_grad(): return _check_scores(torch.cat([_flat(f(model(o.to(dev).long()))).cpu() for o in x.split(chunk)]) if len(x) else torch.zeros(0))
     finally: model.train(was)
+
+def _check_scores(s):
+    "`s` (a tensor or an array), or an error when the model scores NaN: its weights are not numbers"
+    if (torch.isnan(s) if isinstance(s, Tensor) else np.isnan(s)).any(): raise ValueError("the model scores NaN (not a number): its weights are not numbers, as when training diverges at too high a learning rate; "
+                                              "train a new learner with a lower one (learn.lr_find() suggests one)")
+    return s
 
 # %% ../nbs/09_inference.ipynb #0ee34e2e
 def _row_prior(m, role:str)->tuple:
@@ -130,7 +136,7 @@ def _rare(learn, min_ratings):
 
 def _drop_unavailable(df, n, who, min_ratings=0, seen=True):
     "`df` without the rows of items that could not be recommended (`seen`, rare or `'#na#'`: score -inf), with a warning when that leaves fewer than `n`"
-    ok = np.isfinite(df['score'].values)
+    ok = np.isfinite(_check_scores(df['score'].values))
     if ok.all(): return df
     why = ', or '.join(['already rated']*seen + [f'rated fewer than min_ratings={_py(min_ratings)} times']*bool(min_ratings))
     warnings.warn(f"{who} fewer than n={n} items left to recommend (the rest are {why}): returning {int(ok.sum())} rows in all")

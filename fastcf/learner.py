@@ -44,6 +44,15 @@ class FastRecorder(Recorder):
         "fastai's `before_fit`, then a clear error for a tracker that monitors a value not recorded (fastai's bare assert surfaces as an `IndexError`)"
         super().before_fit()
         _check_monitors(self.learn.cbs, self.metric_names[1:])
+        self.diverged = None
+
+    def after_epoch(self):
+        "fastai's `after_epoch`, then training stops if its loss is no longer a number (`CollabLearner.fit` says why)"
+        super().after_epoch()
+        v = self.smooth_loss.value
+        if isinstance(v, Tensor) and not torch.isfinite(v) and not hasattr(self.learn, 'lr_finder'):
+            self.diverged = (self.epoch, v.item(), max(self.lrs, default=None))
+            raise CancelFitException()
 
     def after_batch(self):
         learn = self.learn
@@ -157,6 +166,7 @@ class CollabLearner(Learner):
         _check_trainable(self.model)
         _check_batches(self.dls.train, n_epoch)
         super().fit(n_epoch, lr=lr, wd=wd, cbs=cbs, reset_opt=reset_opt, start_epoch=start_epoch)
+        _check_diverged(getattr(self.recorder, 'diverged', None))
 
     def create_opt(self):
         "fastai's `create_opt`, refusing a model solved in closed form: it has no parameters to train (fastai's `fit_one_cycle`, `fine_tune`, `freeze` make one first)"
@@ -188,6 +198,13 @@ class CollabLearner(Learner):
         finally: self.dls,self.opt = dls,opt
 
     def __getstate__(self): return {k:v for k,v in super().__getstate__().items() if k not in ('_hcbs','_hlen','_hcache')}
+
+def _check_diverged(d):
+    "An error for a training loss no longer a number, `d` = (epoch, loss, highest learning rate) as `FastRecorder` saw it, or None"
+    if d is None: return
+    ep,v,lr = d
+    raise ValueError(f"training stopped after epoch {ep}: its loss is {v}, so the model's weights are no longer numbers, as when the learning rate is too high"
+                     f"{'' if lr is None else f' (it reached {lr:g})'}: train a new learner with a lower one (learn.lr_find() suggests one)")
 
 def _check_trainable(model):
     "A clear error for training `model` when it is solved in closed form (it has no parameters, so fastai's optimizer fails with an `IndexError`)"
