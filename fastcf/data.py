@@ -123,6 +123,10 @@ def _names_hint(cols, have)->str:
         if o is not None: args.append(f"{a}={_py(o)!r}")
     return f": name its columns, e.g. {', '.join(args)}" if args else ''
 
+def _row_numbers(o)->bool:
+    "Whether the index of frame or series `o` is row numbers 0, 1, 2, ... (the `RangeIndex` that `pd.read_csv` or a list gives), not ids"
+    return isinstance(o.index, pd.RangeIndex) and o.index.start==0 and o.index.step==1
+
 def _check_frame(df, what:str='ratings'):
     "An error when `df` (`what`) is not a pandas DataFrame; a file or folder gets how to read it"
     if isinstance(df, pd.DataFrame): return df

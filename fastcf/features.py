@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/features.html.md"""
 from __future__ import annotations
 import re
 from fastai.tabular.all import *
-from .data import _movielens_path, _need, _py, _few
+from .data import _movielens_path, _need, _py, _few, _row_numbers
 
 # %% auto #0
 __all__ = ['movielens_features', 'FeatureTable', 'multi_hot']
@@ -51,10 +51,6 @@ def _id_like(df:pd.DataFrame, names:list=None)->list:
     "The columns of `df` (its categorical ones, or `names`) with a different value for nearly every row: ids or titles, which tell a new user or item nothing"
     names = [c for c in df.columns if _cat_like(df[c])] if names is None else names
     return [c for c in names if len(df) > 20 and df[c].nunique() > 0.9*len(df)]
-
-def _row_numbers(df:pd.DataFrame)->bool:
-    "Whether the index of `df` is row numbers 0, 1, 2, ... (the `RangeIndex` that `pd.read_csv` gives), not ids"
-    return isinstance(df.index, pd.RangeIndex) and df.index.start==0 and df.index.step==1
 
 def _index_hint(df:pd.DataFrame, which:str)->str:
     "For an error about the ids of feature table `df`: how to index it by `which` id (a column named like it, if any) when its index is row numbers, else ''"

@@ -7,7 +7,7 @@ Docs: https://fastcf.github.io/fastcf/interpret.html.md"""
 # %% ../nbs/12_interpret.ipynb #eba35747
 from __future__ import annotations
 from fastai.tabular.all import *
-from .data import check_count, _py
+from .data import check_count, _py, _row_numbers
 from .view import *
 from .registry import *
 from .inference import _scores
@@ -19,7 +19,7 @@ __all__ = ['CollabInterpretation']
 def _check_labels(labels:pd.Series, view)->pd.Series:
     "`labels`, or an error when it is indexed by row number (a list, or a frame's column with its default index), not by item id as it is read"
     ids,idx = list(view.vocab('item')[1:]),labels.index
-    if not (isinstance(idx, pd.RangeIndex) and idx.start==0 and idx.step==1): return labels
+    if not _row_numbers(labels): return labels
     miss = [i for i in ids if i not in idx]
     why = (f"item id {_py(miss[0])!r} is not one of them" if miss else
            f"it has {len(labels):,} rows for {len(ids):,} items, repeating its values (a column of the ratings?)" if len(labels) > len(ids) and labels.duplicated().mean() > 0.5 else None)
@@ -133,7 +133,7 @@ def _similar(self:CollabInterpretation, v:Tensor, n:int, which:str, skip:tuple)-
 
 @patch
 def _code(self:CollabInterpretation, key, which):
-    key = self.view.one_id(key, which, f"; for several, call similar once for each")
+    key = self.view.one_id(key, which, "; for several, call similar once for each")
     o2i = self.view.vocab(which).o2i
     if key in o2i and o2i[key]: return o2i[key]
     if which=='item' and self.labels is not None:

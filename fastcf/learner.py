@@ -46,11 +46,11 @@ class FastRecorder(Recorder):
         _check_monitors(self.learn.cbs, self.metric_names[1:])
         self.diverged = None
 
-    def after_epoch(self):
-        "fastai's `after_epoch`, then training stops if its loss is no longer a number (`CollabLearner.fit` says why)"
-        super().after_epoch()
+    def after_train(self):
+        "fastai's `after_train`, then training stops if its loss is no longer a number (`CollabLearner.fit` says why)"
+        super().after_train()
         v = self.smooth_loss.value
-        if isinstance(v, Tensor) and not torch.isfinite(v) and not hasattr(self.learn, 'lr_finder'):
+        if self.smooth_loss.count and isinstance(v, Tensor) and not torch.isfinite(v) and not hasattr(self.learn, 'lr_finder'):
             self.diverged = (self.epoch, v.item(), max(self.lrs, default=None))
             raise CancelFitException()
 
@@ -203,7 +203,7 @@ def _check_diverged(d):
     "An error for a training loss no longer a number, `d` = (epoch, loss, highest learning rate) as `FastRecorder` saw it, or None"
     if d is None: return
     ep,v,lr = d
-    raise ValueError(f"training stopped after epoch {ep}: its loss is {v}, so the model's weights are no longer numbers, as when the learning rate is too high"
+    raise ValueError(f"training stopped in epoch {ep}: its loss is {v}, so the model's weights are no longer numbers, as when the learning rate is too high"
                      f"{'' if lr is None else f' (it reached {lr:g})'}: train a new learner with a lower one (learn.lr_find() suggests one)")
 
 def _check_trainable(model):
