@@ -6,7 +6,7 @@ Docs: https://fastcf.github.io/fastcf/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #dc59a1c7
 from __future__ import annotations
-import warnings, math, re, os, codecs
+import warnings, math, re, os, codecs, inspect, difflib
 from urllib.error import URLError
 from fastai.tabular.all import *
 
@@ -122,6 +122,13 @@ def _names_hint(cols, have)->str:
         o = like[0] if len(like)==1 else o if o not in cols else None
         if o is not None: args.append(f"{a}={_py(o)!r}")
     return f": name its columns, e.g. {', '.join(args)}" if args else ''
+
+def _check_typos(kwargs:dict, f):
+    "An error for a keyword of `kwargs` that `f` does not take but spells closely one it does (a typo that would reach the loaders or `Learner` as an unknown argument)"
+    ps = [n for n,p in inspect.signature(f).parameters.items() if p.kind!=p.VAR_KEYWORD]
+    for k in kwargs:
+        m = [] if k in ps else difflib.get_close_matches(k, ps, 1, 0.8)
+        if m: raise TypeError(f"{f.__name__} got {k}=, an argument it does not take: did you mean {m[0]}=?")
 
 def _row_numbers(o)->bool:
     "Whether the index of frame or series `o` is row numbers 0, 1, 2, ... (the `RangeIndex` that `pd.read_csv` or a list gives), not ids"

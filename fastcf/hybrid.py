@@ -14,7 +14,7 @@ from .collab import collab_learner, default_y_range
 from .features import FeatureTable
 from .ranking import ranking_learner
 from .blend import Blend
-from .data import _read_times, check_count, check_positive, check_fraction, _one_row
+from .data import _read_times, check_count, check_positive, check_fraction, _one_row, _check_typos
 from .inference import _check_pull
 from .interpret import CollabInterpretation
 from torch.func import functional_call
@@ -172,6 +172,7 @@ def hybrid_learner(dls,
                    id_drop:float=0.1, loss='softmax', # `loss`: the ranking loss on `ImplicitDataLoaders`
                    sparse:bool=False, **kwargs):
     "A learner for a model that adds user and item features to collaborative filtering"
+    _check_typos(kwargs, hybrid_learner)
     if model not in _HYBRIDS: raise ValueError(f"model must be one of {_HYBRIDS}, got {model!r}")
     if users is None and items is None and len(dls.cat_names) <= 2: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or loaders with context_names)")
     view = collab_view(dls)

@@ -110,6 +110,7 @@ class CollabLearner(Learner):
     "A fastai `Learner` whose inner-loop events reach only the callbacks that handle them"
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _check_wd('wd', self.wd)  # (the learner's own weight decay, which `fit` uses when it is given none)
         for i,cb in enumerate(self.cbs):
             if type(cb) not in _FAST_CBS: continue
             new = _FAST_CBS[type(cb)](cb)
