@@ -322,12 +322,15 @@ def _read_parquet(f:Path, nrows:int=None, dtype=None)->pd.DataFrame:
     df = pf.read().to_pandas() if nrows is None else next(pf.iter_batches(batch_size=nrows), pf.schema_arrow.empty_table()).to_pandas()
     return df if dtype is None else df.astype(dtype)
 
+def _sep_of(line:str, sep:str):
+    "The separator other than `sep` that `line` holds most of (',', tab, ';' or '|'), or None"
+    seen = [s for s in (',', '\t', ';', '|') if s!=sep and s in line]
+    return max(seen, key=line.count) if seen else None
+
 def _sep_hint(line:str, sep:str)->str:
     "What to pass for a file whose `line` (its first) `sep` leaves whole: the separator it holds most of, or the usual ones"
-    seen = [s for s in (',', '\t', ';', '|') if s!=sep and s in line]
-    if not seen: return "pass the file's separator, e.g. sep='\\t' or sep=';'"
-    s = max(seen, key=line.count)
-    return f"it looks separated by {s!r}: pass sep={s!r}"
+    s = _sep_of(line, sep)
+    return "pass the file's separator, e.g. sep='\\t' or sep=';'" if s is None else f"it looks separated by {s!r}: pass sep={s!r}"
 
 def read_csv_ratings(
     csv, # Path of the CSV file
@@ -443,8 +446,8 @@ def _compact(a):
 def _missing_cols(path, cols, head):
     "The error for (user, item, rating) columns `cols` missing from the columns `head` of file `path`: its separator if it is not read as commas, else names to pass"
     h = str(head[0]) if len(head)==1 else ''
-    if any(s in h for s in ('\t', ';', '|')):
-        s = max(('\t', ';', '|'), key=h.count)
+    s = _sep_of(h, ',')
+    if s is not None:
         return ValueError(f"{path.name} has one column ({h!r}): it looks separated by {s!r}, and read_ratings reads comma-separated files (and Parquet): "
                           f"read it with read_csv_ratings(path, sep={s!r}) (header=None if its first row is data)")
     return KeyError(f"column(s) {[c for c in cols if c not in head]} not found in {path.name}; it has {list(head)}{_names_hint(cols, list(head))}")
