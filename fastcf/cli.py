@@ -17,7 +17,7 @@ from .inference import *
 from .registry import members
 from .interpret import *
 from .learner import load_collab_learner
-from .blend import blend_learner
+from .blend import blend_learner, _is_mse
 from .recipes import fast_learner, autorec_learner, AUTOREC_RECIPE, ACCURATE_RECIPE, FAST_RECIPE
 from .large import NpyRatings, ChunkedCollabDataLoaders, csv_to_npy
 from .features import movielens_features, multi_hot, _id_like
@@ -280,6 +280,16 @@ def _valid_rmse(learn)->float:
     "`learn`'s RMSE on its validation ratings, with no progress bar"
     with learn.no_bar(): return math.sqrt(learn.validate()[0])
 
+def _check_fit(learn):
+    "A warning when rating learner `learn` predicts its validation ratings worse than the training ratings' mean does: training that went wrong, as with too high a --lr"
+    view = collab_view(learn)
+    if view.implicit or not _is_mse(learn.loss_func) or isinstance(view.dls, ChunkedCollabDataLoaders): return  # (ranking and class models; .npy: not read whole)
+    y,mean = view.ratings(1).view(-1).double(),view.ratings(0).double().mean()
+    if not len(y): return
+    base,err = math.sqrt(((y - mean)**2).mean()),_valid_rmse(learn)
+    if not err < base: warnings.warn(f"the model predicts the validation ratings worse than the training ratings' mean does (RMSE {err:.4f} against {base:.4f}): "
+                                     f"training went wrong, as when the learning rate is too high; train again with a lower --lr")
+
 def _accurate(svdpp, ae):
     "The accurate recipe's blend of `svdpp` and the autoencoder `ae`, or `svdpp` alone when the blend predicts the validation ratings no better, saying which"
     blend = blend_learner([svdpp, ae])
@@ -366,6 +376,7 @@ def train(a):
     set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
     stop = TerminateOnInterruptCallback(signals=(signal.SIGINT, signal.SIGTERM))  # (SIGTERM: `kill`, `timeout`, a job scheduler's notice)
     learn = _fit_any_size(a, df, cols, feats, stop)
+    if a.recipe!='rank' and not a.npy and stop.interrupted is None: _check_fit(learn)  # (a model stopped early is not a model gone wrong)
     by = None if stop.interrupted is None else {'SIGINT': 'Ctrl-C'}.get(stop.interrupted['signal'], stop.interrupted['signal'])
     if by: print(f"\n(stopped by {by} in {stop.where()}: the model is saved as trained so far)")
     learn.item_labels = None if labels is None else labels.to_dict()

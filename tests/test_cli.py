@@ -323,3 +323,14 @@ def test_hybrid_recipe_lists_and_titles(tmp_path):
     assert {'Action', 'Sci-Fi', 'Drama'} <= set(sum(table.columns, [])) and 'title' not in sum(table.columns, []), table.columns
     r = run('similar', '--new-item', 'Action=1', 'Sci-Fi=1', '--n', '5', '--learner', str(tmp_path/'o'/'learner.pkl'))
     assert r.returncode == 0 and '(the item flags not given are 0: ' in r.stdout, r.stdout + r.stderr
+
+def test_train_gone_wrong(tmp_path):
+    "A rating model that predicts its validation ratings worse than the training mean does (too high a --lr) is saved, and fastcf train says so; a sound one gets no word"
+    from fastcf.all import synthetic_ratings
+    synthetic_ratings(n_users=200, n_items=100, n_ratings=5000, seed=0)[0].to_csv(tmp_path/'r.csv', index=False)
+    r = run('train', '--csv', str(tmp_path/'r.csv'), '--lr', '1e9', '--epochs', '2', '--out', str(tmp_path/'o1'))
+    assert r.returncode == 0 and (tmp_path/'o1'/'learner.pkl').exists(), r.stderr[-3000:]
+    assert "fastcf train: warning: the model predicts the validation ratings worse than the training ratings' mean does (RMSE " in r.stderr, r.stderr[-3000:]
+    assert "training went wrong, as when the learning rate is too high; train again with a lower --lr" in r.stderr
+    r = run('train', '--csv', str(tmp_path/'r.csv'), '--epochs', '2', '--out', str(tmp_path/'o2'))
+    assert r.returncode == 0 and 'worse than the training ratings' not in r.stderr, r.stderr[-3000:]
