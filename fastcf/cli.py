@@ -286,8 +286,8 @@ def _check_fit(learn):
     if view.implicit or not _is_mse(learn.loss_func) or isinstance(view.dls, ChunkedCollabDataLoaders): return  # (ranking and class models; .npy: not read whole)
     y,mean = view.ratings(1).view(-1).double(),view.ratings(0).double().mean()
     if not len(y): return
-    base,err = math.sqrt(((y - mean)**2).mean()),_valid_rmse(learn)
-    if not err < base: warnings.warn(f"the model predicts the validation ratings worse than the training ratings' mean does (RMSE {err:.4f} against {base:.4f}): "
+    base,err = math.sqrt(((y - mean)**2).mean()),_valid_rmse(learn)  # (base 0: every rating the same, which collab_learner warns of)
+    if base > 0 and not err < base: warnings.warn(f"the model predicts the validation ratings worse than the training ratings' mean does (RMSE {err:.4f} against {base:.4f}): "
                                      f"training went wrong, as when the learning rate is too high; train again with a lower --lr")
 
 def _accurate(svdpp, ae):
