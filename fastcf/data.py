@@ -13,7 +13,7 @@ from fastai.tabular.all import *
 # %% auto #0
 __all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'MixedIdsError', 'check_ids',
            'check_arg', 'check_fraction', 'check_count', 'check_finite', 'check_nonneg', 'check_threshold',
-           'BatchSizeError', 'check_positive', 'check_ratings', 'read_csv_ratings', 'FastRandomSplitter',
+           'BatchSizeError', 'check_positive', 'check_bool', 'check_ratings', 'read_csv_ratings', 'FastRandomSplitter',
            'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'StratifiedSplitter', 'read_ratings',
            'synthetic_ratings']
 
@@ -212,6 +212,10 @@ def _one_row(df, what:str):
 def check_positive(name:str, v):
     "`v`, a finite number above 0, or an error naming `name`"
     return check_arg(_finite(v) and v > 0, name, v, "needs a finite number above 0")
+
+def check_bool(name:str, v):
+    "`v`, True or False (numpy's included), or an error naming `name` (a text such as 'no' would read as True)"
+    return check_arg(isinstance(v, (bool,np.bool_)), name, v, "needs True or False")
 
 def _warn_ms(top:float, what:str):
     "A warning when times read as seconds run past the year 5000 (`top`: the largest): milliseconds, most likely"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from copy import deepcopy
 from fastai.tabular.all import *
-from .data import check_ratings, check_count, check_positive, check_nonneg, check_finite, check_arg, _finite, _check_col, _py, _few, _read_times, _one_row
+from .data import check_ratings, check_count, check_positive, check_bool, check_nonneg, check_finite, check_arg, _finite, _check_col, _py, _few, _read_times, _one_row
 from .loaders import csr_mask
 from .learner import model_device, CollabLearner
 from .models import _fit_free
@@ -166,6 +166,7 @@ def recommend_many(self:Learner, users, n:int=10, exclude_seen:bool=True, chunk:
                    min_ratings:float=0, # Only items rated (or chosen) at least this often in the loaders' data
                   )->pd.DataFrame:
     "Top-`n` items for each raw user id in `users`: a frame of user, rank, item, score"
+    check_bool('exclude_seen', exclude_seen)
     view,codes = collab_view(self),_user_codes(self, users)
     users = view.decode(codes, 'user')  # (one id is a list of one)
     vals,idx = _top(self, _boost(self, _score_codes(self, codes, chunk), boost), n, codes, exclude_seen, min_ratings)
@@ -336,6 +337,7 @@ def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
               min_ratings:float=0, # Only items rated (or chosen) at least this often in the loaders' data
               **fold_kw)->pd.DataFrame:
     "Top-`n` items for raw `user` id, with cold start for unseen users (see above)"
+    check_bool('exclude_seen', exclude_seen)
     res = _recommend(self, user, n, exclude_seen, _as_ratings(self, ratings), features, boost, min_ratings, **fold_kw)
     return res if boost is None else res.assign(reason=res.reason + ' + boost')
 
