@@ -428,6 +428,7 @@ def StratifiedSplitter(valid_pct=0.25, user_name='user', seed=42):
     "A `valid_pct` share of each user's rows, chosen at random (seeded), is validation: MS Recommenders' `python_stratified_split`"
     check_fraction('valid_pct', valid_pct)
     def _inner(df):
+        _check_col(df, user_name, 'user')
         u = pd.factorize(np.asarray(df[user_name].values))[0]
         order = np.lexsort((np.random.RandomState(seed).rand(len(u)), u))  # by user, then by one uniform draw per row
         us = u[order]
