@@ -109,7 +109,7 @@ def pca(self:CollabInterpretation, n_components:int=3, top:int=1000, which:str='
 @patch
 def plot_pca(self:CollabInterpretation, x:int=0, y:int=1, n:int=50, top:int=1000, which:str='item', figsize=(10,10), ax=None):
     "Scatter of components `x` and `y` for the `n` most-rated items (or users), each labelled"
-    check_count('n', n)
+    check_count('n', n); check_count('x', x, 0); check_count('y', y, 0)
     df = self.pca(max(x,y)+1, top, which).iloc[:n]
     if ax is None: _,ax = plt.subplots(figsize=figsize)
     ax.scatter(df[f'pc{x}'], df[f'pc{y}'], s=12)
