@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse, sys, math, codecs, warnings, signal, difflib
 from fastai.tabular.all import *
 from .data import *
-from .data import _write_then_rename, _seconds, _few
+from .data import _write_then_rename, _seconds, _few, _misspelt
 from .loaders import *
 from .view import *
 from .collab import *
@@ -240,7 +240,7 @@ def _load_features(a, cols):
     res = [f for f in (users,items) if f is not None]
     if not res: raise ValueError("--recipe hybrid needs features: pass --user-features and/or --item-features (CSV files, a row per id)")
     bad = cats - set().union(*[f.columns for f in res])
-    if bad: raise KeyError(f"--categorical {sorted(bad)} are not columns of the features; they have {[list(f.columns) for f in res]}")
+    if bad: raise KeyError(f"--categorical {sorted(bad)} are not columns of the features; they have {[list(f.columns) for f in res]}{_misspelt(sorted(bad), [c for f in res for c in f.columns])}")
     return users,items
 
 # %% ../nbs/15_cli.ipynb #f89e2155

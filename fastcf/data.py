@@ -123,12 +123,24 @@ def _names_hint(cols, have)->str:
         if o is not None: args.append(f"{a}={_py(o)!r}")
     return f": name its columns, e.g. {', '.join(args)}" if args else ''
 
+def _close_to(name, known, cutoff:float=0.8):
+    "The one of `known` that `name` (not one of them) most likely misspells: the same but for case, else `difflib`'s closest above `cutoff`; None if none"
+    if name in known: return None
+    same = [k for k in known if str(k).lower()==str(name).lower()]
+    m = same or difflib.get_close_matches(str(name), [str(k) for k in known], 1, cutoff)
+    return next((k for k in known if str(k)==str(m[0])), None) if m else None
+
+def _misspelt(names, known)->str:
+    "' (did you mean 'Action' for 'action'?)' for those of `names` that `_close_to` finds in `known`, or ''"
+    ms = [f"{_py(k)!r} for {_py(n)!r}" for n in names for k in [_close_to(n, known)] if k is not None]
+    return f" (did you mean {', '.join(ms)}?)" if ms else ''
+
 def _check_typos(kwargs:dict, f):
     "An error for a keyword of `kwargs` that `f` does not take but spells closely one it does (a typo that would reach the loaders or `Learner` as an unknown argument)"
     ps = [n for n,p in inspect.signature(f).parameters.items() if p.kind!=p.VAR_KEYWORD]
     for k in kwargs:
-        m = [] if k in ps else difflib.get_close_matches(k, ps, 1, 0.8)
-        if m: raise TypeError(f"{f.__name__} got {k}=, an argument it does not take: did you mean {m[0]}=?")
+        m = _close_to(k, ps)
+        if m: raise TypeError(f"{f.__name__} got {k}=, an argument it does not take: did you mean {m}=?")
 
 def _row_numbers(o)->bool:
     "Whether the index of frame or series `o` is row numbers 0, 1, 2, ... (the `RangeIndex` that `pd.read_csv` or a list gives), not ids"

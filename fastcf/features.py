@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/features.html.md"""
 from __future__ import annotations
 import re
 from fastai.tabular.all import *
-from .data import _movielens_path, _need, _py, _few, _row_numbers
+from .data import _movielens_path, _need, _py, _few, _row_numbers, _misspelt
 
 # %% auto #0
 __all__ = ['movielens_features', 'FeatureTable', 'multi_hot']
@@ -111,7 +111,7 @@ class FeatureTable:
         by_type = cat_names is None and cont_names is None  # (then every column is a feature)
         for n,cols in (('cat_names',cat_names),('cont_names',cont_names)):
             bad = [c for c in (cols or []) if c not in df.columns]
-            if bad: raise KeyError(f"{n} {bad} are not columns of the {which} features; it has {list(df.columns)}")
+            if bad: raise KeyError(f"{n} {bad} are not columns of the {which} features; it has {list(df.columns)}{_misspelt(bad, list(df.columns))}")
         if cat_names is None: cat_names = [c for c in df.columns if _cat_like(df[c]) and c not in (cont_names or [])]
         if cont_names is None: cont_names = [c for c in df.columns if c not in cat_names and pd.api.types.is_numeric_dtype(df[c])]
         other = [c for c in df.columns if c not in [*cat_names, *cont_names]]
@@ -207,7 +207,7 @@ class FeatureTable:
         "`(df, filled)`: new entities' `df` with the features it leaves out filled in, and `{name: value}` of those: 0/1 flags (such as genres) 0, categories missing (the unknown `'#na#'`), numbers the training mean (0 once normalized)"
         cats,conts = self.columns
         other = [c for c in df.columns if c not in cats+conts]
-        if other: raise KeyError(f"{_few(other)} are not {self.which} features (they are {cats+conts}): rename or drop them, as a feature left out is filled in")
+        if other: raise KeyError(f"{_few(other)} are not {self.which} features (they are {cats+conts}){_misspelt(other, cats+conts)}: rename or drop them, as a feature left out is filled in")
         norm,flags = getattr(self.to.procs, 'normalize', None),getattr(self, 'flags', [])  # (a table pickled before flags were kept has none)
         means = self.to.conts.mean() if norm is None else norm.means  # (in raw units: Normalize's, or the unnormalized rows')
         fill = {c: 0 if c in flags else float(means[c]) for c in conts if c not in df.columns}

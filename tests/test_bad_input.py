@@ -390,6 +390,7 @@ CLI_CASES = [
     ('hybrid csv, no features', ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--recipe', 'hybrid'], '--recipe hybrid needs features', '--item-features'),
     ('features file missing', ['train', '--recipe', 'hybrid', '--item-features', '{d}/none.csv'], 'item features file not found'),
     ('categorical not a column', ['train', '--recipe', 'hybrid', '--item-features', '{d}/items.csv', '--categorical', 'zip'], "--categorical ['zip'] are not columns of the features", "'flag'"),
+    ('categorical misspelt', ['train', '--recipe', 'hybrid', '--item-features', '{d}/items.csv', '--categorical', 'Flag'], "(did you mean 'flag' for 'Flag'?)"),
     ('features: rows missing', ['train', '--recipe', 'hybrid', '--item-features', '{d}/items.csv'], '1680 item(s) of the ratings have no row of features: [3, 4, 5'),
     ('features, known user', ['recommend', '--user', '1', '--features', 'age=3', '--learner', '{l}'], 'user 1 is in the training data'),
     ('features not pairs', ['recommend', '--user', 'x', '--features', 'age', '--learner', '{l}'], '--features takes NAME=VALUE pairs', "['age']"),
