@@ -6,10 +6,10 @@ Docs: https://fastcf.github.io/fastcf/cli.html.md"""
 
 # %% ../nbs/15_cli.ipynb #13d6b5bf
 from __future__ import annotations
-import argparse, sys, math, codecs, warnings, signal, difflib
+import argparse, sys, math, codecs, warnings, signal
 from fastai.tabular.all import *
 from .data import *
-from .data import _write_then_rename, _seconds, _few, _misspelt
+from .data import _write_then_rename, _seconds, _few, _misspelt, _close_to
 from .loaders import *
 from .view import *
 from .collab import *
@@ -107,9 +107,9 @@ def _unrecognized(p, command, extra)->str:
     tips = []
     for name in [o.split('=')[0] for o in extra if o.startswith('--')]:
         other = [c for c in p.commands if c!=command and name in opts(c)]
-        close = difflib.get_close_matches(name, opts(command), n=1, cutoff=0.6)
+        close = _close_to(name, opts(command), 0.6)
         if other: tips.append(f"{name} is an option of fastcf {other[0]}")
-        elif close: tips.append(f"{name}: did you mean {close[0]}?")
+        elif close: tips.append(f"{name}: did you mean {close}?")
     return f"unrecognized arguments: {' '.join(extra)}{' (' + '; '.join(tips) + ')' if tips else ''}; see fastcf {command} -h"
 
 def _version():

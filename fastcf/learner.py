@@ -6,9 +6,9 @@ Docs: https://fastcf.github.io/fastcf/learner.html.md"""
 
 # %% ../nbs/07_learner.ipynb #c4427bd1
 from __future__ import annotations
-import warnings, inspect, os, pickle, itertools, difflib
+import warnings, inspect, os, pickle, itertools
 from fastai.tabular.all import *
-from .data import check_count, check_arg, _finite, _write_then_rename, BatchSizeError
+from .data import check_count, check_arg, _finite, _write_then_rename, BatchSizeError, _close_to
 from .registry import *
 from fastai.callback.core import _inner_loop
 
@@ -72,8 +72,8 @@ def _check_monitors(cbs, names):
     for cb in cbs:
         m = getattr(cb, 'monitor', None)
         if not isinstance(cb, TrackerCallback) or m in names: continue
-        close = difflib.get_close_matches(str(m), [str(n) for n in names], 1, 0.5)
-        tip = f"; did you mean {close[0]!r}?" if close else ''
+        close = _close_to(str(m), [str(n) for n in names], 0.5)
+        tip = f"; did you mean {close!r}?" if close else ''
         if str(m).split('@')[0] in ('ndcg','precision','recall','map','hit_rate','coverage'): tip += " (ranking metrics are recorded with metrics=ranking_metrics(k))"
         raise ValueError(f"{type(cb).__name__} monitors {m!r}, which this learner does not record: it records {[str(n) for n in names]}{tip}")
 
