@@ -201,13 +201,20 @@ def _no_relevant(y, threshold):
     raise ValueError(f"no validation rating is at least threshold={threshold} (the highest is {y.max().item():g}): lower threshold, "
                      f"or pass threshold=None to count every held-out interaction (implicit data, whose interactions are all 1)")
 
-def evaluate_ranking(learn, k:int=10, threshold:float|None=4., chunk:int=2**20, scorer=None,
+def _threshold(threshold, view):
+    "`threshold` for the loaders of `view`: 'auto' is None (every held-out interaction) on implicit loaders (`ImplicitDataLoaders`), else 4 (a rating of 4 or 5)"
+    check_threshold(threshold, none=True, auto=True)
+    return (None if view.implicit else 4.) if isinstance(threshold, str) else threshold
+
+def evaluate_ranking(learn, k:int=10,
+                     threshold:float|None|str='auto', # Relevant: a held-out rating at least this; None: every one; 'auto': 4, or None on `ImplicitDataLoaders`
+                     chunk:int=2**20, scorer=None,
                      min_ratings:float=0, # Rank only items rated at least this often in training, as `recommend(min_ratings=)` lists them (held-out ratings not counted)
                     )->dict:
     "Mean precision@k, recall@k, NDCG@k, hit rate@k, MAP@k over validation users with a held-out rating >= `threshold` (any if None), and coverage@k"
     view = collab_view(learn)
     nu,ni = view.n_users,view.n_items
-    check_k(k, ni-1); check_threshold(threshold, none=True)
+    check_k(k, ni-1); threshold = _threshold(threshold, view)
     rare = torch.bincount(view.codes(0)[:,1], minlength=ni) < min_ratings if check_nonneg('min_ratings', min_ratings) else None
     vx = view.codes(1)
     seen,rel = view.train_rated(),csr_of(vx if threshold is None else vx[view.ratings(1)>=threshold], nu)
@@ -245,10 +252,10 @@ class RankingMetric(Metric):
     @property
     def name(self): return f'{self.key}@{self.state.k}'
 
-def ranking_metrics(k:int=10, threshold:float|None=4., chunk:int=2**20, keys=('precision','recall','ndcg','hit_rate')):
+def ranking_metrics(k:int=10, threshold:float|None|str='auto', chunk:int=2**20, keys=('precision','recall','ndcg','hit_rate')):
     "The ranking metrics `keys` (any of precision, recall, ndcg, hit_rate, map, coverage) at `k` as fastai metrics (pass them in `metrics=`)"
     bad = [o for o in keys if o not in _RANK_KEYS]
     if bad: raise ValueError(f"unknown ranking metric(s) {bad}: choose from {_RANK_KEYS}")
-    check_count('k', k); check_threshold(threshold, none=True)  # (here, not at the first validation)
+    check_count('k', k); check_threshold(threshold, none=True, auto=True)  # (here, not at the first validation)
     st = _RankingState(k, threshold, chunk)
     return [RankingMetric(key, st) for key in keys]

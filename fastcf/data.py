@@ -193,10 +193,12 @@ def check_finite(name:str, v, why:str=''):
 def check_nonneg(name:str, v, what:str='number', why:str=''):
     "`v`, a finite `what` of at least 0 (`why`: what it is for, added to the message), or an error naming `name`"
     return check_arg(_finite(v) and v >= 0, name, v, f"needs a finite {what} of at least 0{why}")
-def check_threshold(v, none:bool=False, name:str='threshold'):
-    "`v`, a rating threshold (a finite number, True for a column of booleans, or None where `none`), or an error naming it `name`"
-    return check_arg((none and v is None) or isinstance(v, bool) or _finite(v), name, v,
-                     f"needs a number: the rating at or above which a row counts (True for a column of booleans){', or None for every row' if none else ''}")
+def check_threshold(v, none:bool=False, name:str='threshold',
+                    auto:bool=False): # Also 'auto': the ranking metrics' 4 on ratings, None on interactions
+    "`v`, a rating threshold (a finite number, True for a column of booleans, None where `none`, 'auto' where `auto`), or an error naming it `name`"
+    return check_arg((none and v is None) or (auto and isinstance(v, str) and v=='auto') or isinstance(v, bool) or _finite(v), name, v,
+                     f"needs a number: the rating at or above which a row counts (True for a column of booleans){', or None for every row' if none else ''}"
+                     f"{', or auto (4 on ratings, None on interactions)' if auto else ''}")
 
 class BatchSizeError(ValueError):
     "`bs` is more than the `n` training rows, so an epoch would have no full batch (the command line then lowers its recipe's own)"
