@@ -68,6 +68,9 @@ def _check_args(view, model, use_nn, emb_szs, layers, config):
     unused = [n for n,v in (('layers',layers),('emb_szs',emb_szs),('config',set(config or {})-{'y_range'})) if v]
     name = ifnone(model, 'nn' if use_nn else 'dot_bias')
     if unused and name!='nn': warnings.warn(f"{', '.join(unused)} only shape model='nn' (use_nn=True): {type(name).__name__ if isinstance(name, nn.Module) else repr(name)} does not use them")
+    if view.context_names and isinstance(name, str) and name!='nn':
+        warnings.warn(f"the loaders carry context {view.context_names}, which model={name!r} does not use (it reads user and item alone): "
+                      f"hybrid_learner(dls, model='tabular') embeds it")
 
 def _check_varied(rng):
     "A warning when every training rating (lowest and highest: `rng`) is the same: a rating model learns nothing from them"

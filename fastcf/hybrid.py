@@ -174,14 +174,14 @@ def hybrid_learner(dls,
     "A learner for a model that adds user and item features to collaborative filtering"
     _check_typos(kwargs, hybrid_learner)
     if model not in _HYBRIDS: raise ValueError(f"model must be one of {_HYBRIDS}, got {model!r}")
-    if users is None and items is None and len(dls.cat_names) <= 2: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or loaders with context_names)")
     view = collab_view(dls)
+    if users is None and items is None and not view.context_names: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or loaders with context_names)")
     ut,it = _table(users, view, 'user', user_cats, user_conts),_table(items, view, 'item', item_cats, item_conts)
     if view.implicit:
         if model!='mf': raise ValueError("ranking from implicit feedback uses model='mf'")
         return ranking_learner(dls, model=HybridMF(view.n_users, view.n_items, n_factors, ut, it, None, id_drop, sparse), loss=loss, sparse=sparse, **kwargs)
     y_range = ifnone(y_range, default_y_range(view.rating_range()))
-    context = {n: len(dls.classes[n]) for n in list(dls.cat_names)[2:]}  # (`from_df`'s `context_names`, after user and item)
+    context = {n: len(dls.classes[n]) for n in view.context_names}
     if context and model!='tabular': raise ValueError(f"the loaders carry context {list(context)}: use model='tabular', which embeds it")
     m = (HybridMF(view.n_users, view.n_items, n_factors, ut, it, y_range, id_drop, sparse) if model=='mf'
          else HybridTabular(view.n_users, view.n_items, ut, it, layers=layers, y_range=y_range, id_drop=id_drop, context=context))

@@ -22,8 +22,17 @@ __all__ = ['fold_in', 'Trending']
 # %% ../nbs/09_inference.ipynb #d7385723
 def _flat(s): return s.reshape(len(s)) if s.ndim>1 and s.shape[1:].numel()==1 else s
 
+def _check_columns(learn, model, x):
+    "An error when fastai's `EmbeddingNN` (a `TabularModel`; in a blend, a member) embeds more columns than the codes `x` give: the loaders' context, which (user, item) pairs alone do not have"
+    n = max(len(p.embeds) if isinstance(p, TabularModel) else 0 for p in members(model) or [model])
+    if n > x.shape[1]:
+        raise ValueError(f"this model embeds the loaders' context {collab_view(learn).context_names} as well as user and item (fastai's EmbeddingNN takes every categorical column), "
+                         f"so it scores a pair only in a context: predict_ratings(df) with those columns does; recommend, similar lists and ranking metrics score pairs alone, "
+                         f"so for them train hybrid_learner(dls, model='tabular'), which scores a pair in the average context")
+
 def _scores(learn, model, x, chunk=2**18, f=None):
     "Scores (or `f` of the outputs) of `model` for codes `x` (`[n, 2]`), one per pair, in chunks, in eval mode, on the model's device"
+    _check_columns(learn, model, x)
     f,dev,was = ifnone(f, getattr(learn.loss_func, 'score', noop)),model_device(model),model.training
     model.eval()
     try:
@@ -240,6 +249,7 @@ def fold_in(learn, ratings, steps:int=300, lr:float=0.05,
     for p in m.parameters(): p.requires_grad_(False)
     dev = model_device(learn.model)
     x,y = torch.stack([torch.zeros_like(items), items], 1).to(dev),tensor(np.array(ratings[rname].values, dtype=np.float32)).to(dev)  # (a copy: pandas' own arrays are read-only)
+    _check_columns(learn, m, x)
     for mod in members(m) or [m]: _fold_user(mod, learn.loss_func, x, y, steps, lr, wd)
     return m
 

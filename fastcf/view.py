@@ -46,6 +46,7 @@ class CollabView:
         self.dls,self._cache = dls,{}
         self.user_name,self.item_name = list(dls.cat_names)[:2]
         self.rating_name = _y_name(dls)
+        self.context_names = list(dls.cat_names)[2:]  # (`from_df`'s `context_names`: categorical columns carried after (user, item) in each batch)
 
     def __reduce__(self): return (CollabView, (self.dls,))  # pickled without what it read
     @property
