@@ -13,7 +13,7 @@ from .view import *
 from .inference import _score_codes
 from .models import _row_grads
 from .loaders import csr_of, csr_mask
-from .data import check_count, check_arg, check_threshold, check_nonneg
+from .data import check_count, check_arg, check_threshold, check_nonneg, check_choice
 
 # %% auto #0
 __all__ = ['L2Reg', 'EmbeddingStats', 'TerminateOnInterruptCallback', 'check_k', 'rank_metrics', 'evaluate_ranking',
@@ -53,7 +53,7 @@ class L2Reg(Callback):
                  other_wd:float=None, # Penalty of every other parameter, e.g. `SVDpp`'s implicit table or a head (default: `wd`)
                  item_prior:float=0., # (`mode='used'`) A penalty on each item's factors and bias that does not grow with its ratings: `item_prior` ratings' worth
                  item_counts:Tensor=None): # Training ratings per item code, which `item_prior` divides (default: the learner's, read at `before_fit`)
-        if mode not in ('all','used'): raise ValueError(f"mode must be 'all' or 'used', got {mode!r}")
+        check_choice('mode', mode, ('all','used'))
         for n,v in (('wd',wd),('bias_wd',bias_wd),('other_wd',other_wd),('item_prior',item_prior)):
             if v is not None: check_nonneg(n, v, 'penalty')
         if item_prior and mode=='all': raise ValueError(f"item_prior={item_prior} is for mode='used' (in mode 'all' every row's penalty already ignores how often it is rated)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from fastai.tabular.all import *
 from fastai.collab import EmbeddingNN
-from .data import check_count, check_arg, check_threshold, _check_typos
+from .data import check_count, check_arg, check_threshold, check_choice, _check_typos
 from .loaders import *
 from .view import *
 from .registry import *
@@ -57,12 +57,12 @@ def _make_model(model, view, n_factors, emb_szs, layers, config, y_range, sparse
     if model=='params':   return DotProductBiasParams(nu, ni, n_factors, y_range=y_range)
     if model=='nn':       return _nn_model(view.dls, n_factors, emb_szs, layers, config, y_range)
     if model=='liked':    return DotProductBias(nu, ni, n_factors, y_range=None, sparse=sparse)
-    raise ValueError(f"model must be one of {_MODELS} or an nn.Module, got {model!r}")
 
 # %% ../nbs/08_collab.ipynb #9117f5ec
 def _check_args(view, model, use_nn, emb_szs, layers, config):
     "Errors for `collab_learner` arguments that contradict each other, and a warning for those the model would ignore (fastai ignores them silently)"
     if use_nn and model not in (None, 'nn'): raise ValueError(f"use_nn=True builds fastai's EmbeddingNN, but model={model!r} asks for another model: pass one of them")
+    if not isinstance(model, (nn.Module,NoneType)): check_choice('model', model, _MODELS, ' or an nn.Module')
     bad = [k for k in (emb_szs or {}) if k not in (view.user_name, view.item_name)]
     if bad: raise KeyError(f"emb_szs names {bad}, which are not the loaders' columns ({view.user_name!r}, {view.item_name!r})")
     unused = [n for n,v in (('layers',layers),('emb_szs',emb_szs),('config',set(config or {})-{'y_range'})) if v]

@@ -13,9 +13,9 @@ from fastai.tabular.all import *
 # %% auto #0
 __all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'MixedIdsError', 'check_ids',
            'check_arg', 'check_fraction', 'check_count', 'check_finite', 'check_nonneg', 'check_threshold',
-           'BatchSizeError', 'check_positive', 'check_bool', 'check_ratings', 'read_csv_ratings', 'FastRandomSplitter',
-           'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'StratifiedSplitter', 'read_ratings',
-           'synthetic_ratings']
+           'BatchSizeError', 'check_positive', 'check_bool', 'check_choice', 'check_ratings', 'read_csv_ratings',
+           'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'StratifiedSplitter',
+           'read_ratings', 'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #06a7e924
 URL_ML_LATEST_SMALL = 'https://files.grouplens.org/datasets/movielens/ml-latest-small.zip'
@@ -231,6 +231,12 @@ def check_bool(name:str, v):
     "`v`, True or False (numpy's included), or an error naming `name` (a text such as 'no' would read as True)"
     return check_arg(isinstance(v, (bool,np.bool_)), name, v, "needs True or False")
 
+def check_choice(name:str, v, choices,
+                 also:str=''): # What else it takes, e.g. ' or an nn.Module'
+    "`v`, one of `choices`, or an error naming `name`, the choices and the one it most likely misspells"
+    ok = any(v is c or (isinstance(v, str) and v==c) for c in choices)  # (by identity or text: a tensor or list compares without error)
+    return check_arg(ok, name, v, f"needs one of {', '.join(map(repr, choices))}{also}{_misspelt([v], choices) if isinstance(v, str) else ''}")
+
 def _warn_ms(top:float, what:str):
     "A warning when times read as seconds run past the year 5000 (`top`: the largest): milliseconds, most likely"
     if top > 1e11: warnings.warn(f"{what} runs to {top:.0f}, past the year 5000 as seconds since 1970: if these are milliseconds, divide them by 1000 (times are read as seconds)")
@@ -296,7 +302,7 @@ def check_ratings(
     inf = ~np.isfinite(r.values.astype(np.float64))
     if inf.any(): raise ValueError(f"rating column {rating_name!r} has {int(inf.sum())} infinite value(s), first at row {_py(df.index[inf.argmax()])!r}")
     if duplicates is None or user_name is None: return df
-    if duplicates not in ('keep','last','mean','error'): raise ValueError(f"duplicates must be 'keep', 'last', 'mean', 'error' or None, got {duplicates!r}")
+    check_choice('duplicates', duplicates, ('keep','last','mean','error'), ' or None')
     dup = df.duplicated([user_name,item_name], keep='last')
     if not dup.any(): return df
     j = int(dup.values.argmax())  # by position: the index may repeat labels

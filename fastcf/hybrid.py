@@ -14,7 +14,7 @@ from .collab import collab_learner, default_y_range
 from .features import FeatureTable
 from .ranking import ranking_learner
 from .blend import Blend
-from .data import _read_times, check_count, check_positive, check_fraction, _one_row, _check_typos
+from .data import _read_times, check_count, check_positive, check_fraction, check_choice, _one_row, _check_typos
 from .inference import _check_pull
 from .interpret import CollabInterpretation
 from torch.func import functional_call
@@ -173,7 +173,7 @@ def hybrid_learner(dls,
                    sparse:bool=False, **kwargs):
     "A learner for a model that adds user and item features to collaborative filtering"
     _check_typos(kwargs, hybrid_learner)
-    if model not in _HYBRIDS: raise ValueError(f"model must be one of {_HYBRIDS}, got {model!r}")
+    check_choice('model', model, _HYBRIDS)
     view = collab_view(dls)
     if users is None and items is None and not view.context_names: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or loaders with context_names)")
     ut,it = _table(users, view, 'user', user_cats, user_conts),_table(items, view, 'item', item_cats, item_conts)
@@ -188,8 +188,7 @@ def hybrid_learner(dls,
     return collab_learner(dls, model=m, sparse=sparse, **kwargs)
 
 # %% ../nbs/22_hybrid.ipynb #9ab98ca7
-def _check_which(which):
-    if which not in ('user','item'): raise ValueError(f"which must be 'user' or 'item', got {which!r}")
+def _check_which(which): check_choice('which', which, ('user','item'))
 
 @patch
 def _features(self:HybridMF, which:str)->FeatureEmbedding:

@@ -34,7 +34,7 @@ class NegativeSampler:
                  alpha:float=1., # Exponent of the item counts for 'popularity'
                  exclude_seen:bool=True, # Never draw an item the user interacted with in `x`
                  max_tries:int=50): # Rounds of redrawing before an error
-        if neg not in ('uniform','popularity'): raise ValueError(f"neg must be 'uniform' or 'popularity', got {neg!r}")
+        check_choice('neg', neg, ('uniform','popularity'))
         check_finite('alpha', alpha, ": the exponent of the item counts for neg='popularity'")
         store_attr('n_users,n_items,neg,alpha,exclude_seen,max_tries')
         self.source = x  # the pairs it was made from

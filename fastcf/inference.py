@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from copy import deepcopy
 from fastai.tabular.all import *
-from .data import check_ratings, check_count, check_positive, check_bool, check_nonneg, check_finite, check_arg, _finite, _check_col, _py, _few, _read_times, _one_row
+from .data import check_ratings, check_count, check_positive, check_bool, check_nonneg, check_finite, check_arg, check_choice, _finite, _check_col, _py, _few, _read_times, _one_row
 from .loaders import csr_mask
 from .learner import model_device, CollabLearner
 from .models import _fit_free
@@ -67,7 +67,7 @@ def _average_model(model):
 # %% ../nbs/09_inference.ipynb #6f9f325f
 def _codes_model(learn, df, unknown):
     "The codes of `df`'s (user, item) pairs, and the model that scores them: `learn.model`, or its average-user copy for `unknown='average'`"
-    if unknown not in ('error','average'): raise ValueError(f"unknown must be 'error' or 'average', got {unknown!r}")
+    check_choice('unknown', unknown, ('error','average'))
     x = collab_view(learn).encode(df, 'error' if unknown=='error' else 'na', fix="; to score unknown ids as the average user or item, pass unknown='average'")
     return x,learn.model if unknown=='error' else _average_model(learn.model)
 

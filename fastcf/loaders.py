@@ -321,7 +321,7 @@ class FastCollabDataLoaders(DataLoaders):
         check_ids(users, user_name); check_ids(items, item_name); check_fraction('valid_pct', valid_pct)
         default = _random_split(valid_pct, seed, users, warn_empty=splits is None)  # (made even when `splits` are given: the random state it leaves is the one every published figure was run with)
         trn,val = [np.asarray(o, dtype=np.int64) for o in (default if splits is None else splits)]
-        if vocab not in ('all','train','fastai'): raise ValueError(f"vocab must be 'all', 'train' or 'fastai', got {vocab!r}")
+        check_choice('vocab', vocab, ('all','train','fastai'))
         context = {n: check_ids(np.asarray(a), n) for n,a in ifnone(context, {}).items()}
         bad = {n: len(a) for n,a in context.items() if len(a)!=len(users)}
         if bad: raise ValueError(f"context arrays {bad} differ in length from the {len(users)} ratings")

@@ -8,6 +8,7 @@ Docs: https://fastcf.github.io/fastcf/models.html.md"""
 from __future__ import annotations
 import warnings
 from fastai.tabular.all import *
+from .data import check_choice
 from .registry import *
 
 # %% auto #0
@@ -80,7 +81,7 @@ class _RowLoss(Module):
     reduction = 'mean'  # (the class's: a learner exported before losses kept one reads it too)
     def checked_reduction(self)->str:
         "`reduction`, for torch's losses to apply (training's mean is torch's own, as before losses kept one), or an error naming it"
-        if self.reduction not in ('mean','sum','none'): raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {self.reduction!r}")
+        check_choice('reduction', self.reduction, ('mean','sum','none'))
         return self.reduction
 
 class MSELossPlain(_RowLoss):

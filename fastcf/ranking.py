@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/ranking.html.md"""
 from __future__ import annotations
 import math, warnings
 from fastai.tabular.all import *
-from .data import check_count, check_positive, check_nonneg, check_finite, check_arg, check_fraction, _check_typos
+from .data import check_count, check_positive, check_nonneg, check_finite, check_arg, check_fraction, check_choice, _check_typos
 from .loaders import csr_of, _built_already
 from .implicit import *
 from .view import *
@@ -278,8 +278,7 @@ def _check_used(model, given:dict):
 
 def _ranking_loss(loss):
     if isinstance(loss, str):
-        if loss not in _LOSSES: raise ValueError(f"loss must be one of {list(_LOSSES)} or a module, got {loss!r}")
-        return _LOSSES[loss]()
+        return _LOSSES[check_choice('loss', loss, tuple(_LOSSES), ' or a module')]()
     return loss
 
 def _sync_sampling(dls, loss):
@@ -306,7 +305,7 @@ def ranking_learner(dls:ImplicitDataLoaders,
     view,loss = collab_view(dls),_ranking_loss(loss)
     check_k(k, view.n_items-1)
     _sync_sampling(dls, loss)
-    if isinstance(model, str) and model not in _RANKERS: raise ValueError(f"model must be one of {_RANKERS} or an nn.Module, got {model!r}")
+    if not isinstance(model, nn.Module): check_choice('model', model, _RANKERS, ' or an nn.Module')
     _check_used(model, dict(n_factors=n_factors, lam=lam, tau=tau, beta=beta, rank=rank, low_pass=low_pass, drop=drop))
     if isinstance(model, str):
         n_factors = check_count('n_factors', ifnone(n_factors, 64))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from fastai.tabular.all import *
 from fastai.collab import EmbeddingDotBias, EmbeddingNN
+from .data import check_choice
 
 # %% auto #0
 __all__ = ['COLLAB_ROLES', 'CollabSpec', 'register_collab', 'collab_spec', 'table_of', 'weight_of', 'table_weight', 'set_table',
@@ -69,7 +70,7 @@ def _get(model, path):
 
 def table_of(model, role:str):
     "The module or parameter playing `role` ('user_factors', 'item_bias', ...) in `model`, or None"
-    if role not in COLLAB_ROLES: raise ValueError(f"role must be one of {COLLAB_ROLES}, got {role!r}")
+    check_choice('role', role, COLLAB_ROLES)
     path = getattr(collab_spec(model), role)
     return None if path is None else _get(model, path)
 

@@ -11,6 +11,7 @@ from .loaders import *
 from .loaders import _twin_hint, _one_id, _id_list
 from .large import RowRange, _chunked_csr, _chunked_counts
 from .implicit import ImplicitDataLoaders
+from .data import check_choice
 
 # %% auto #0
 __all__ = ['CollabView', 'collab_view']
@@ -56,7 +57,7 @@ class CollabView:
         return self.classes[self.name(which)]
     def name(self, which='item'):
         "The column name of 'user' or 'item'"
-        if which not in ('user','item'): raise ValueError(f"which must be 'user' or 'item', got {which!r}")
+        check_choice('which', which, ('user','item'))
         return self.user_name if which=='user' else self.item_name
     @property
     def n_users(self): return len(self.vocab('user'))

@@ -149,6 +149,7 @@ LEARNER_CASES = [
     ('y_range on classes',  lambda l,s: collab_learner(l.dls, model='classes', y_range=(0,6)), ValueError, ["does not apply to model='classes'", 'leave y_range out']),
     ('y_range on liked',    lambda l,s: collab_learner(l.dls, model='liked', y_range=(0,6)),   ValueError, ["model='liked'"]),
     ('unknown model',       lambda l,s: collab_learner(l.dls, model='svd'),                    ValueError, ["'svd'", 'svdpp']),
+    ('misspelt model',      lambda l,s: collab_learner(l.dls, model='dot-bias'),               ValueError, ["model='dot-bias': needs one of", "(did you mean 'dot_bias' for 'dot-bias'?)"]),
     ('classes, continuous', lambda l,s: collab_learner(FastCollabDataLoaders.from_df(s.assign(rating=s.rating+np.random.rand(len(s))), bs=128), model='classes'),
                                                                                                 ValueError, ['needs discrete ratings']),
     ('lr NaN',              lambda l,s: l.fit(1, float('nan')),                                ValueError, ['lr=nan', 'finite learning rates above 0']),

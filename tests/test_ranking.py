@@ -86,7 +86,7 @@ def test_bad_input(inter):
         ImplicitDataLoaders.from_df(rated, rating_name='rating', threshold=4)
     with pytest.raises(TypeError, match="ranking_learner trains on ImplicitDataLoaders"):
         ranking_learner(FastCollabDataLoaders.from_df(rated, bs=64))
-    with pytest.raises(ValueError, match="loss must be one of"): ranking_learner(learn.dls, loss='warp')
+    with pytest.raises(ValueError, match="loss='warp': needs one of 'softmax', 'sampled', 'bpr' or a module"): ranking_learner(learn.dls, loss='warp')
     with pytest.raises(ValueError, match="nothing to fit"): learn.fit(1)
     with pytest.raises(ValueError, match="tau needs the interactions' timestamps"): ranking_learner(learn.dls, model='ease', tau=60.)
 
