@@ -156,7 +156,7 @@ class ImplicitDataLoaders(FastCollabDataLoaders):
         check_ids(df[user_name].values, user_name); check_ids(df[item_name].values, item_name)
         df = df.drop_duplicates([user_name, item_name]).reset_index(drop=True)
         t = None if time_name is None else _seconds(df, time_name)  # (seconds since 1970, from numbers or dates)
-        trn,val = _split(StratifiedSplitter(valid_pct, user_name, ifnone(seed, 42)), df) if splitter is None else _split(splitter, df, valid_pct, 0.25)
+        trn,val = _split(StratifiedSplitter(valid_pct, user_name, ifnone(seed, 42)), df) if splitter is None else _split(splitter, df, valid_pct, cls.from_df)
         ones = np.ones(len(df), dtype=np.float32)
         res = cls.from_arrays(df[user_name].values, df[item_name].values, ones, splits=(trn,val), user_name=user_name, item_name=item_name,
                               rating_name='interaction', path=path, bs=bs, val_bs=val_bs, shuffle=shuffle, drop_last=drop_last, device=device, vocab=vocab)

@@ -6,6 +6,7 @@ Docs: https://fastcf.github.io/fastcf/loaders.html.md"""
 
 # %% ../nbs/01_loaders.ipynb #2fb1419d
 from __future__ import annotations
+import inspect
 from fastai.tabular.all import *
 from .data import *
 from .data import _py, _few, _check_frame
@@ -244,9 +245,9 @@ def _ratings_tensor(r)->Tensor:
     return torch.from_numpy(np.array(r, dtype=np.float32)).view(-1,1)
 
 def _split(splitter, df,
-           valid_pct=None, default=None)->tuple: # The `valid_pct` given beside `splitter`, and its default: another is an error (the splitter alone decides)
+           valid_pct=None, f=None)->tuple: # The `valid_pct` given beside `splitter` to loaders' `from_df` `f`: one other than `f`'s default is an error (the splitter alone decides)
     "`splitter(df)`: its (train, valid) row positions, or an error when `splitter` is not a function of the frame or does not give two"
-    if valid_pct is not None and valid_pct!=default:
+    if valid_pct is not None and valid_pct!=inspect.signature(f).parameters['valid_pct'].default:
         raise ValueError(f"valid_pct={_py(valid_pct)!r} is for the default random split, and splitter= decides the split here: leave valid_pct out, or give the "
                          f"splitter its share (e.g. TimeSplitter({_py(valid_pct)!r}))")
     if not callable(splitter):
@@ -295,7 +296,7 @@ class FastCollabDataLoaders(DataLoaders):
         missing = [c for c in ifnone(context_names, []) if c not in ratings.columns]
         if missing: raise KeyError(f"context column(s) {missing} not found; the frame has columns {list(ratings.columns)}")
         ratings = check_ratings(ratings, user_name, item_name, rating_name, duplicates)
-        splits = _random_split(valid_pct, seed, ratings) if splitter is None else _split(splitter, ratings, valid_pct, 0.2)
+        splits = _random_split(valid_pct, seed, ratings) if splitter is None else _split(splitter, ratings, valid_pct, cls.from_df)
         return cls.from_arrays(ratings[user_name].values, ratings[item_name].values, ratings[rating_name].values,
                                splits=splits, user_name=user_name, item_name=item_name, rating_name=rating_name, path=path,
                                bs=bs, val_bs=val_bs, shuffle=shuffle, drop_last=drop_last, device=device, vocab=vocab, replacement=replacement,
