@@ -17,6 +17,10 @@ from .learner import CollabLearner, collab_splitter
 __all__ = ['Blend', 'blend_learner']
 
 # %% ../nbs/10_blend.ipynb #cd0de956
+def _one_column(o:Tensor)->Tensor:
+    "A model's predictions `[n, 1]` (fastai's `EmbeddingNN`'s) as `[n]`, as the others give them: added as they are, the two would broadcast to `[n, n]`"
+    return o[:,0] if o.dim()==2 and o.shape[1]==1 else o
+
 class Blend(Module):
     "Weighted average of the predictions of rating models that share their users and items"
     def __init__(self, models:list, weights:list=None):
@@ -29,7 +33,7 @@ class Blend(Module):
             raise ValueError(f"weights={[_py(o) for o in weights]}: need finite numbers of at least 0, not all 0 (each model's share of the average)")
         self.models = nn.ModuleList(models)
         self.register_buffer('weights', w/w.sum())
-    def forward(self, x): return sum(w*m(x) for w,m in zip(self.weights, self.models))
+    def forward(self, x): return sum(w*_one_column(m(x)) for w,m in zip(self.weights, self.models))
     @property
     def scores_all_items(self):
         "Whether it scores every item for a column of user codes: when each of its members does"
@@ -51,6 +55,8 @@ def blend_learner(learners:list, # Trained learners on the same users, items and
     if not isinstance(learners, (list, tuple, L)):
         raise TypeError(f"blend_learner takes a list of trained learners, got a {type(learners).__name__}: blend_learner([learn1, learn2])")
     if not len(learners): raise ValueError("blend_learner needs at least one trained learner")
+    for k,l in enumerate(learners):
+        if not isinstance(l, Learner): raise TypeError(f"learner {k} is a {type(l).__name__}, not a Learner: blend_learner takes trained learners, e.g. blend_learner([learn1, learn2])")
     dls = learners[0].dls
     for k,l in enumerate(learners):
         if not _is_mse(l.loss_func):
