@@ -113,14 +113,17 @@ def _few(values, n=10):
 
 _ROLE_WORDS = {'user_name': ('user',), 'item_name': ('item', 'movie', 'product', 'book', 'song', 'track', 'artist'), 'rating_name': ('rating', 'score', 'stars')}
 
-def _names_hint(cols, have)->str:
-    "For an error about (user, item, rating) columns `cols` not all in the columns `have`: ': name its columns, e.g. user_name=...' for those missing (a column named like the role, else the one in its place), or ''"
-    args = []
-    for (a,words),c,o in zip(_ROLE_WORDS.items(), cols, [*have, *[None]*3]):
-        if c is None or c in have: continue
+def _names_hint(cols, have,
+                rename:bool=False)->str: # The columns are the model's, named by no argument: rename the frame's instead
+    "For an error about (user, item, rating) columns `cols` not all in the columns `have`: ': name its columns, e.g. user_name=...' (or rename them) for those missing (a column named like the role, else the one in its place), or ''"
+    args,ren = [],{}
+    roles = [(a,words,c) for (a,words),c in zip(_ROLE_WORDS.items(), cols) if c is not None]  # (a new user's ratings have no user column: item, rating)
+    for (a,words,c),o in zip(roles, [*have, *[None]*3]):
+        if c in have: continue
         like = [h for h in have if h not in cols and any(w in str(h).lower() for w in words)]
         o = like[0] if len(like)==1 else o if o not in cols else None
-        if o is not None: args.append(f"{a}={_py(o)!r}")
+        if o is not None: args.append(f"{a}={_py(o)!r}"); ren[_py(o)] = c
+    if rename: return f": rename its columns to the model's, e.g. df.rename(columns={ren!r})" if ren else ''
     return f": name its columns, e.g. {', '.join(args)}" if args else ''
 
 def _close_to(name, known, cutoff:float=0.8):
@@ -282,11 +285,12 @@ def check_ratings(
     user_name:str|None='user', # None: one user's ratings (a new user's), with no user column (and no pairs to find twice)
     item_name:str='item', rating_name:str='rating',
     duplicates:str|None='keep', # Duplicate (user, item) pairs: 'keep' them (as fastai does) with a warning, keep the 'last' or the 'mean' rating, 'error', or None (don't look)
+    rename:bool=False, # The column names are a trained model's, not arguments: a missing one's hint renames the frame's
 )->pd.DataFrame:
     "Check `df` for missing columns, empty data, NaN or non-numeric ratings, NaN ids and duplicate pairs"
     _check_frame(df)
     if len(df)==0: raise ValueError("ratings frame is empty: nothing to train on")
-    hint = _names_hint((user_name,item_name,rating_name), list(df.columns))
+    hint = _names_hint((user_name,item_name,rating_name), list(df.columns), rename)
     for col,what in ((user_name,'user'),(item_name,'item'),(rating_name,'rating')):
         if col is not None: _check_col(df, col, what, hint)
     for col in (user_name,item_name):

@@ -222,7 +222,7 @@ def _one_user(learn, ratings):
 def _check_new_ratings(learn, ratings):
     "Check a new user's `ratings` (item, rating): the columns, numbers, and each rating inside the training ratings' range (fastcf's loaders keep it through `export`), else the model's `y_range`"
     view,what = collab_view(learn),"the training ratings' range"
-    check_ratings(ratings, None, view.item_name, view.rating_name, None)
+    check_ratings(ratings, None, view.item_name, view.rating_name, None, rename=True)
     twice = pd.unique(ratings[view.item_name][ratings[view.item_name].duplicated()])
     if len(twice): warnings.warn(f"the new user's ratings name {len(twice)} item(s) more than once, e.g. {_py(twice[0])!r}: each rating is folded in, "
                                  "so those items weigh more; keep one rating per item (e.g. their mean)")

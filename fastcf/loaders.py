@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from fastai.tabular.all import *
 from .data import *
-from .data import _py, _few, _check_frame
+from .data import _py, _few, _check_frame, _names_hint
 
 # %% auto #0
 __all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'known_id', 'vocab_twin', 'encode_ids', 'encode_pairs', 'rated_dtype',
@@ -170,7 +170,7 @@ def encode_pairs(dls, df:pd.DataFrame, unknown='error', fix:str='')->Tensor:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"the (user, item) pairs come as a frame with columns {list(cols)}, got a {type(df).__name__}: e.g. pd.DataFrame({{{cols[0]!r}: [...], {cols[1]!r}: [...]}})")
     missing = [n for n in cols if n not in df.columns]
-    if missing: raise KeyError(f"column(s) {missing} not found; the frame has columns {list(df.columns)}")
+    if missing: raise KeyError(f"column(s) {missing} not found; the frame has columns {list(df.columns)}{_names_hint((*cols[:2], None), list(df.columns), rename=True)}")
     codes = [encode_ids(dls.classes[n], df[n].values, n, 'na') for n in cols]
     bad = {n: pd.unique(df[n].values[c==0]) for n,c in zip(cols, codes) if (c==0).any()} if unknown=='error' else {}  # (unknown='na': codes 0, nothing to name)
     if bad: raise _unknown_ids_error(dls.classes, bad, fix)
@@ -381,5 +381,5 @@ class FastCollabDataLoaders(DataLoaders):
 
 def _test_tensors(dls, test_items:pd.DataFrame, with_labels:bool, unknown:str):
     "Codes of the (user, item) pairs of `test_items` in the vocabularies of `dls`, and their ratings if `with_labels`: what a `test_dl` holds"
-    y = _ratings_tensor(check_ratings(test_items, *dls.cat_names, dls.y_name, 'keep')[dls.y_name].values) if with_labels else None
+    y = _ratings_tensor(check_ratings(test_items, *dls.cat_names, dls.y_name, 'keep', rename=True)[dls.y_name].values) if with_labels else None
     return encode_pairs(dls, test_items, unknown, fix="; pass unknown='na' to give them code 0 ('#na#') as fastai does"),y
