@@ -110,6 +110,11 @@ class ImplicitDL(CollabTensorDL):
         display_df(df)
 
 # %% ../nbs/19_implicit.ipynb #28cce513
+def _check_alpha(neg, alpha):
+    "An error for an `alpha` given beside neg='uniform', which draws every item alike and would leave it unused"
+    if neg=='uniform' and alpha is not None and alpha!=1:
+        raise ValueError(f"alpha={_py(alpha)!r} shapes neg='popularity' draws (counts**alpha); neg='uniform' draws every item alike and does not use it: pass neg='popularity', or leave alpha out")
+
 def implicit_frame(df:pd.DataFrame, user_name:str, item_name:str, rating_name:str=None, threshold:float=None)->pd.DataFrame:
     "The rows of `df` that are interactions: all of them, or those whose `rating_name` is at least `threshold`"
     for n,v in (('user_name',user_name),('item_name',item_name)):
@@ -148,7 +153,7 @@ class ImplicitDataLoaders(FastCollabDataLoaders):
     ):
         "Implicit-feedback `DataLoaders` from a frame of interactions"
         bs,shuffle = _fastai_dl_kwargs(kwargs, bs, shuffle, 'ImplicitDataLoaders.from_df')
-        _check_frame(df, 'interactions')
+        _check_frame(df, 'interactions'); _check_alpha(neg, alpha)
         if (user_name is None or item_name is None) and len(df.columns)<2: raise KeyError(f"interactions need user and item columns; the frame has columns {list(df.columns)}")
         user_name,item_name = ifnone(user_name, df.columns[0]),ifnone(item_name, df.columns[1])
         df = implicit_frame(df, user_name, item_name, rating_name, threshold)
@@ -177,7 +182,8 @@ class ImplicitDataLoaders(FastCollabDataLoaders):
         "Batches with `n_neg` negatives per interaction (full-softmax batches if None); `neg`, `alpha`, `exclude_seen` default to the current ones"
         if n_neg is not None: check_count('n_neg', n_neg)
         old = getattr(self, '_sampling', dict(neg='uniform', alpha=1., exclude_seen=True))
-        kw = self._sampling = {k: ifnone(v, old[k]) for k,v in dict(neg=neg, alpha=alpha, exclude_seen=exclude_seen).items()}
+        kw = {k: ifnone(v, old[k]) for k,v in dict(neg=neg, alpha=alpha, exclude_seen=exclude_seen).items()}
+        _check_alpha(kw['neg'], alpha); self._sampling = kw
         s = self.train.sampler
         if s is None or kw!=old or s.source is not self.train.dataset.x:  # (it sorts every training pair: made again only when its settings or the data change)
             s = NegativeSampler(self.train.dataset.x, len(self.classes[self.cat_names[0]]), len(self.classes[self.cat_names[1]]), **kw)
