@@ -138,7 +138,7 @@ def fit_hybrid(train, model='mf', kind='rating', users=None, items=None, n_facto
         dls = FastCollabDataLoaders.from_df(train[['user','item','rating']], bs=512, valid_pct=0.05, seed=seed)
     else:
         dls = ImplicitDataLoaders.from_df(train[['user','item']], bs=1024, valid_pct=0.05, seed=seed)
-    learn = hybrid_learner(dls, users=users, items=items, model=model, n_factors=n_factors, id_drop=id_drop,
+    learn = hybrid_learner(dls, users=users, items=items, model=model, id_drop=id_drop, **(dict(n_factors=n_factors) if model=='mf' else {}),
                            layers=[100] if model=='tabular' else None)
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr, wd=wd)
     return learn

@@ -145,6 +145,7 @@ def _check_train_args(a):
     for n in ('epochs','lr','wd','bs','n_factors'):
         if getattr(a, n) is not None and _ease(a):
             raise ValueError(f"--{n.replace('_','-')} is not used by the rank recipe's EASE, which is solved in closed form with no training loop: --model rank_mf trains")
+    if a.n_factors is not None and a.model=='hybrid_tabular': raise ValueError("--n-factors sizes hybrid_mf's vectors: --model hybrid_tabular sizes its embeddings itself, so drop --n-factors")
     if a.npy: _check_npy_args(a)
     a.sep = codecs.decode(a.sep, 'unicode_escape')  # so that --sep '\\t' is a tab
 
@@ -256,7 +257,7 @@ def _fit(a, df, cols, feats=None, stop=None):
         if a.recipe=='rank': learn = ranking_learner(ImplicitDataLoaders.from_df(df, threshold=a.threshold, bs=bs, **kw), model='mf', loss='softmax', n_factors=nf)
         else:
             dls = FastCollabDataLoaders.from_df(df, bs=bs, **kw)
-            if feats is not None: learn = hybrid_learner(dls, users=feats[0], items=feats[1], model=model.split('_')[1], n_factors=nf)
+            if feats is not None: learn = hybrid_learner(dls, users=feats[0], items=feats[1], model=model.split('_')[1], **({} if model=='hybrid_tabular' else dict(n_factors=nf)))
             else:
                 yr = {} if model in ('classes','liked') else dict(y_range=default_y_range(collab_view(dls).rating_range()))
                 learn = collab_learner(dls, n_factors=nf, model=model, **yr)

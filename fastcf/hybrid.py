@@ -14,7 +14,7 @@ from .collab import collab_learner, default_y_range
 from .features import FeatureTable
 from .ranking import ranking_learner
 from .blend import Blend
-from .data import _read_times, check_count, check_positive, check_fraction, check_choice, _one_row, _check_typos
+from .data import _read_times, check_count, check_positive, check_fraction, check_choice, _one_row, _check_typos, _py
 from .inference import _check_pull
 from .interpret import CollabInterpretation
 from torch.func import functional_call
@@ -159,6 +159,17 @@ def time_features(df:pd.DataFrame, time_name:str='timestamp', parts:tuple=('week
 # %% ../nbs/22_hybrid.ipynb #02cfe539
 _HYBRIDS = ('mf','tabular')
 
+_UNUSED = {'n_factors': (lambda m,i: m!='mf', "sizes HybridMF's vectors (model='mf'); HybridTabular sizes its embeddings itself"),
+           'layers': (lambda m,i: m!='tabular', "shape HybridTabular's head (model='tabular'); HybridMF has none"),
+           'y_range': (lambda m,i: i, "bounds predicted ratings; on ImplicitDataLoaders the model ranks items"),
+           'loss': (lambda m,i: not i, "is the ranking loss on ImplicitDataLoaders; on ratings the model trains on MSE (loss_func= sets another)")}
+
+def _check_used_by(model, implicit, **given):
+    "An error naming an argument of `given` (not None) that the hybrid `model` on these loaders (`implicit` or not) leaves unused"
+    for n,v in given.items():
+        unused,why = _UNUSED[n]
+        if v is not None and unused(model, implicit): raise ValueError(f"{n}={_py(v)!r} {why}: leave it out")
+
 def _table(frame, view, which, cat_names, cont_names):
     return None if frame is None else FeatureTable(frame, view.vocab(which), which, cat_names, cont_names, id_name=view.name(which))
 
@@ -166,20 +177,22 @@ def _table(frame, view, which, cat_names, cont_names):
 def hybrid_learner(dls,
                    users:pd.DataFrame=None, items:pd.DataFrame=None, # Feature frames indexed by raw user and item id, or with the ids in the ratings' user and item columns
                    model:str='mf', # 'mf' (`HybridMF`) or 'tabular' (`HybridTabular`)
-                   n_factors:int=50, layers:list=None, # `HybridMF`'s factors; `HybridTabular`'s layers
+                   n_factors:int=None, layers:list=None, # `HybridMF`'s factors (default 50); `HybridTabular`'s layers
                    user_cats:list=None, user_conts:list=None, item_cats:list=None, item_conts:list=None, # Feature columns (default: by dtype)
                    y_range:tuple=None, # Default: fastbook's rule on the training ratings
-                   id_drop:float=0.1, loss='softmax', # `loss`: the ranking loss on `ImplicitDataLoaders`
+                   id_drop:float=0.1, loss=None, # `loss`: the ranking loss on `ImplicitDataLoaders` (default 'softmax')
                    sparse:bool=False, **kwargs):
     "A learner for a model that adds user and item features to collaborative filtering"
     _check_typos(kwargs, hybrid_learner)
     check_choice('model', model, _HYBRIDS)
     view = collab_view(dls)
     if users is None and items is None and not view.context_names: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or loaders with context_names)")
+    _check_used_by(model, view.implicit, n_factors=n_factors, layers=layers, y_range=y_range, loss=loss)
     ut,it = _table(users, view, 'user', user_cats, user_conts),_table(items, view, 'item', item_cats, item_conts)
+    n_factors = ifnone(n_factors, 50)
     if view.implicit:
         if model!='mf': raise ValueError("ranking from implicit feedback uses model='mf'")
-        return ranking_learner(dls, model=HybridMF(view.n_users, view.n_items, n_factors, ut, it, None, id_drop, sparse), loss=loss, sparse=sparse, **kwargs)
+        return ranking_learner(dls, model=HybridMF(view.n_users, view.n_items, n_factors, ut, it, None, id_drop, sparse), loss=ifnone(loss, 'softmax'), sparse=sparse, **kwargs)
     y_range = ifnone(y_range, default_y_range(view.rating_range()))
     context = {n: len(dls.classes[n]) for n in view.context_names}
     if context and model!='tabular': raise ValueError(f"the loaders carry context {list(context)}: use model='tabular', which embeds it")

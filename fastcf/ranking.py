@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/ranking.html.md"""
 from __future__ import annotations
 import math, warnings
 from fastai.tabular.all import *
-from .data import check_count, check_positive, check_nonneg, check_finite, check_arg, check_fraction, check_choice, _check_typos
+from .data import check_count, check_positive, check_nonneg, check_finite, check_arg, check_fraction, check_choice, _check_typos, _py
 from .loaders import csr_of, _built_already
 from .implicit import *
 from .view import *
@@ -307,6 +307,8 @@ def ranking_learner(dls:ImplicitDataLoaders,
     _sync_sampling(dls, loss)
     if not isinstance(model, nn.Module): check_choice('model', model, _RANKERS, ' or an nn.Module')
     _check_used(model, dict(n_factors=n_factors, lam=lam, tau=tau, beta=beta, rank=rank, low_pass=low_pass, drop=drop))
+    if low_pass is not None and rank is None: raise ValueError(f"low_pass={_py(low_pass)!r} weighs EASE's low-pass filter, which rank= builds: pass rank (e.g. rank=24), or leave low_pass out")
+    if beta is not None and tau is None: raise ValueError(f"beta={_py(beta)!r} weighs EASE's time kernel, which tau= turns on (with the interactions' times): pass tau (in days, e.g. tau=60), or leave beta out")
     if isinstance(model, str):
         n_factors = check_count('n_factors', ifnone(n_factors, 64))
         kw = {} if drop is None else dict(drop=drop)
@@ -349,6 +351,8 @@ def fast_ranker(df:pd.DataFrame|ImplicitDataLoaders, # Interactions: user, item,
     else:
         timed = time_name is not None and (time_name!='timestamp' or time_name in getattr(df, 'columns', []))  # (a name given and missing: the loaders say so)
         dls = ImplicitDataLoaders.from_df(df, time_name=time_name if timed else None, **{'drop_last': False, **kwargs})  # (no training batches: any data size)
-    learn = ranking_learner(dls, model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, drop=drop, k=k)
-    learn.recipe = dict(model='ease', lam=lam, tau=tau if timed else None, beta=beta, rank=rank, low_pass=low_pass, drop=drop)
+    if not timed: tau,beta = [None if v==RANK_RECIPE[n] else v for n,v in (('tau',tau),('beta',beta))]  # (no times, no time kernel: one asked for is an error)
+    if rank is None and low_pass==RANK_RECIPE['low_pass']: low_pass = None  # (no filter to weigh)
+    learn = ranking_learner(dls, k=k, **(kw := dict(model='ease', lam=lam, tau=tau, beta=beta, rank=rank, low_pass=low_pass, drop=drop)))
+    learn.recipe = kw
     return learn

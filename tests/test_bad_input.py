@@ -388,6 +388,7 @@ CLI_CASES = [
     ('ratings: unknown title', ['recommend', '--user', 'x', '--ratings', '{d}/named.csv', '--learner', '{l}'], "names 1 item(s) that are neither ids nor titles the model knows: ['star wars']; labels containing it (any case): 'Star Wars (1977)'", 'drop those rows'),
     ('user-features, not hybrid', ['train', '--user-features', '{d}/items.csv'], '--user-features is for the hybrid recipe: add --recipe hybrid'),
     ('categorical, not hybrid', ['train', '--categorical', 'zip'],   '--categorical is for the hybrid recipe'),
+    ('n-factors, hybrid tabular', ['train', '--recipe', 'hybrid', '--model', 'hybrid_tabular', '--n-factors', '8', '--item-features', '{d}/items.csv'], "--n-factors sizes hybrid_mf's vectors: --model hybrid_tabular sizes its embeddings itself"),
     ('hybrid csv, no features', ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--recipe', 'hybrid'], '--recipe hybrid needs features', '--item-features'),
     ('features file missing', ['train', '--recipe', 'hybrid', '--item-features', '{d}/none.csv'], 'item features file not found'),
     ('categorical not a column', ['train', '--recipe', 'hybrid', '--item-features', '{d}/items.csv', '--categorical', 'zip'], "--categorical ['zip'] are not columns of the features", "'flag'"),
