@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from fastai.tabular.all import *
 from fastai.collab import EmbeddingNN
-from .data import check_count, check_arg, check_threshold, check_choice, _check_typos
+from .data import check_count, check_arg, check_threshold, check_choice, _check_typos, _py
 from .loaders import *
 from .view import *
 from .registry import *
@@ -59,7 +59,7 @@ def _make_model(model, view, n_factors, emb_szs, layers, config, y_range, sparse
     if model=='liked':    return DotProductBias(nu, ni, n_factors, y_range=None, sparse=sparse)
 
 # %% ../nbs/08_collab.ipynb #9117f5ec
-def _check_args(view, model, use_nn, emb_szs, layers, config):
+def _check_args(view, model, use_nn, emb_szs, layers, config, threshold=None, max_classes=None):
     "Errors for `collab_learner` arguments that contradict each other, and a warning for those the model would ignore (fastai ignores them silently)"
     if use_nn and model not in (None, 'nn'): raise ValueError(f"use_nn=True builds fastai's EmbeddingNN, but model={model!r} asks for another model: pass one of them")
     if not isinstance(model, (nn.Module,NoneType)): check_choice('model', model, _MODELS, ' or an nn.Module')
@@ -67,6 +67,9 @@ def _check_args(view, model, use_nn, emb_szs, layers, config):
     if bad: raise KeyError(f"emb_szs names {bad}, which are not the loaders' columns ({view.user_name!r}, {view.item_name!r})")
     unused = [n for n,v in (('layers',layers),('emb_szs',emb_szs),('config',set(config or {})-{'y_range'})) if v]
     name = ifnone(model, 'nn' if use_nn else 'dot_bias')
+    for n,v,m in (('threshold', threshold, 'liked'), ('max_classes', max_classes, 'classes')):  # (fastcf's own arguments: fastai has no silence to keep)
+        if v is not None and not (isinstance(name, str) and name==m):
+            raise ValueError(f"{n}={_py(v)!r} is for model={m!r}: {f'model={name!r}' if isinstance(name, str) else f'the {type(name).__name__} passed'} does not use it; leave it out")
     if unused and name!='nn': warnings.warn(f"{', '.join(unused)} only shape model='nn' (use_nn=True): {type(name).__name__ if isinstance(name, nn.Module) else repr(name)} does not use them")
     if view.context_names and isinstance(name, str) and name!='nn':
         warnings.warn(f"the loaders carry context {view.context_names}, which model={name!r} does not use (it reads user and item alone): "
@@ -89,8 +92,8 @@ def _check_liked(r, threshold):
 def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, layers:list=None, config:dict=None,
                    y_range:tuple=None, loss_func=None,
                    model:str|nn.Module=None, # One of 'dot', 'dot_bias', 'svdpp', 'autorec', 'params', 'nn', 'classes', 'liked', or a module
-                   threshold:float=4., # `model='liked'`: ratings at or above it are liked
-                   max_classes:int=20, # `model='classes'`: refuse data with more distinct ratings
+                   threshold:float=None, # `model='liked'`: ratings at or above it are liked (default 4)
+                   max_classes:int=None, # `model='classes'`: refuse data with more distinct ratings (default 20)
                    sparse:bool=False, # Sparse embedding gradients, trained by `LazyAdam` unless `opt_func` is given
                    **kwargs):
     "A `CollabLearner` for collaborative filtering on `dls`, with parameter groups (tables, biases, head)"
@@ -99,7 +102,8 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
     check_count('n_factors', n_factors)
     if config is not None and y_range is None: y_range = config.get('y_range')
     if y_range is not None: check_arg(len(y_range)==2 and all(np.isfinite(y_range)) and y_range[0] < y_range[1], 'y_range', y_range, "needs (low, high) with low < high")
-    _check_args(view, model, use_nn, emb_szs, layers, config)
+    _check_args(view, model, use_nn, emb_szs, layers, config, threshold, max_classes)
+    threshold,max_classes = ifnone(threshold, 4.),ifnone(max_classes, 20)
     model = ifnone(model, 'nn' if use_nn else 'dot_bias')
     metrics,built = [rmse, mae],not isinstance(model, nn.Module)
     if built and model in ('classes','liked') and y_range is not None:
