@@ -93,6 +93,8 @@ def crosstab(
     user_name:str='user', item_name:str='item', rating_name:str='rating',
 )->pd.DataFrame:
     "Table of the `n_users` most active users by the `n_items` most rated items (NaN where not rated)"
+    missing = [c for c in (user_name,item_name,rating_name) if c not in ratings.columns]
+    if missing: raise KeyError(f"column(s) {missing} not found; the frame has columns {list(ratings.columns)}{': load_movielens() adds the titles' if 'title' in missing else ''}")
     users = ratings[user_name].value_counts().index[:n_users]
     items = ratings[item_name].value_counts().index[:n_items]
     sub = ratings[ratings[user_name].isin(users) & ratings[item_name].isin(items)]
@@ -407,6 +409,7 @@ def _per_user_split(users, keys, n, name='n'):
 # %% ../nbs/00_data.ipynb #dbdc011a
 def FastRandomSplitter(valid_pct=0.2, seed=None):
     "fastai's `RandomSplitter` (same seed, same split, same effect on torch's RNG) returning tensors, fast on large data"
+    check_fraction('valid_pct', valid_pct, hi_open=False)
     def _inner(o):
         if seed is not None: torch.manual_seed(seed)
         idx = torch.randperm(len(o))
@@ -415,9 +418,11 @@ def FastRandomSplitter(valid_pct=0.2, seed=None):
     return _inner
 
 # %% ../nbs/00_data.ipynb #a84846ef
-def TimeSplitter(valid_pct=0.2, cutoff=None, time_name='timestamp'):
-    "Global time split: ratings at or after `cutoff` (default: the time that leaves the latest `valid_pct`) are validation"
-    check_fraction('valid_pct', valid_pct)
+def TimeSplitter(valid_pct=None, cutoff=None, time_name='timestamp'):
+    "Global time split: ratings at or after `cutoff` (default: the time that leaves the latest `valid_pct`, default 0.2) are validation"
+    if valid_pct is not None and cutoff is not None:
+        raise ValueError(f"valid_pct={_py(valid_pct)!r} and cutoff={_py(cutoff)!r} both place the split: pass cutoff (ratings from then on validate) or valid_pct (the latest share), not both")
+    valid_pct = check_fraction('valid_pct', ifnone(valid_pct, 0.2))
     c = None if cutoff is None else _as_seconds(cutoff, 'cutoff')
     def _inner(df):
         t = _seconds(df, time_name)  # (numbers, or dates: compared as seconds since 1970)
