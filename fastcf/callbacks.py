@@ -13,7 +13,7 @@ from .view import *
 from .inference import _score_codes
 from .models import _row_grads
 from .loaders import csr_of, csr_mask
-from .data import check_count, check_arg, check_threshold, check_nonneg, check_choice
+from .data import check_count, check_arg, check_threshold, check_nonneg, check_choice, _misspelt
 
 # %% auto #0
 __all__ = ['L2Reg', 'EmbeddingStats', 'TerminateOnInterruptCallback', 'check_k', 'rank_metrics', 'evaluate_ranking',
@@ -183,6 +183,8 @@ def check_k(k, n_items:int):
 
 def rank_metrics(scores:Tensor, relevant:Tensor, k:int=10)->dict:
     "Sums over rows of precision@k, recall@k, NDCG@k, hit rate@k and MAP@k for `scores` [n, items] and boolean `relevant` [n, items]"
+    if relevant.shape!=scores.shape: raise ValueError(f"scores {tuple(scores.shape)} and relevant {tuple(relevant.shape)} need the same shape: a row per user, a column per item")
+    if relevant.dtype!=torch.bool: raise TypeError(f"relevant holds {relevant.dtype}: it needs booleans, True where an item is relevant to the user (e.g. ratings >= 4)")  # (numbers were summed as counts: a hit rate of 3)
     check_k(k, scores.shape[1])
     top = scores.topk(k, dim=1).indices
     hits = relevant.gather(1, top).float()
@@ -255,7 +257,7 @@ class RankingMetric(Metric):
 def ranking_metrics(k:int=10, threshold:float|None|str='auto', chunk:int=2**20, keys=('precision','recall','ndcg','hit_rate')):
     "The ranking metrics `keys` (any of precision, recall, ndcg, hit_rate, map, coverage) at `k` as fastai metrics (pass them in `metrics=`)"
     bad = [o for o in keys if o not in _RANK_KEYS]
-    if bad: raise ValueError(f"unknown ranking metric(s) {bad}: choose from {_RANK_KEYS}")
+    if bad: raise ValueError(f"unknown ranking metric(s) {bad}: choose from {_RANK_KEYS}{_misspelt(bad, _RANK_KEYS)}")
     check_count('k', k); check_threshold(threshold, none=True, auto=True)  # (here, not at the first validation)
     st = _RankingState(k, threshold, chunk)
     return [RankingMetric(key, st) for key in keys]

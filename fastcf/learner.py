@@ -72,8 +72,9 @@ def _check_monitors(cbs, names):
     for cb in cbs:
         m = getattr(cb, 'monitor', None)
         if not isinstance(cb, TrackerCallback) or m in names: continue
-        close = _close_to(str(m), [str(n) for n in names], 0.5)
+        close = _close_to(str(m), [str(n) for n in names if str(n)!='time'], 0.5)  # (time is no score to track)
         tip = f"; did you mean {close!r}?" if close else ''
+        if close is None and str(m).lstrip('_') in ('rmse','mae'): tip += " (fastai's rmse and mae are recorded, as '_rmse' and 'mae', with metrics=[rmse, mae])"
         if str(m).split('@')[0] in ('ndcg','precision','recall','map','hit_rate','coverage'): tip += " (ranking metrics are recorded with metrics=ranking_metrics(k))"
         raise ValueError(f"{type(cb).__name__} monitors {m!r}, which this learner does not record: it records {[str(n) for n in names]}{tip}")
 
