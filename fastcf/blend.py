@@ -12,15 +12,12 @@ from .view import *
 from .registry import *
 from .models import MSELossPlain
 from .learner import CollabLearner, collab_splitter
+from .inference import _flat
 
 # %% auto #0
 __all__ = ['Blend', 'blend_learner']
 
 # %% ../nbs/10_blend.ipynb #cd0de956
-def _one_column(o:Tensor)->Tensor:
-    "A model's predictions `[n, 1]` (fastai's `EmbeddingNN`'s) as `[n]`, as the others give them: added as they are, the two would broadcast to `[n, n]`"
-    return o[:,0] if o.dim()==2 and o.shape[1]==1 else o
-
 class Blend(Module):
     "Weighted average of the predictions of rating models that share their users and items"
     def __init__(self, models:list, weights:list=None):
@@ -33,7 +30,7 @@ class Blend(Module):
             raise ValueError(f"weights={[_py(o) for o in weights]}: need finite numbers of at least 0, not all 0 (each model's share of the average)")
         self.models = nn.ModuleList(models)
         self.register_buffer('weights', w/w.sum())
-    def forward(self, x): return sum(w*_one_column(m(x)) for w,m in zip(self.weights, self.models))
+    def forward(self, x): return sum(w*_flat(m(x)) for w,m in zip(self.weights, self.models))  # (fastai's EmbeddingNN predicts [n, 1], the others [n]: added as they are, they broadcast to [n, n])
     @property
     def scores_all_items(self):
         "Whether it scores every item for a column of user codes: when each of its members does"
