@@ -103,6 +103,7 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
     if config is not None and y_range is None: y_range = config.get('y_range')
     if y_range is not None: check_arg(len(y_range)==2 and all(np.isfinite(y_range)) and y_range[0] < y_range[1], 'y_range', y_range, "needs (low, high) with low < high")
     _check_args(view, model, use_nn, emb_szs, layers, config, threshold, max_classes)
+    if loss_func is not None and not callable(loss_func): raise TypeError(f"loss_func={loss_func!r} is not a loss function: pass one, e.g. MSELossFlat(), or leave it out for the model's own")
     threshold,max_classes = ifnone(threshold, 4.),ifnone(max_classes, 20)
     model = ifnone(model, 'nn' if use_nn else 'dot_bias')
     metrics,built = [rmse, mae],not isinstance(model, nn.Module)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastai.optimizer import Optimizer
 from torch.optim.adam import adam as torch_adam
 from fastai.basics import *
+from .data import check_fraction
 
 # %% auto #0
 __all__ = ['adam_update', 'sgd_update', 'adam_fused', 'LazyAdam', 'LazySGD']
@@ -95,14 +96,21 @@ class _SparseOptimizer(Optimizer):
         for pg in self.param_lists:
             for p in pg: p.grad = None
 
+def _check_moms(**moms):
+    "Each of the momentums `moms` (one value, or one per parameter group) a number in [0, 1): above 1 the running averages grow without bound, and training went on silently"
+    for n,v in moms.items():
+        for o in L(v): check_fraction(n, o)
+
 class LazyAdam(_SparseOptimizer):
     "fastai's `Adam` (same hypers and defaults) that updates only the rows of sparse gradients, and dense ones in one fused step"
     _update,_fused = adam_update,adam_fused
     def __init__(self, params, lr=defaults.lr, mom=0.9, sqr_mom=0.99, eps=1e-5, wd=0.01, decouple_wd=True):
+        _check_moms(mom=mom, sqr_mom=sqr_mom)
         super().__init__(params, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, decouple_wd=decouple_wd)
 
 class LazySGD(_SparseOptimizer):
     "fastai's `SGD` (same hypers and defaults) that updates only the rows of sparse gradients"
     _update = sgd_update
     def __init__(self, params, lr=defaults.lr, mom=0., wd=0., decouple_wd=True):
+        _check_moms(mom=mom)
         super().__init__(params, lr=lr, mom=mom, wd=wd, decouple_wd=decouple_wd)

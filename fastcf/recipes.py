@@ -64,6 +64,7 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
                  cbs=None, **kwargs):
     "A `CollabLearner` set up with the fast recipe: SVD++, `LazyAdam`, per-rating L2 and an item prior, large batches"
     _check_typos(kwargs, fast_learner)
+    if model in ('classes','liked'): raise ValueError(f"fast_learner's recipe trains a rating model (svdpp, dot_bias, dot, ...); model={model!r} predicts classes: build it with collab_learner(dls, model={model!r})")
     dls = _recipe_dls(ratings, bs, val_bs, kwargs)
     y_range = ifnone(y_range, margin_y_range(collab_view(dls).rating_range()))
     sparse = ifnone(sparse, sum(len(dls.classes[n]) for n in dls.cat_names)*n_factors > SPARSE_ABOVE)
@@ -74,10 +75,12 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
     return learn
 
 @patch
-def fit_fast(self:Learner, epochs:int=None, lr:float=None, **kwargs):
+def fit_fast(self:Learner, epochs:int=None, lr:float=None,
+             wd:float=0., # Decoupled weight decay: none, as the recipe penalizes through `L2Reg`
+             **kwargs):
     "`fit_one_cycle` with the epochs, learning rate and momentums of the learner's recipe (default: the fast recipe's), without decoupled weight decay"
     recipe = getattr(self, 'recipe', FAST_RECIPE)
-    self.fit_one_cycle(ifnone(epochs, recipe['epochs']), ifnone(lr, recipe['lr']), wd=0., **merge(dict(moms=recipe.get('moms')), kwargs))
+    self.fit_one_cycle(ifnone(epochs, recipe['epochs']), ifnone(lr, recipe['lr']), wd=wd, **merge(dict(moms=recipe.get('moms')), kwargs))
 
 # %% ../nbs/13_recipes.ipynb #4236ae9a
 AUTOREC_RECIPE = dict(n_hidden=500, l2_scale=0.024, bs=1024, epochs=10, lr=1e-2)  # (l2: l2_scale over the training ratings per item)
