@@ -145,6 +145,7 @@ def _check_train_args(a):
     for n in ('epochs','lr','wd','bs','n_factors'):
         if getattr(a, n) is not None and _ease(a):
             raise ValueError(f"--{n.replace('_','-')} is not used by the rank recipe's EASE, which is solved in closed form with no training loop: --model rank_mf trains")
+    if a.wd is not None and a.recipe in ('fast','accurate'): raise ValueError(f"--wd is for the fastbook, hybrid and rank recipes: the {a.recipe} recipe penalizes its factors per rating (L2Reg), with no weight decay")
     if a.n_factors is not None and a.model=='hybrid_tabular': raise ValueError("--n-factors sizes hybrid_mf's vectors: --model hybrid_tabular sizes its embeddings itself, so drop --n-factors")
     if a.npy: _check_npy_args(a)
     a.sep = codecs.decode(a.sep, 'unicode_escape')  # so that --sep '\\t' is a tab

@@ -389,6 +389,7 @@ CLI_CASES = [
     ('user-features, not hybrid', ['train', '--user-features', '{d}/items.csv'], '--user-features is for the hybrid recipe: add --recipe hybrid'),
     ('categorical, not hybrid', ['train', '--categorical', 'zip'],   '--categorical is for the hybrid recipe'),
     ('n-factors, hybrid tabular', ['train', '--recipe', 'hybrid', '--model', 'hybrid_tabular', '--n-factors', '8', '--item-features', '{d}/items.csv'], "--n-factors sizes hybrid_mf's vectors: --model hybrid_tabular sizes its embeddings itself"),
+    ('wd, fast recipe',     ['train', '--wd', '0.1'],                 '--wd is for the fastbook, hybrid and rank recipes: the fast recipe penalizes its factors per rating (L2Reg), with no weight decay'),
     ('hybrid csv, no features', ['train', '--csv', '{d}/semi.csv', '--sep', ';', '--recipe', 'hybrid'], '--recipe hybrid needs features', '--item-features'),
     ('features file missing', ['train', '--recipe', 'hybrid', '--item-features', '{d}/none.csv'], 'item features file not found'),
     ('categorical not a column', ['train', '--recipe', 'hybrid', '--item-features', '{d}/items.csv', '--categorical', 'zip'], "--categorical ['zip'] are not columns of the features", "'flag'"),
