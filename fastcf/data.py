@@ -186,12 +186,13 @@ def check_arg(ok:bool, name:str, value, need:str):
     return value
 
 def _finite(x): return isinstance(x, (int,float,np.number)) and not isinstance(x, bool) and math.isfinite(x)
+def _count(v, lo:int=0): return isinstance(v, (int,np.integer)) and not isinstance(v, bool) and v >= lo
 def check_fraction(name:str, v, hi_open=True):
     "`v`, a fraction in [0, 1) (or [0, 1] if not `hi_open`), or an error naming `name`"
     return check_arg(_finite(v) and 0 <= v and (v < 1 if hi_open else v <= 1), name, v, f"needs a number in [0, {'1)' if hi_open else '1]'}")
 def check_count(name:str, v, lo:int=1):
     "`v`, an integer of at least `lo`, or an error naming `name`"
-    return check_arg(isinstance(v, (int,np.integer)) and not isinstance(v, bool) and v >= lo, name, v, f"needs an integer of at least {lo}")
+    return check_arg(_count(v, lo), name, v, f"needs an integer of at least {lo}")
 def check_finite(name:str, v, why:str=''):
     "`v`, a finite number (`why`: what it is for, added to the message), or an error naming `name`"
     return check_arg(_finite(v), name, v, f"needs a finite number{why}")

@@ -11,7 +11,7 @@ from .loaders import *
 from .loaders import _twin_hint, _one_id, _id_list
 from .large import RowRange, _chunked_csr, _chunked_counts
 from .implicit import ImplicitDataLoaders
-from .data import check_choice, check_arg
+from .data import check_choice, check_arg, _count
 
 # %% auto #0
 __all__ = ['CollabView', 'collab_view']
@@ -74,7 +74,7 @@ class CollabView:
     def split(self, ds_idx:int=0):
         "Codes `[n, 2]` and ratings `[n]` (CPU) of the training (0) or validation (1) set, read once"
         n = len(self.dls.loaders)
-        check_arg(isinstance(ds_idx, (int,np.integer)) and not isinstance(ds_idx, bool) and 0 <= ds_idx < n, 'ds_idx', ds_idx,
+        check_arg(_count(ds_idx) and ds_idx < n, 'ds_idx', ds_idx,
                   f"needs 0 (the training set) or 1 (the validation set){f' up to {n-1}' if n > 2 else ''}: the loaders hold {n} sets")
         return self._held(('split', ds_idx), lambda: _read_split(self.dls[ds_idx].dataset, (self.user_name,self.item_name), self.rating_name))
     def codes(self, ds_idx:int=0)->Tensor: return self.split(ds_idx)[0]
