@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from fastai.tabular.all import *
 from fastai.collab import EmbeddingNN
-from .data import check_count, check_arg, check_threshold, check_choice, _check_typos, _py
+from .data import check_count, check_arg, check_threshold, check_choice, check_used, _check_typos
 from .loaders import *
 from .view import *
 from .registry import *
@@ -67,9 +67,9 @@ def _check_args(view, model, use_nn, emb_szs, layers, config, threshold=None, ma
     if bad: raise KeyError(f"emb_szs names {bad}, which are not the loaders' columns ({view.user_name!r}, {view.item_name!r})")
     unused = [n for n,v in (('layers',layers),('emb_szs',emb_szs),('config',set(config or {})-{'y_range'})) if v]
     name = ifnone(model, 'nn' if use_nn else 'dot_bias')
-    for n,v,m in (('threshold', threshold, 'liked'), ('max_classes', max_classes, 'classes')):  # (fastcf's own arguments: fastai has no silence to keep)
-        if v is not None and not (isinstance(name, str) and name==m):
-            raise ValueError(f"{n}={_py(v)!r} is for model={m!r}: {f'model={name!r}' if isinstance(name, str) else f'the {type(name).__name__} passed'} does not use it; leave it out")
+    own = {'threshold': 'liked', 'max_classes': 'classes'}  # (fastcf's own arguments, each for one model: fastai has no silence to keep)
+    check_used(f'model={name!r}' if isinstance(name, str) else f'the {type(name).__name__} passed', dict(threshold=threshold, max_classes=max_classes),
+               [n for n,m in own.items() if name==m], {n: f'model={m!r}' for n,m in own.items()})
     if unused and name!='nn': warnings.warn(f"{', '.join(unused)} only shape model='nn' (use_nn=True): {type(name).__name__ if isinstance(name, nn.Module) else repr(name)} does not use them")
     if view.context_names and isinstance(name, str) and name!='nn':
         warnings.warn(f"the loaders carry context {view.context_names}, which model={name!r} does not use (it reads user and item alone): "

@@ -13,9 +13,9 @@ from fastai.tabular.all import *
 # %% auto #0
 __all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'MixedIdsError', 'check_ids',
            'check_arg', 'check_fraction', 'check_count', 'check_finite', 'check_nonneg', 'check_threshold',
-           'BatchSizeError', 'check_positive', 'check_bool', 'check_choice', 'check_ratings', 'read_csv_ratings',
-           'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'StratifiedSplitter',
-           'read_ratings', 'synthetic_ratings']
+           'BatchSizeError', 'check_positive', 'check_bool', 'check_choice', 'check_used', 'check_ratings',
+           'read_csv_ratings', 'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter',
+           'StratifiedSplitter', 'read_ratings', 'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #06a7e924
 URL_ML_LATEST_SMALL = 'https://files.grouplens.org/datasets/movielens/ml-latest-small.zip'
@@ -242,6 +242,16 @@ def check_choice(name:str, v, choices,
     "`v`, one of `choices`, or an error naming `name`, the choices and the one it most likely misspells"
     ok = any(v is c or (isinstance(v, str) and v==c) for c in choices)  # (by identity or text: a tensor or list compares without error)
     return check_arg(ok, name, v, f"needs one of {', '.join(map(repr, choices))}{also}{_misspelt([v], choices) if isinstance(v, str) else ''}")
+
+def check_used(what:str, # What is being built, e.g. "model='mf'"
+               given:dict, # Arguments by name, None where not given
+               uses, # The names of `given` that `what` uses
+               whose:dict): # For each name, what does use it, e.g. {'lam': "model='ease'"}
+    "An error naming the arguments of `given` that were given but that `what` leaves unused, and what uses them (silently unused otherwise)"
+    bad = [k for k,v in given.items() if v is not None and k not in uses]
+    if not bad: return
+    it,be = ('it','is') if len(bad)==1 else ('them','are')
+    raise ValueError(f"{', '.join(f'{k}={_py(given[k])!r}' for k in bad)} {be} for {whose[bad[0]]}: {what} does not use {it}; leave {it} out")
 
 def _warn_ms(top:float, what:str):
     "A warning when times read as seconds run past the year 5000 (`top`: the largest): milliseconds, most likely"

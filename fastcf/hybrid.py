@@ -14,7 +14,7 @@ from .collab import collab_learner, default_y_range
 from .features import FeatureTable
 from .ranking import ranking_learner
 from .blend import Blend
-from .data import _read_times, check_count, check_positive, check_fraction, check_choice, _one_row, _check_typos, _py
+from .data import _read_times, check_count, check_positive, check_fraction, check_choice, check_used, _one_row, _check_typos
 from .inference import _check_pull
 from .interpret import CollabInterpretation
 from torch.func import functional_call
@@ -159,16 +159,15 @@ def time_features(df:pd.DataFrame, time_name:str='timestamp', parts:tuple=('week
 # %% ../nbs/22_hybrid.ipynb #02cfe539
 _HYBRIDS = ('mf','tabular')
 
-_UNUSED = {'n_factors': (lambda m,i: m!='mf', "sizes HybridMF's vectors (model='mf'); HybridTabular sizes its embeddings itself"),
-           'layers': (lambda m,i: m!='tabular', "shape HybridTabular's head (model='tabular'); HybridMF has none"),
-           'y_range': (lambda m,i: i, "bounds predicted ratings; on ImplicitDataLoaders the model ranks items"),
-           'loss': (lambda m,i: not i, "is the ranking loss on ImplicitDataLoaders; on ratings the model trains on MSE (loss_func= sets another)")}
+_WHOSE = {'n_factors': "model='mf' (HybridMF's vectors; HybridTabular sizes its embeddings itself)",
+          'layers': "model='tabular' (HybridTabular's head)",
+          'y_range': "rating loaders (it bounds predicted ratings; on ImplicitDataLoaders the model ranks items)",
+          'loss': "ImplicitDataLoaders (the ranking loss; on ratings the model trains on MSE, and loss_func= sets another)"}
 
 def _check_used_by(model, implicit, **given):
-    "An error naming an argument of `given` (not None) that the hybrid `model` on these loaders (`implicit` or not) leaves unused"
-    for n,v in given.items():
-        unused,why = _UNUSED[n]
-        if v is not None and unused(model, implicit): raise ValueError(f"{n}={_py(v)!r} {why}: leave it out")
+    "An error naming the arguments of `given` (not None) that the hybrid `model` on these loaders (`implicit` or not) leaves unused"
+    uses = ['n_factors' if model=='mf' else 'layers', 'loss' if implicit else 'y_range']
+    check_used(f"model={model!r} on {'ImplicitDataLoaders' if implicit else 'rating loaders'}", given, uses, _WHOSE)
 
 def _table(frame, view, which, cat_names, cont_names):
     return None if frame is None else FeatureTable(frame, view.vocab(which), which, cat_names, cont_names, id_name=view.name(which))

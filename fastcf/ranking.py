@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/ranking.html.md"""
 from __future__ import annotations
 import math, warnings
 from fastai.tabular.all import *
-from .data import check_count, check_positive, check_nonneg, check_finite, check_arg, check_fraction, check_choice, _check_typos, _py
+from .data import check_count, check_positive, check_nonneg, check_finite, check_arg, check_fraction, check_choice, check_used, _check_typos, _py
 from .loaders import csr_of, _built_already
 from .implicit import *
 from .view import *
@@ -270,11 +270,9 @@ _RANKER_ARGS = {'mf': ('n_factors',), 'ease': ('lam','tau','beta','rank','low_pa
 
 def _check_used(model, given:dict):
     "An error naming the arguments of `given` (those not None) that `model`, a name of `_RANKERS` or a module built already, is not built with"
-    bad = [k for k,v in given.items() if v is not None and k not in (_RANKER_ARGS[model] if isinstance(model, str) else ())]
-    if not bad: return
-    who,it = ' or '.join(f"model={m!r}" for m in _RANKERS if bad[0] in _RANKER_ARGS[m]),'it' if len(bad)==1 else 'them'
+    whose = {k: ' or '.join(f"model={m!r}" for m in _RANKERS if k in _RANKER_ARGS[m]) for k in given}
     what = f"model={model!r}" if isinstance(model, str) else f"the {type(model).__name__} passed, built already,"
-    raise ValueError(f"{', '.join(bad)} {'is' if len(bad)==1 else 'are'} for {who}: {what} does not use {it}; leave {it} out")
+    check_used(what, given, _RANKER_ARGS[model] if isinstance(model, str) else (), whose)
 
 def _ranking_loss(loss):
     if isinstance(loss, str):
