@@ -97,7 +97,7 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
                    sparse:bool=False, # Sparse embedding gradients, trained by `LazyAdam` unless `opt_func` is given
                    **kwargs):
     "A `CollabLearner` for collaborative filtering on `dls`, with parameter groups (tables, biases, head)"
-    _check_typos(kwargs, collab_learner)
+    _check_typos(kwargs, collab_learner, dls)
     view = collab_view(dls)
     check_count('n_factors', n_factors)
     if config is not None and y_range is None: y_range = config.get('y_range')

@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings, math, re, os, codecs, inspect, difflib
 from urllib.error import URLError
 from fastai.tabular.all import *
+from fastai.collab import CollabDataLoaders
 
 # %% auto #0
 __all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'MixedIdsError', 'check_ids',
@@ -140,10 +141,21 @@ def _misspelt(names, known)->str:
     ms = [f"{_py(k)!r} for {_py(n)!r}" for n in names for k in [_close_to(n, known)] if k is not None]
     return f" (did you mean {', '.join(ms)}?)" if ms else ''
 
-def _check_typos(kwargs:dict, f):
-    "An error for a keyword of `kwargs` that `f` does not take but spells closely one it does (a typo that would reach the loaders or `Learner` as an unknown argument)"
+_FIT_ARGS = ('epochs','n_epoch','n_epochs','epoch','lr_max','max_lr','pct_start','div','div_final')  # (arguments of fastai's fit methods)
+
+def _args_of(f)->tuple: return () if f is None else tuple(inspect.signature(f).parameters)
+
+def _check_typos(kwargs:dict, f,
+                 dls=None): # The loaders `f` (a learner) is given, whose own arguments are not `f`'s
+    "An error for a keyword of `kwargs` that `f` does not take: one for training, one of the loaders `dls`, or a typo of one it takes (each would reach `Learner` as an unknown argument)"
     ps = [n for n,p in inspect.signature(f).parameters.items() if p.kind!=p.VAR_KEYWORD]
     for k in kwargs:
+        if k in ps: continue
+        if k in _FIT_ARGS: raise TypeError(f"{f.__name__} got {k}=, which is for training the learner, not building it: learn.fit_one_cycle(n_epoch, lr_max) (or a recipe's learn.fit_fast(epochs, lr))")
+        maker = CollabDataLoaders if isinstance(dls, TabularDataLoaders) else type(dls)  # (fastai's collab loaders are the TabularDataLoaders it builds)
+        if k in _args_of(getattr(maker, 'from_df', None)):
+            also = f", or set it on these with dls.set_sampling({k}=...)" if k in _args_of(getattr(dls, 'set_sampling', None)) else ''
+            raise TypeError(f"{f.__name__} got {k}=, an argument of the loaders: build them with it, {maker.__name__}.from_df(ratings, {k}=...){also}")
         m = _close_to(k, ps)
         if m: raise TypeError(f"{f.__name__} got {k}=, an argument it does not take: did you mean {m}=?")
 
@@ -158,6 +170,8 @@ def _check_frame(df, what:str='ratings'):
     if isinstance(df, (str, Path)):
         how = (": a folder of .npy ratings (csv_to_npy's) is read by ChunkedCollabDataLoaders.from_folder(path), loaders that fast_learner and collab_learner take" if Path(df).is_dir() else
                ": read the file first, with read_csv_ratings(path) (CSV or Parquet), or build loaders with FastCollabDataLoaders.from_csv(path)")
+    if isinstance(df, tuple) and len(df) and isinstance(df[0], pd.DataFrame):
+        how = ": its first item is a DataFrame (synthetic_ratings returns (ratings, truth)): pass that frame, e.g. ratings, truth = synthetic_ratings(...)"
     raise TypeError(f"{what} must be a pandas DataFrame, got {type(df).__name__}{how}")
 
 def _check_col(df, col, what, hint:str=''):
@@ -535,7 +549,7 @@ def _zipf_probs(n, alpha, rng):
 
 def _sample_pairs(n_users, n_items, n_ratings, pu, pi, rng):
     "Sample `n_ratings` distinct (user, item) pairs with popularities `pu`, `pi`"
-    if n_ratings > 0.5*n_users*n_items: raise ValueError(f"n_ratings={n_ratings} is over half of the {n_users*n_items} possible pairs")
+    if n_ratings > 0.5*n_users*n_items: raise ValueError(f"n_ratings={n_ratings} is over half of the {n_users*n_items} possible pairs of {n_users} users and {n_items} items: lower n_ratings (to {n_users*n_items//2} at most) or raise n_users or n_items")
     keys = np.empty(0, dtype=np.int64)
     while len(keys) < n_ratings:
         m = int((n_ratings-len(keys))*1.2)+100

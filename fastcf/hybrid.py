@@ -182,7 +182,7 @@ def hybrid_learner(dls,
                    id_drop:float=0.1, loss=None, # `loss`: the ranking loss on `ImplicitDataLoaders` (default 'softmax')
                    sparse:bool=False, **kwargs):
     "A learner for a model that adds user and item features to collaborative filtering"
-    _check_typos(kwargs, hybrid_learner)
+    _check_typos(kwargs, hybrid_learner, dls)
     check_choice('model', model, _HYBRIDS)
     view = collab_view(dls)
     if users is None and items is None and not view.context_names: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or loaders with context_names)")

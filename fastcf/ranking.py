@@ -297,7 +297,7 @@ def ranking_learner(dls:ImplicitDataLoaders,
                     sparse:bool=False, # Sparse embedding gradients, trained by `LazyAdam` (for sampled losses)
                     **kwargs):
     "A `CollabLearner` that trains a ranking model on implicit feedback, with NDCG@k and friends as its metrics"
-    _check_typos(kwargs, ranking_learner)
+    _check_typos(kwargs, ranking_learner, dls)
     if not isinstance(dls, ImplicitDataLoaders):
         raise TypeError(f"ranking_learner trains on ImplicitDataLoaders, got {type(dls).__name__}: build them with ImplicitDataLoaders.from_df(ratings, ...)")
     view,loss = collab_view(dls),_ranking_loss(loss)

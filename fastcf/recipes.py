@@ -97,7 +97,7 @@ def autorec_learner(dls:DataLoaders, n_hidden:int=AUTOREC_RECIPE['n_hidden'],
                     bs:int=AUTOREC_RECIPE['bs'], # Training batch size (`None`: `dls`'s own)
                     cbs=None, **kwargs):
     "A `CollabLearner` with an `ItemAutoRec` on `dls` (re-batched to `bs`) and the autoencoder recipe (`fit_fast` uses its epochs and lr)"
-    _check_typos(kwargs, autorec_learner)
+    _check_typos(kwargs, autorec_learner, dls)
     learn = collab_learner(_with_bs(dls, bs), n_factors=n_hidden, model='autorec', opt_func=LazyAdam, cbs=L(L2Reg(ifnone(l2, autorec_l2(dls)), 'all'))+L(cbs), **kwargs)
     learn.recipe = AUTOREC_RECIPE
     return learn
