@@ -323,7 +323,7 @@ def synthetic_interactions(n_users:int=500, n_items:int=300, n_factors:int=4, pe
     "Interactions drawn from a planted exposure model: each user takes up `per_user` items, item `i` with probability softmax(u.v_i/temp) (and a popularity bias)"
     for n,v in dict(n_users=n_users, n_items=n_items, n_factors=n_factors, per_user=per_user).items(): check_count(n, v)
     check_positive('temp', temp)
-    if per_user > n_items: raise ValueError(f"per_user={per_user} is more than the {n_items} items: each user takes up distinct items")
+    if per_user > n_items: raise ValueError(f"per_user={per_user} is more than the {n_items} items: each user takes up distinct items: lower per_user or raise n_items")
     g = torch.Generator().manual_seed(seed)
     U,V = torch.randn(n_users, n_factors, generator=g),torch.randn(n_items, n_factors, generator=g)
     logits = (U@V.t() + torch.randn(n_items, generator=g))/temp
