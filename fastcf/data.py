@@ -170,6 +170,7 @@ def _check_frame(df, what:str='ratings'):
     if isinstance(df, (str, Path)):
         how = (": a folder of .npy ratings (csv_to_npy's) is read by ChunkedCollabDataLoaders.from_folder(path), loaders that fast_learner and collab_learner take" if Path(df).is_dir() else
                ": read the file first, with read_csv_ratings(path) (CSV or Parquet), or build loaders with FastCollabDataLoaders.from_csv(path)")
+    if isinstance(df, pd.Series): how = f": a Series is one column ({df.name!r}); pass the frame it came from, or s.to_frame()"
     if isinstance(df, tuple) and len(df) and isinstance(df[0], pd.DataFrame):
         how = ": its first item is a DataFrame (synthetic_ratings returns (ratings, truth)): pass that frame, e.g. ratings, truth = synthetic_ratings(...)"
     raise TypeError(f"{what} must be a pandas DataFrame, got {type(df).__name__}{how}")
@@ -271,11 +272,18 @@ def _warn_ms(top:float, what:str):
     "A warning when times read as seconds run past the year 5000 (`top`: the largest): milliseconds, most likely"
     if top > 1e11: warnings.warn(f"{what} runs to {top:.0f}, past the year 5000 as seconds since 1970: if these are milliseconds, divide them by 1000 (times are read as seconds)")
 
+def _check_text_numbers(v:pd.Series, unit:str='s'):
+    "An error for a time column of numbers written as text (e.g. a CSV read with `dtype=str`), which would be read as dates"
+    if len(v) and not pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_datetime64_any_dtype(v) and pd.to_numeric(v, errors='coerce').notna().all():
+        raise ValueError(f"time column {v.name!r} holds numbers as text, e.g. {_py(v.iloc[0])!r}: convert them, df[{v.name!r}] = pd.to_numeric(df[{v.name!r}]) (numbers are read as {unit!r} since 1970)")
+
 def _read_times(v, unit:str='s'):
     "`v` (a column or one value) as pandas datetimes: numbers are `unit`s since 1970 (a column of seconds that looks like milliseconds warns), anything else what `pd.to_datetime` reads"
     check_arg(unit in ('s','ms','us','ns'), 'unit', unit, "needs 's', 'ms', 'us' or 'ns': the unit of times given as numbers since 1970")
     num = pd.api.types.is_numeric_dtype(v) if isinstance(v, pd.Series) else isinstance(v, (int,float,np.number))
     if num and unit=='s' and isinstance(v, pd.Series) and len(v): _warn_ms(float(v.abs().max()), f"time column {v.name!r}")
+    if isinstance(v, pd.Series): _check_text_numbers(v, unit)
+    elif np.ndim(v)==0 and pd.isna(v): raise ValueError(f"time {v!r} is missing")  # (it would be NaT: no time, and no error)
     return pd.to_datetime(v, unit=unit if num else None)
 
 def _seconds(df, col, what:str='time')->np.ndarray:
@@ -288,6 +296,7 @@ def _seconds(df, col, what:str='time')->np.ndarray:
         if inf.any(): raise ValueError(f"{what} column {col!r} has {int(inf.sum())} infinite value(s), first at row {_first_bad(df, inf)!r}")
         if len(t): _warn_ms(np.abs(t).max(), f"{what} column {col!r}")
         return t
+    _check_text_numbers(v)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)  # (pandas' "could not infer format": the error below says what is wrong)

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/features.html.md"""
 from __future__ import annotations
 import re
 from fastai.tabular.all import *
-from .data import _movielens_path, _need, _py, _few, _row_numbers, _misspelt
+from .data import _movielens_path, _need, _py, _few, _row_numbers, _misspelt, _check_frame
 
 # %% auto #0
 __all__ = ['movielens_features', 'FeatureTable', 'multi_hot']
@@ -242,7 +242,7 @@ class FeatureTable:
 # %% ../nbs/18_features.ipynb #52324d69
 def multi_hot(df:pd.DataFrame, sep:str='|')->tuple:
     "`(df, split)`: `df` with each text column of `sep`-separated values (genres such as 'Comedy|Drama') made a 0/1 column per value, and `{column: its values}`"
-    split,ids = {},_id_like(df)
+    split,ids = {},_id_like(_check_frame(df, 'features'))
     for c in [c for c in df.columns if _text(df[c]) and c not in ids]:
         s = df[c].dropna().astype(str)
         if not s.str.contains(sep, regex=False).any(): continue
