@@ -68,7 +68,8 @@ def _average_model(model):
 def _codes_model(learn, df, unknown):
     "The codes of `df`'s (user, item) pairs, and the model that scores them: `learn.model`, or its average-user copy for `unknown='average'`"
     check_choice('unknown', unknown, ('error','average'))
-    x = collab_view(learn).encode(df, 'error' if unknown=='error' else 'na', fix="; to score unknown ids as the average user or item, pass unknown='average'")
+    feats = "; a hybrid scores new items from their features: learn.new_item_scores(items)" if hasattr(learn.model, 'new_scores') else ''
+    x = collab_view(learn).encode(df, 'error' if unknown=='error' else 'na', fix=f"; to score unknown ids as the average user or item, pass unknown='average'{feats}")
     return x,learn.model if unknown=='error' else _average_model(learn.model)
 
 @patch
