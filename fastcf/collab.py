@@ -99,6 +99,7 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
     "A `CollabLearner` for collaborative filtering on `dls`, with parameter groups (tables, biases, head)"
     _check_typos(kwargs, collab_learner, dls)
     view = collab_view(dls)
+    if view.implicit: raise TypeError("collab_learner trains rating models, and these are ImplicitDataLoaders (who chose what, with no ratings to learn): train them with ranking_learner(dls), or hybrid_learner(dls, ...) with features")
     check_count('n_factors', n_factors)
     if config is not None and y_range is None: y_range = config.get('y_range')
     if y_range is not None: check_arg(len(y_range)==2 and all(np.isfinite(y_range)) and y_range[0] < y_range[1], 'y_range', y_range, "needs (low, high) with low < high")
