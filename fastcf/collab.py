@@ -122,5 +122,6 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
     elif built: _check_y_range(y_range, rng)
     if not isinstance(model, nn.Module): model = _make_model(model, view, n_factors, emb_szs, layers, config, y_range, sparse)
     _give_classes(model, dls.classes)  # (a model built or given: `model.bias(ids)` and `model.weight(ids)` look raw ids up)
+    param_roles(model)  # (a model's register_collab naming a path it does not have: the error now, not at fit)
     kwargs = merge(dict(metrics=metrics, splitter=collab_splitter), dict(opt_func=LazyAdam) if sparse else {}, kwargs)
     return CollabLearner(dls, model, loss_func=ifnone(loss_func, MSELossPlain()), **kwargs)

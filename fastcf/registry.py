@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from fastai.tabular.all import *
 from fastai.collab import EmbeddingDotBias, EmbeddingNN
-from .data import check_choice
+from .data import check_choice, _few, _misspelt
 
 # %% auto #0
 __all__ = ['COLLAB_ROLES', 'CollabSpec', 'register_collab', 'collab_spec', 'table_of', 'weight_of', 'table_weight', 'set_table',
@@ -40,6 +40,11 @@ _REGISTRY = {}
 
 def register_collab(cls, **kwargs):
     "Register the roles of `cls`'s parameters (see `CollabSpec`); subclasses inherit them"
+    n = type(cls).__name__
+    if not isinstance(cls, type): raise TypeError(f"register_collab takes the model's class, got {'an instance of ' if isinstance(cls, nn.Module) else ''}{n}: register_collab({n if isinstance(cls, nn.Module) else 'MyModel'}, ...)")
+    ok = [k for k in inspect.signature(CollabSpec).parameters if k!='by_convention']
+    bad = [k for k in kwargs if k not in ok]
+    if bad: raise TypeError(f"register_collab got {', '.join(k+'=' for k in bad)}, which it does not take{_misspelt(bad, ok)}: it takes {', '.join(ok)}")
     _REGISTRY[cls] = CollabSpec(**kwargs)
     return cls
 
@@ -64,9 +69,14 @@ def collab_spec(model, error:bool=True)->CollabSpec|None:
 
 # %% ../nbs/04_registry.ipynb #9df37f44
 def _get(model, path):
-    "The submodule or parameter of `model` at dotted `path`"
-    for p in path.split('.'): model = getattr(model, p)
-    return model
+    "The submodule or parameter of `model` at dotted `path`, or an error naming the paths it has"
+    o = model
+    for p in path.split('.'):
+        if not hasattr(o, p):
+            have = [k for k,_ in model.named_parameters()]
+            raise AttributeError(f"{type(model).__name__} has no {path!r}, a path its register_collab names: its parameters are {_few(have)}; register those (e.g. {have[0] if have else 'users'!r}, or the Embedding's own path)")
+        o = getattr(o, p)
+    return o
 
 def table_of(model, role:str):
     "The module or parameter playing `role` ('user_factors', 'item_bias', ...) in `model`, or None"
