@@ -23,7 +23,7 @@ class Blend(Module):
     def __init__(self, models:list, weights:list=None):
         if not len(models): raise ValueError("Blend needs at least one model")
         w = list(ifnone(weights, [1.]*len(models)))
-        if len(w)!=len(models): raise ValueError(f"{len(w)} weights for {len(models)} models")
+        if len(w)!=len(models): raise ValueError(f"weights has {len(w)} value(s) for {len(models)} models: give one per model, or leave weights out for equal ones")
         nums = all(isinstance(o, (int,float,np.number,Tensor)) and not isinstance(o, bool) for o in w)  # (not text, None or True)
         w = tensor(w).float() if nums else None
         if w is None or not (torch.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
