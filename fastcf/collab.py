@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from fastai.tabular.all import *
 from fastai.collab import EmbeddingNN
-from .data import check_count, check_arg, check_threshold, check_choice, check_used, _check_typos
+from .data import check_count, check_arg, check_threshold, check_choice, check_used, _check_kwargs
 from .loaders import *
 from .view import *
 from .registry import *
@@ -97,7 +97,7 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
                    sparse:bool=False, # Sparse embedding gradients, trained by `LazyAdam` unless `opt_func` is given
                    **kwargs):
     "A `CollabLearner` for collaborative filtering on `dls`, with parameter groups (tables, biases, head)"
-    _check_typos(kwargs, collab_learner, dls)
+    _check_kwargs(kwargs, collab_learner, dls)
     view = collab_view(dls)
     if view.implicit: raise TypeError("collab_learner trains rating models, and these are ImplicitDataLoaders (who chose what, with no ratings to learn): train them with ranking_learner(dls), or hybrid_learner(dls, ...) with features")
     check_count('n_factors', n_factors)

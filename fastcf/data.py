@@ -145,19 +145,22 @@ _FIT_ARGS = ('epochs','n_epoch','n_epochs','epoch','lr_max','max_lr','pct_start'
 
 def _args_of(f)->tuple: return () if f is None else tuple(inspect.signature(f).parameters)
 
-def _check_typos(kwargs:dict, f,
+def _check_kwargs(kwargs:dict, f,
                  dls=None): # The loaders `f` (a learner) is given, whose own arguments are not `f`'s
-    "An error for a keyword of `kwargs` that `f` does not take: one for training, one of the loaders `dls`, or a typo of one it takes (each would reach `Learner` as an unknown argument)"
-    ps = [n for n,p in inspect.signature(f).parameters.items() if p.kind!=p.VAR_KEYWORD]
+    "An error for a keyword of `kwargs` that `f` does not take, saying where it goes: to training, to the loaders `dls`, or to the argument it misspells (fastai's `Learner` would say only 'unexpected keyword argument')"
+    sig = inspect.signature(f).parameters
+    ps,more = [n for n,p in sig.items() if p.kind!=p.VAR_KEYWORD],any(p.kind==p.VAR_KEYWORD for p in sig.values())
     for k in kwargs:
         if k in ps: continue
         if k in _FIT_ARGS: raise TypeError(f"{f.__name__} got {k}=, which is for training the learner, not building it: learn.fit_one_cycle(n_epoch, lr_max) (or a recipe's learn.fit_fast(epochs, lr))")
         maker = CollabDataLoaders if isinstance(dls, TabularDataLoaders) else type(dls)  # (fastai's collab loaders are the TabularDataLoaders it builds)
-        if k in _args_of(getattr(maker, 'from_df', None)):
+        for made in [getattr(maker, m) for m in ('from_df','from_folder') if hasattr(maker, m)]:  # (chunked loaders are built from a folder)
+            if k not in _args_of(made): continue
             also = f", or set it on these with dls.set_sampling({k}=...)" if k in _args_of(getattr(dls, 'set_sampling', None)) else ''
-            raise TypeError(f"{f.__name__} got {k}=, an argument of the loaders: build them with it, {maker.__name__}.from_df(ratings, {k}=...){also}")
+            raise TypeError(f"{f.__name__} got {k}=, an argument of the loaders: build them with it, {maker.__name__}.{made.__name__}({_args_of(made)[0]}, {k}=...){also}")
         m = _close_to(k, ps)
         if m: raise TypeError(f"{f.__name__} got {k}=, an argument it does not take: did you mean {m}=?")
+        if not more: raise TypeError(f"{f.__name__} got {k}=, an argument it does not take: help({f.__name__}) lists those it does")  # (not fastai's "Learner.__init__() got an unexpected keyword argument")
 
 def _row_numbers(o)->bool:
     "Whether the index of frame or series `o` is row numbers 0, 1, 2, ... (the `RangeIndex` that `pd.read_csv` or a list gives), not ids"

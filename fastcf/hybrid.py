@@ -14,7 +14,7 @@ from .collab import collab_learner, default_y_range
 from .features import FeatureTable
 from .ranking import ranking_learner
 from .blend import Blend
-from .data import _read_times, check_count, check_positive, check_fraction, check_choice, check_used, _one_row, _check_typos
+from .data import _read_times, check_count, check_positive, check_fraction, check_choice, check_used, _one_row, _check_kwargs
 from .inference import _check_pull
 from .interpret import CollabInterpretation
 from torch.func import functional_call
@@ -182,7 +182,7 @@ def hybrid_learner(dls,
                    id_drop:float=0.1, loss=None, # `loss`: the ranking loss on `ImplicitDataLoaders` (default 'softmax')
                    sparse:bool=False, **kwargs):
     "A learner for a model that adds user and item features to collaborative filtering"
-    _check_typos(kwargs, hybrid_learner, dls)
+    _check_kwargs(kwargs, hybrid_learner, dls)
     check_choice('model', model, _HYBRIDS)
     view = collab_view(dls)
     if users is None and items is None and not view.context_names: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or loaders with context_names)")

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/ranking.html.md"""
 from __future__ import annotations
 import math, warnings
 from fastai.tabular.all import *
-from .data import check_count, check_positive, check_nonneg, check_finite, check_arg, check_fraction, check_choice, check_used, _check_typos, _py
+from .data import check_count, check_positive, check_nonneg, check_finite, check_arg, check_fraction, check_choice, check_used, _check_kwargs, _py
 from .loaders import csr_of, _built_already
 from .implicit import *
 from .view import *
@@ -297,7 +297,7 @@ def ranking_learner(dls:ImplicitDataLoaders,
                     sparse:bool=False, # Sparse embedding gradients, trained by `LazyAdam` (for sampled losses)
                     **kwargs):
     "A `CollabLearner` that trains a ranking model on implicit feedback, with NDCG@k and friends as its metrics"
-    _check_typos(kwargs, ranking_learner, dls)
+    _check_kwargs(kwargs, ranking_learner, dls)
     if not isinstance(dls, ImplicitDataLoaders):
         raise TypeError(f"ranking_learner trains on ImplicitDataLoaders, got {type(dls).__name__}: build them with ImplicitDataLoaders.from_df(ratings, ...)")
     view,loss = collab_view(dls),_ranking_loss(loss)
@@ -342,7 +342,7 @@ def fast_ranker(df:pd.DataFrame|ImplicitDataLoaders, # Interactions: user, item,
                 drop:float=0., # EDLAE's dropout (see `ease_weights`): near 1 for users who will bring only a few items
                 k:int=10, **kwargs):
     "A ranking learner with fastcf's ranking recipe (time-aware EASE plus a low-pass filter), ready to use: no training loop to run"
-    _check_typos(kwargs, fast_ranker)
+    _check_kwargs(kwargs, fast_ranker)
     if isinstance(df, DataLoaders):
         _built_already(kwargs, 'ImplicitDataLoaders.from_df')
         dls,timed = df,collab_view(df).times() is not None

@@ -13,7 +13,7 @@ from .learner import *
 from .collab import *
 from .collab import _lo_hi
 from .loaders import _built_already
-from .data import _check_typos
+from .data import _check_kwargs
 from .callbacks import L2Reg
 from .optim import LazyAdam
 
@@ -63,7 +63,7 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
                  val_bs:int=None, # Validation batch size (default: `bs`, at least the recipe's `val_bs`; loaders passed in: their own)
                  cbs=None, **kwargs):
     "A `CollabLearner` set up with the fast recipe: SVD++, `LazyAdam`, per-rating L2 and an item prior, large batches"
-    _check_typos(kwargs, fast_learner)
+    _check_kwargs(kwargs, fast_learner)
     if model in ('classes','liked'): raise ValueError(f"fast_learner's recipe trains a rating model (svdpp, dot_bias, dot, ...); model={model!r} predicts classes: build it with collab_learner(dls, model={model!r})")
     dls = _recipe_dls(ratings, bs, val_bs, kwargs)
     y_range = ifnone(y_range, margin_y_range(collab_view(dls).rating_range()))
@@ -97,7 +97,7 @@ def autorec_learner(dls:DataLoaders, n_hidden:int=AUTOREC_RECIPE['n_hidden'],
                     bs:int=AUTOREC_RECIPE['bs'], # Training batch size (`None`: `dls`'s own)
                     cbs=None, **kwargs):
     "A `CollabLearner` with an `ItemAutoRec` on `dls` (re-batched to `bs`) and the autoencoder recipe (`fit_fast` uses its epochs and lr)"
-    _check_typos(kwargs, autorec_learner, dls)
+    _check_kwargs(kwargs, autorec_learner, dls)
     learn = collab_learner(_with_bs(dls, bs), n_factors=n_hidden, model='autorec', opt_func=LazyAdam, cbs=L(L2Reg(ifnone(l2, autorec_l2(dls)), 'all'))+L(cbs), **kwargs)
     learn.recipe = AUTOREC_RECIPE
     return learn
