@@ -146,13 +146,16 @@ _FIT_ARGS = ('epochs','n_epoch','n_epochs','epoch','lr_max','max_lr','pct_start'
 def _args_of(f)->tuple: return () if f is None else tuple(inspect.signature(f).parameters)
 
 def _check_kwargs(kwargs:dict, f,
-                 dls=None): # The loaders `f` (a learner) is given, whose own arguments are not `f`'s
+                 dls=None, # The loaders `f` (a learner) is given, whose own arguments are not `f`'s
+                 fit:str=None): # Where fit's arguments go (default: `fit_one_cycle`)
     "An error for a keyword of `kwargs` that `f` does not take, saying where it goes: to training, to the loaders `dls`, or to the argument it misspells (fastai's `Learner` would say only 'unexpected keyword argument')"
     sig = inspect.signature(f).parameters
     ps,more = [n for n,p in sig.items() if p.kind!=p.VAR_KEYWORD],any(p.kind==p.VAR_KEYWORD for p in sig.values())
     for k in kwargs:
         if k in ps: continue
-        if k in _FIT_ARGS: raise TypeError(f"{f.__name__} got {k}=, which is for training the learner, not building it: learn.fit_one_cycle(n_epoch, lr_max) (or a recipe's learn.fit_fast(epochs, lr))")
+        if k in _FIT_ARGS:
+            fit = ifnone(fit, "learn.fit_one_cycle(n_epoch, lr_max) (or a recipe's learn.fit_fast(epochs, lr))")
+            raise TypeError(f"{f.__name__} got {k}=, which is for training the learner, not building it: {fit}")
         maker = CollabDataLoaders if isinstance(dls, TabularDataLoaders) else type(dls)  # (fastai's collab loaders are the TabularDataLoaders it builds)
         for made in [getattr(maker, m) for m in ('from_df','from_folder') if hasattr(maker, m)]:  # (chunked loaders are built from a folder)
             if k not in _args_of(made): continue

@@ -342,7 +342,7 @@ def fast_ranker(df:pd.DataFrame|ImplicitDataLoaders, # Interactions: user, item,
                 drop:float=0., # EDLAE's dropout (see `ease_weights`): near 1 for users who will bring only a few items
                 k:int=10, **kwargs):
     "A ranking learner with fastcf's ranking recipe (time-aware EASE plus a low-pass filter), ready to use: no training loop to run"
-    _check_kwargs(kwargs, fast_ranker)
+    _check_kwargs(kwargs, fast_ranker, fit="fast_ranker's EASE is solved in closed form, with no training loop: leave it out")
     if isinstance(df, DataLoaders):
         _built_already(kwargs, 'ImplicitDataLoaders.from_df')
         dls,timed = df,collab_view(df).times() is not None
