@@ -254,10 +254,33 @@ def _split(splitter, df,
         pct = f"; for a random {splitter:.0%} to validate, pass valid_pct={splitter!r}" if isinstance(splitter, float) and 0 <= splitter < 1 else ''
         raise TypeError(f"splitter={_py(splitter)!r} is not a function of the frame: pass one that returns its (train, valid) row positions, "
                         f"e.g. TimeSplitter(0.2) or fastai's RandomSplitter(0.2){pct}")
-    res = splitter(df)
+    res,who = splitter(df),f"splitter {getattr(splitter, '__name__', type(splitter).__name__)}"
     if not (is_listy(res) and len(res)==2):
-        raise TypeError(f"splitter {getattr(splitter, '__name__', type(splitter).__name__)} returned {type(res).__name__}, not the (train, valid) row positions of the frame")
-    return tuple(res)
+        raise TypeError(f"{who} returned {type(res).__name__}, not the (train, valid) row positions of the frame")
+    return _positions(res, len(df), who)
+
+def _rows(o, n:int, who:str, name:str)->np.ndarray:
+    "Row positions `o` (integers, or a boolean mask of the `n` rows) as int64, or an error naming `who`"
+    a = np.asarray(o)
+    if a.dtype==bool:
+        if a.shape!=(n,): raise ValueError(f"{who} gave a {name} mask of {len(a)} values for {n} rows: a boolean mask has one per row")
+        return np.flatnonzero(a)
+    if len(a) and not (np.issubdtype(a.dtype, np.integer) or (np.issubdtype(a.dtype, np.floating) and (a==np.round(a)).all())):
+        raise TypeError(f"{who} gave {name} rows of dtype {a.dtype}: it needs row positions (integers) or a boolean mask of the rows")
+    a = a.astype(np.int64)
+    out = (a < 0) | (a >= n)
+    if out.any(): raise IndexError(f"{who} gave {name} row position {a[out][0]}, outside the {n} rows (0 to {n-1}): it needs row positions, not index labels (df.index.get_indexer(labels) makes them positions)")
+    return a
+
+def _positions(split, n:int, who:str)->tuple:
+    "The (train, valid) row positions of `split`, or an error naming `who` and a row given twice or in both (validation rows trained on flatter its metrics)"
+    (trn,val),marks = [_rows(o, n, who, name) for o,name in zip(split, ('train','valid'))],[]
+    for a,name in ((trn,'train'),(val,'valid')):
+        m = np.zeros(n, bool); m[a] = True; marks.append(m)
+        if m.sum() < len(a): raise ValueError(f"{who} gives {len(a)-m.sum()} {name} row(s) more than once, e.g. row {a[np.flatnonzero(np.bincount(a, minlength=n)[a] > 1)[0]]}: each row once")
+    both = np.flatnonzero(marks[0] & marks[1])
+    if len(both): raise ValueError(f"{who} puts {len(both)} row(s) in both train and valid, e.g. row {both[0]}: each row goes in one (a model that trains on its validation rows looks better than it is)")
+    return trn,val
 
 def _random_split(valid_pct, seed, rows, warn_empty:bool=True):
     "`FastRandomSplitter(valid_pct, seed)(rows)`, warning (if `warn_empty`) when a `valid_pct` above 0 rounds to no validation rows"
@@ -321,7 +344,7 @@ class FastCollabDataLoaders(DataLoaders):
         if np.isinf(ratings).any(): raise ValueError(f"{rating_name} has {int(np.isinf(ratings).sum())} infinite value(s), first at position {int(np.isinf(ratings).argmax())}")
         check_ids(users, user_name); check_ids(items, item_name); check_fraction('valid_pct', valid_pct)
         default = _random_split(valid_pct, seed, users, warn_empty=splits is None)  # (made even when `splits` are given: the random state it leaves is the one every published figure was run with)
-        trn,val = [np.asarray(o, dtype=np.int64) for o in (default if splits is None else splits)]
+        trn,val = [np.asarray(o, dtype=np.int64) for o in default] if splits is None else _positions(splits, len(users), 'splits')
         check_choice('vocab', vocab, ('all','train','fastai'))
         context = {n: check_ids(np.asarray(a), n) for n,a in ifnone(context, {}).items()}
         bad = {n: len(a) for n,a in context.items() if len(a)!=len(users)}
