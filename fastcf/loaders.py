@@ -254,7 +254,11 @@ def _split(splitter, df,
         pct = f"; for a random {splitter:.0%} to validate, pass valid_pct={splitter!r}" if isinstance(splitter, float) and 0 <= splitter < 1 else ''
         raise TypeError(f"splitter={_py(splitter)!r} is not a function of the frame: pass one that returns its (train, valid) row positions, "
                         f"e.g. TimeSplitter(0.2) or fastai's RandomSplitter(0.2){pct}")
-    res,who = splitter(df),f"splitter {getattr(splitter, '__name__', type(splitter).__name__)}"
+    who = f"splitter {getattr(splitter, '__qualname__', type(splitter).__name__).split('.<locals>.')[0]}"  # (fastai's ColSplitter(): its `_inner`)
+    try: res = splitter(df)
+    except KeyError as e:
+        if e.args and e.args[0] not in df.columns: raise KeyError(f"{who} reads column {e.args[0]!r}, which the frame does not have: it has columns {list(df.columns)}") from e
+        raise
     if not (is_listy(res) and len(res)==2):
         raise TypeError(f"{who} returned {type(res).__name__}, not the (train, valid) row positions of the frame")
     return _positions(res, len(df), who)
