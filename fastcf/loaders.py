@@ -277,7 +277,7 @@ def _rows(o, n:int, who:str, name:str)->np.ndarray:
     return a
 
 def _positions(split, n:int, who:str)->tuple:
-    "The (train, valid) row positions of `split`, or an error naming `who` and a row given twice or in both (validation rows trained on flatter its metrics)"
+    "The (train, valid) row positions of `split`, or an error naming `who` and a row given twice or in both (a model trained on its validation rows looks better than it is)"
     (trn,val),marks = [_rows(o, n, who, name) for o,name in zip(split, ('train','valid'))],[]
     for a,name in ((trn,'train'),(val,'valid')):
         m = np.zeros(n, bool); m[a] = True; marks.append(m)
