@@ -238,7 +238,9 @@ def load_collab_learner(fname, cpu:bool=True):
     "fastai's `load_learner` (without its pickle warning), with clear errors for a missing, truncated or foreign file"
     f = Path(fname)
     if not f.exists(): raise FileNotFoundError(f"no learner file at {f}")
-    if f.is_dir(): raise IsADirectoryError(f"{f} is a folder, not an exported learner file")
+    if f.is_dir():
+        inside = sorted(f.glob('*.pkl'))
+        raise IsADirectoryError(f"{f} is a folder, not an exported learner file{f': pass the one in it, {inside[0]}' if len(inside)==1 else ''}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
