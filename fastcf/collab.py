@@ -41,6 +41,7 @@ def _check_y_range(y_range, rng):
 
 # %% ../nbs/08_collab.ipynb #080a8e2b
 _MODELS = ('dot','dot_bias','svdpp','autorec','params','nn','classes','liked')
+_DENSE = ('params','nn')  # (models built without sparse embeddings: fastbook's raw parameters, fastai's EmbeddingNN)
 
 def _nn_model(dls, n_factors, emb_szs, layers, config, y_range):
     "fastai's `EmbeddingNN`, built from the same arguments as fastai's `collab_learner(use_nn=True)` builds it"
@@ -59,7 +60,7 @@ def _make_model(model, view, n_factors, emb_szs, layers, config, y_range, sparse
     if model=='liked':    return DotProductBias(nu, ni, n_factors, y_range=None, sparse=sparse)
 
 # %% ../nbs/08_collab.ipynb #9117f5ec
-def _check_args(view, model, use_nn, emb_szs, layers, config, threshold=None, max_classes=None):
+def _check_args(view, model, use_nn, emb_szs, layers, config, threshold=None, max_classes=None, sparse=False):
     "Errors for `collab_learner` arguments that contradict each other, and a warning for those the model would ignore (fastai ignores them silently)"
     if use_nn and model not in (None, 'nn'): raise ValueError(f"use_nn=True builds fastai's EmbeddingNN, but model={model!r} asks for another model: pass one of them")
     if not isinstance(model, (nn.Module,NoneType)): check_choice('model', model, _MODELS, ' or an nn.Module')
@@ -68,8 +69,9 @@ def _check_args(view, model, use_nn, emb_szs, layers, config, threshold=None, ma
     unused = [n for n,v in (('layers',layers),('emb_szs',emb_szs),('config',set(config or {})-{'y_range'})) if v]
     name = ifnone(model, 'nn' if use_nn else 'dot_bias')
     own = {'threshold': 'liked', 'max_classes': 'classes'}  # (fastcf's own arguments, each for one model: fastai has no silence to keep)
-    check_used(f'model={name!r}' if isinstance(name, str) else f'the {type(name).__name__} passed', dict(threshold=threshold, max_classes=max_classes),
-               [n for n,m in own.items() if name==m], {n: f'model={m!r}' for n,m in own.items()})
+    whose = {**{n: f'model={m!r}' for n,m in own.items()}, 'sparse': f"models whose tables take sparse gradients ({', '.join(repr(m) for m in _MODELS if m not in _DENSE)}, or a module of yours)"}
+    check_used(f'model={name!r}' if isinstance(name, str) else f'the {type(name).__name__} passed', dict(threshold=threshold, max_classes=max_classes, sparse=sparse or None),
+               [n for n,m in own.items() if name==m] + ([] if name in _DENSE else ['sparse']), whose)
     if unused and name!='nn': warnings.warn(f"{', '.join(unused)} only shape model='nn' (use_nn=True): {type(name).__name__ if isinstance(name, nn.Module) else repr(name)} does not use them")
     if view.context_names and isinstance(name, str) and name!='nn':
         warnings.warn(f"the loaders carry context {view.context_names}, which model={name!r} does not use (it reads user and item alone): "
@@ -103,7 +105,8 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
     check_count('n_factors', n_factors)
     if config is not None and y_range is None: y_range = config.get('y_range')
     if y_range is not None: check_arg(len(y_range)==2 and all(np.isfinite(y_range)) and y_range[0] < y_range[1], 'y_range', y_range, "needs (low, high) with low < high")
-    _check_args(view, model, use_nn, emb_szs, layers, config, threshold, max_classes)
+    _check_args(view, model, use_nn, emb_szs, layers, config, threshold, max_classes, sparse)
+    if sparse and 'opt_func' in kwargs: check_sparse_opt(kwargs['opt_func'])
     if loss_func is not None and not callable(loss_func): raise TypeError(f"loss_func={loss_func!r} is not a loss function: pass one, e.g. MSELossFlat(), or leave it out for the model's own")
     threshold,max_classes = ifnone(threshold, 4.),ifnone(max_classes, 20)
     model = ifnone(model, 'nn' if use_nn else 'dot_bias')

@@ -161,12 +161,14 @@ _HYBRIDS = ('mf','tabular')
 
 _WHOSE = {'n_factors': "model='mf' (HybridMF's vectors; HybridTabular sizes its embeddings itself)",
           'layers': "model='tabular' (HybridTabular's head)",
+          'sparse': "model='mf' (HybridMF's sparse tables; HybridTabular's are dense)",
           'y_range': "rating loaders (it bounds predicted ratings; on ImplicitDataLoaders the model ranks items)",
           'loss': "ImplicitDataLoaders (the ranking loss; on ratings the model trains on MSE, and loss_func= sets another)"}
 
 def _check_used_by(model, implicit, **given):
     "An error naming the arguments of `given` (not None) that the hybrid `model` on these loaders (`implicit` or not) leaves unused"
-    uses = ['n_factors' if model=='mf' else 'layers', 'loss' if implicit else 'y_range']
+    uses = ['n_factors','sparse'] if model=='mf' else ['layers']
+    uses.append('loss' if implicit else 'y_range')
     check_used(f"model={model!r} on {'ImplicitDataLoaders' if implicit else 'rating loaders'}", given, uses, _WHOSE)
 
 def _table(frame, view, which, cat_names, cont_names):
@@ -186,7 +188,7 @@ def hybrid_learner(dls,
     check_choice('model', model, _HYBRIDS)
     view = collab_view(dls)
     if users is None and items is None and not view.context_names: raise ValueError("a hybrid model needs features: pass users= and/or items= frames indexed by id (or loaders with context_names)")
-    _check_used_by(model, view.implicit, n_factors=n_factors, layers=layers, y_range=y_range, loss=loss)
+    _check_used_by(model, view.implicit, n_factors=n_factors, layers=layers, y_range=y_range, loss=loss, sparse=sparse or None)
     ut,it = _table(users, view, 'user', user_cats, user_conts),_table(items, view, 'item', item_cats, item_conts)
     n_factors = ifnone(n_factors, 50)
     if view.implicit:

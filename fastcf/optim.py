@@ -12,7 +12,7 @@ from fastai.basics import *
 from .data import check_fraction
 
 # %% auto #0
-__all__ = ['adam_update', 'sgd_update', 'adam_fused', 'LazyAdam', 'LazySGD']
+__all__ = ['adam_update', 'sgd_update', 'adam_fused', 'LazyAdam', 'LazySGD', 'check_sparse_opt']
 
 # %% ../nbs/06_optim.ipynb #4937863b
 def _init_state(p, state, keys):
@@ -114,3 +114,14 @@ class LazySGD(_SparseOptimizer):
     def __init__(self, params, lr=defaults.lr, mom=0., wd=0., decouple_wd=True):
         _check_moms(mom=mom)
         super().__init__(params, lr=lr, mom=mom, wd=wd, decouple_wd=decouple_wd)
+
+def check_sparse_opt(opt_func):
+    "`opt_func`, or an error when it cannot step the sparse gradients of tables built with `sparse=True` (fastai's `Adam` cannot: torch's NotImplementedError at the first batch)"
+    p = nn.Parameter(torch.zeros(2, 1))
+    p.grad = torch.sparse_coo_tensor(torch.tensor([[0]]), torch.ones(1, 1), (2, 1))
+    try: opt_func([p], lr=1e-3).step()
+    except (NotImplementedError, RuntimeError) as e:
+        name = getattr(opt_func, '__name__', getattr(getattr(opt_func, 'func', None), '__name__', type(opt_func).__name__))
+        raise TypeError(f"sparse=True gives the tables sparse gradients, which opt_func={name} cannot step ({type(e).__name__} from torch): "
+                        "leave opt_func out (LazyAdam), or pass LazyAdam or LazySGD") from None
+    return opt_func

@@ -266,7 +266,7 @@ register_collab(MultDAE, item_factors='decoder.weight', item_bias='decoder.bias'
 # %% ../nbs/20_ranking.ipynb #e7754595
 _LOSSES = {'softmax': SoftmaxLoss, 'sampled': SampledSoftmaxLoss, 'bpr': BPRLoss}
 _RANKERS = ('mf','ease','dae')
-_RANKER_ARGS = {'mf': ('n_factors',), 'ease': ('lam','tau','beta','rank','low_pass','drop'), 'dae': ('n_factors','drop')}  # (what each model is built with)
+_RANKER_ARGS = {'mf': ('n_factors','sparse'), 'ease': ('lam','tau','beta','rank','low_pass','drop'), 'dae': ('n_factors','drop')}  # (what each model is built with)
 
 def _check_used(model, given:dict):
     "An error naming the arguments of `given` (those not None) that `model`, a name of `_RANKERS` or a module built already, is not built with"
@@ -304,7 +304,8 @@ def ranking_learner(dls:ImplicitDataLoaders,
     check_k(k, view.n_items-1)
     _sync_sampling(dls, loss)
     if not isinstance(model, nn.Module): check_choice('model', model, _RANKERS, ' or an nn.Module')
-    _check_used(model, dict(n_factors=n_factors, lam=lam, tau=tau, beta=beta, rank=rank, low_pass=low_pass, drop=drop))
+    _check_used(model, dict(n_factors=n_factors, lam=lam, tau=tau, beta=beta, rank=rank, low_pass=low_pass, drop=drop, sparse=(sparse or None) if isinstance(model, str) else None))  # (a module of yours: sparse= picks LazyAdam)
+    if sparse and 'opt_func' in kwargs: check_sparse_opt(kwargs['opt_func'])
     if low_pass is not None and rank is None: raise ValueError(f"low_pass={_py(low_pass)!r} weighs EASE's low-pass filter, which rank= builds: pass rank (e.g. rank=24), or leave low_pass out")
     if beta is not None and tau is None: raise ValueError(f"beta={_py(beta)!r} weighs EASE's time kernel, which tau= turns on (with the interactions' times): pass tau (in days, e.g. tau=60), or leave beta out")
     if isinstance(model, str):

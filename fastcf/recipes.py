@@ -11,7 +11,7 @@ from .loaders import *
 from .view import *
 from .learner import *
 from .collab import *
-from .collab import _lo_hi
+from .collab import _lo_hi, _DENSE
 from .loaders import _built_already
 from .data import _check_kwargs
 from .callbacks import L2Reg
@@ -67,7 +67,7 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
     if model in ('classes','liked'): raise ValueError(f"fast_learner's recipe trains a rating model (svdpp, dot_bias, dot, ...); model={model!r} predicts classes: build it with collab_learner(dls, model={model!r})")
     dls = _recipe_dls(ratings, bs, val_bs, kwargs)
     y_range = ifnone(y_range, margin_y_range(collab_view(dls).rating_range()))
-    sparse = ifnone(sparse, sum(len(dls.classes[n]) for n in dls.cat_names)*n_factors > SPARSE_ABOVE)
+    sparse = ifnone(sparse, model not in _DENSE and sum(len(dls.classes[n]) for n in dls.cat_names)*n_factors > SPARSE_ABOVE)  # (fastbook's raw parameters and EmbeddingNN: dense)
     l2reg = L2Reg(l2, 'used', bias_wd=bias_l2, other_wd=implicit_l2, item_prior=item_prior)
     learn = collab_learner(dls, n_factors=n_factors, y_range=y_range, model=model, sparse=sparse,
                            opt_func=partial(LazyAdam, sqr_mom=sqr_mom), cbs=L(l2reg)+L(cbs))
