@@ -163,6 +163,8 @@ def _boost(learn, scores, boost):
     "`scores` `[n, n_items]` plus `boost`, a Series of per-item shifts by raw item id (items it lacks: 0; ids the model lacks: left out)"
     if boost is None: return scores
     if not isinstance(boost, pd.Series): raise TypeError(f"boost needs a pandas Series of score shifts indexed by raw item id, got {type(boost).__name__}")
+    text = pd.to_numeric(boost, errors='coerce').isna() & boost.notna()  # (numpy's "could not convert string to float", before)
+    if text.any(): raise TypeError(f"boost holds {_py(boost[text].iloc[0])!r} for item {_py(boost.index[text.values][0])!r}: it needs numbers, each item's score shift (e.g. Trending(df).lift(time))")
     view,v = collab_view(learn),np.asarray(boost.values, dtype=np.float64)
     if not np.isfinite(v).all(): raise ValueError(f"boost has {int((~np.isfinite(v)).sum())} missing or infinite value(s), first for item {_py(boost.index[~np.isfinite(v)][0])!r}")
     codes = view.encode_ids(boost.index, 'item', unknown='na'); known = codes>0
