@@ -302,11 +302,11 @@ def _seconds(df, col, what:str='time')->np.ndarray:
         if inf.any(): raise ValueError(f"{what} column {col!r} has {int(inf.sum())} infinite value(s), first at row {_first_bad(df, inf)!r}")
         if len(t): _warn_ms(np.abs(t).max(), f"{what} column {col!r}")
         return t
-    _check_text_numbers(v)
+    _check_text_numbers(v)  # (here, not in `_read_times` below: the except would hide its message)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', UserWarning)  # (pandas' "could not infer format": the error below says what is wrong)
-            d = _read_times(v)
+            d = pd.to_datetime(v)  # (`_read_times` of a column that is not numbers, without checking it for numbers a second time)
     except (ValueError, TypeError, OverflowError): raise ValueError(f"{what} column {col!r} holds neither numbers (seconds since 1970) nor dates, e.g. {_py(v.iloc[0])!r}") from None
     return _date_seconds(d)
 
