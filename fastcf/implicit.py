@@ -112,8 +112,8 @@ class ImplicitDL(CollabTensorDL):
 # %% ../nbs/19_implicit.ipynb #28cce513
 def _check_alpha(neg, alpha):
     "An error for an `alpha` given beside neg='uniform', which draws every item alike and would leave it unused"
-    if neg=='uniform' and alpha is not None and alpha!=1:
-        raise ValueError(f"alpha={_py(alpha)!r} shapes neg='popularity' draws (counts**alpha); neg='uniform' draws every item alike and does not use it: pass neg='popularity', or leave alpha out")
+    check_used("neg='uniform', which draws every item alike,", dict(alpha=None if alpha==1 else alpha), () if neg=='uniform' else ('alpha',),
+               {'alpha': "neg='popularity' draws (counts**alpha)"})
 
 def implicit_frame(df:pd.DataFrame, user_name:str, item_name:str, rating_name:str=None, threshold:float=None)->pd.DataFrame:
     "The rows of `df` that are interactions: all of them, or those whose `rating_name` is at least `threshold`"
