@@ -20,7 +20,7 @@ def _init_state(p, state, keys):
         if k not in state: state[k] = torch.zeros_like(p, memory_format=torch.preserve_format)
     state['step'] = state.get('step', 0) + 1
 
-def _rows(p, grad, state, keys):
+def _grad_rows(p, grad, state, keys):
     "(rows index or None, grad values, views/copies of `p` and of the state `keys` for those rows)"
     if not grad.is_sparse: return None,grad,p.data,[state[k] for k in keys]
     grad = grad.coalesce()
@@ -43,7 +43,7 @@ def adam_update(p, state, lr, mom, sqr_mom, eps, wd, decouple_wd=True, do_wd=Tru
     "One fastai-style Adam step of `p`, restricted to the rows of its gradient when that gradient is sparse"
     keys = ('grad_avg','sqr_avg')
     _init_state(p, state, keys)
-    idx,g,w,(m,v) = _rows(p, p.grad, state, keys)
+    idx,g,w,(m,v) = _grad_rows(p, p.grad, state, keys)
     g = _decay(w, g, lr, wd, decouple_wd, do_wd)
     m.mul_(mom).add_(g, alpha=1-mom)
     v.mul_(sqr_mom).addcmul_(g, g, value=1-sqr_mom)
@@ -55,7 +55,7 @@ def sgd_update(p, state, lr, mom, wd, decouple_wd=True, do_wd=True, **kwargs):
     "One fastai-style SGD step (momentum without dampening) of `p`, restricted to the rows of a sparse gradient"
     keys = ('grad_avg',) if mom else ()
     _init_state(p, state, keys)
-    idx,g,w,ms = _rows(p, p.grad, state, keys)
+    idx,g,w,ms = _grad_rows(p, p.grad, state, keys)
     g = _decay(w, g, lr, wd, decouple_wd, do_wd)
     if mom: g = ms[0].mul_(mom).add_(g)
     w.add_(g, alpha=-lr)
