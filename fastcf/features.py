@@ -57,6 +57,13 @@ def _index_hint(df:pd.DataFrame, which:str)->str:
     col = next((c for c in df.columns if which in str(c).lower()), which)
     return f" (its index is row numbers, 0 to {len(df)-1}: index it by {which} id, e.g. df.set_index({_py(col)!r}))" if _row_numbers(df) else ''
 
+def _id_type_hint(df:pd.DataFrame, ids:list, which:str)->str:
+    "For an error about feature table `df` sharing no id with the ratings' `ids`: ' (its ids are text, ...)' when they are the same ids typed otherwise, else ''"
+    a,b = _py(df.index[0]),_py(ids[0])
+    if isinstance(a, str)==isinstance(b, str) or not pd.Index(df.index.astype(str)).isin([str(o) for o in ids]).any(): return ''
+    kind = lambda o: 'text' if isinstance(o, str) else type(o).__name__+'s'
+    return f" (its ids are {kind(a)} and the ratings' are {kind(b)}: df.index = df.index.astype({type(b).__name__}))"
+
 def _like(col:pd.Series, classes)->pd.Series:
     "`col` in the type of training's categories `classes` (`'#na#'` first): a code typed as a number where training had text, or the other way"
     t = next((type(o) for o in list(classes)[1:]), None)
@@ -83,7 +90,7 @@ class FeatureTable:
         ids = list(vocab)[1:]
         known = df.index.isin(ids)
         if len(df) and not known.any():
-            raise KeyError(f"none of the {which} feature table's ids are the ratings' {which} ids (features: {_few(df.index, 3)}; ratings: {_few(ids, 3)}): index the table by the same ids{_index_hint(df, which)}")
+            raise KeyError(f"none of the {which} feature table's ids are the ratings' {which} ids (features: {_few(df.index, 3)}; ratings: {_few(ids, 3)}): index the table by the same ids{_id_type_hint(df, ids, which) or _index_hint(df, which)}")
         missing = pd.Index(ids).difference(df.index)
         if len(missing): raise KeyError(f"{len(missing)} {which}(s) of the ratings have no row of features: {_few(missing)}; add a row for each{_index_hint(df, which)}")
         if _row_numbers(df) and 0 not in ids:  # (row numbers that cover the ids 1, 2, ...: a table with a row more, its ids in a column)
