@@ -68,7 +68,7 @@ def _movielens_path(
     kind:str='ml-100k', # 'ml-100k' or 'ml-latest-small'
 )->Path:
     "The folder of MovieLens release `kind`: `path`, or fastai's `untar_data` download of it; a clear error if neither"
-    if kind not in ML_URLS: raise ValueError(f"kind must be one of {list(ML_URLS)}, got {kind!r}")
+    if kind not in ML_URLS: check_choice('kind', kind, list(ML_URLS))  # (an error naming the releases; defined below with fastcf's other checks)
     if path is None: return _download(ML_URLS[kind], kind)
     path = Path(path)
     if path.is_dir(): return path
