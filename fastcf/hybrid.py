@@ -14,7 +14,7 @@ from .collab import collab_learner, default_y_range
 from .features import FeatureTable
 from .ranking import ranking_learner
 from .blend import Blend
-from .data import _read_times, check_count, check_positive, check_fraction, check_choice, check_used, _one_row, _check_kwargs
+from .data import _read_times, check_count, check_positive, check_fraction, check_choice, check_used, _one_row, _check_kwargs, _misspelt
 from .inference import _check_pull
 from .interpret import CollabInterpretation
 from torch.func import functional_call
@@ -150,7 +150,7 @@ def time_features(df:pd.DataFrame, time_name:str='timestamp', parts:tuple=('week
     "`df` with an integer column per part ('year', 'month', 'weekday', 'hour') of its timestamps, for `from_df`'s `context_names`"
     if time_name not in df.columns: raise KeyError(f"time column {time_name!r} not found; the frame has columns {list(df.columns)}")
     bad = [p for p in parts if p not in _TIME_PARTS]
-    if bad: raise ValueError(f"unknown time part(s) {bad}: use {list(_TIME_PARTS)}")
+    if bad: raise ValueError(f"unknown time part(s) {bad}: use {list(_TIME_PARTS)}{_misspelt(bad, _TIME_PARTS)}")
     t = df[time_name]
     t = _read_times(t, unit)
     if t.isna().any(): raise ValueError(f"{time_name!r} has {int(t.isna().sum())} missing or unreadable time(s), first at row {int(np.flatnonzero(t.isna().values)[0])}")
