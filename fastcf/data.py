@@ -114,6 +114,10 @@ def _few(values, n=10):
     "The first `n` of `values` as plain Python values, for a message, with ' ...' if there are more"
     return f"{[_py(o) for o in list(values)[:n]]}{' ...' if len(values)>n else ''}"
 
+def _id_kind(o)->str:
+    "What ids like `o` are, for a message about ids of the wrong type: 'text', or its type's name in the plural ('ints')"
+    return 'text' if isinstance(o, str) else type(_py(o)).__name__+'s'
+
 _ROLE_WORDS = {'user_name': ('user',), 'item_name': ('item', 'movie', 'product', 'book', 'song', 'track', 'artist'), 'rating_name': ('rating', 'score', 'stars')}
 
 def _names_hint(cols, have,

@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/features.html.md"""
 from __future__ import annotations
 import re
 from fastai.tabular.all import *
-from .data import _movielens_path, _need, _py, _few, _row_numbers, _misspelt, _check_frame
+from .data import _movielens_path, _need, _py, _few, _row_numbers, _misspelt, _check_frame, _id_kind
 
 # %% auto #0
 __all__ = ['movielens_features', 'FeatureTable', 'multi_hot']
@@ -61,8 +61,7 @@ def _id_type_hint(df:pd.DataFrame, ids:list, which:str)->str:
     "For an error about feature table `df` sharing no id with the ratings' `ids`: ' (its ids are text, ...)' when they are the same ids typed otherwise, else ''"
     a,b = _py(df.index[0]),_py(ids[0])
     if isinstance(a, str)==isinstance(b, str) or not pd.Index(df.index.astype(str)).isin([str(o) for o in ids]).any(): return ''
-    kind = lambda o: 'text' if isinstance(o, str) else type(o).__name__+'s'
-    return f" (its ids are {kind(a)} and the ratings' are {kind(b)}: df.index = df.index.astype({type(b).__name__}))"
+    return f" (its ids are {_id_kind(a)} and the ratings' are {_id_kind(b)}: df.index = df.index.astype({type(b).__name__}))"
 
 def _like(col:pd.Series, classes)->pd.Series:
     "`col` in the type of training's categories `classes` (`'#na#'` first): a code typed as a number where training had text, or the other way"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from fastai.tabular.all import *
 from .data import *
-from .data import _py, _few, _check_frame, _names_hint
+from .data import _py, _few, _check_frame, _names_hint, _id_kind
 
 # %% auto #0
 __all__ = ['CollabTensors', 'CollabTensorDL', 'make_vocab', 'known_id', 'vocab_twin', 'encode_ids', 'encode_pairs', 'rated_dtype',
@@ -144,7 +144,7 @@ def _twin_hint(vocab, id, name='id')->str:
     t = _py(vocab_twin(vocab, id))
     if t is None: return ''
     if isinstance(id, str) and isinstance(t, str): return f", but {t!r} is: its {name} ids have spaces around them, so pass {t!r}"
-    return f", but {t!r} is: its {name} ids are {'text' if isinstance(t, str) else type(t).__name__+'s'}, so pass {t!r}"
+    return f", but {t!r} is: its {name} ids are {_id_kind(t)}, so pass {t!r}"
 
 def _unknown_ids_error(vocabs:dict, bad:dict, fix:str='')->KeyError:
     "The `KeyError` naming the unknown ids `bad` (`{column: ids}`, each column's vocabulary in `vocabs`), the twin of each column's first, then `fix` (what to do)"
