@@ -12,11 +12,11 @@ from fastai.tabular.all import *
 from fastai.collab import CollabDataLoaders
 
 # %% auto #0
-__all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'crosstab', 'MixedIdsError', 'check_ids',
-           'check_arg', 'check_fraction', 'check_count', 'check_finite', 'check_nonneg', 'check_threshold',
-           'BatchSizeError', 'check_positive', 'check_bool', 'check_choice', 'check_used', 'check_ratings',
-           'read_csv_ratings', 'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter',
-           'StratifiedSplitter', 'read_ratings', 'synthetic_ratings']
+__all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'MixedIdsError', 'check_ids', 'check_arg',
+           'check_fraction', 'check_count', 'check_finite', 'check_nonneg', 'check_threshold', 'BatchSizeError',
+           'check_positive', 'check_bool', 'check_choice', 'check_used', 'check_ratings', 'read_csv_ratings',
+           'crosstab', 'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'StratifiedSplitter',
+           'read_ratings', 'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #06a7e924
 URL_ML_LATEST_SMALL = 'https://files.grouplens.org/datasets/movielens/ml-latest-small.zip'
@@ -85,21 +85,6 @@ def load_movielens(
     "Load a MovieLens release as one frame of `user`, `item`, `rating`, `timestamp` (and `title`)"
     path = _movielens_path(path, kind)
     return (_load_100k if kind=='ml-100k' else _load_small)(path, titles, fold)
-
-# %% ../nbs/00_data.ipynb #ea1c9d2d
-def crosstab(
-    ratings:pd.DataFrame, # Ratings frame
-    n_users:int=15, # Number of most active users (rows)
-    n_items:int=15, # Number of most rated items (columns)
-    user_name:str='user', item_name:str='item', rating_name:str='rating',
-)->pd.DataFrame:
-    "Table of the `n_users` most active users by the `n_items` most rated items (NaN where not rated)"
-    missing = [c for c in (user_name,item_name,rating_name) if c not in ratings.columns]
-    if missing: raise KeyError(f"column(s) {missing} not found; the frame has columns {list(ratings.columns)}{': load_movielens() adds the titles' if 'title' in missing else ''}")
-    users = ratings[user_name].value_counts().index[:n_users]
-    items = ratings[item_name].value_counts().index[:n_items]
-    sub = ratings[ratings[user_name].isin(users) & ratings[item_name].isin(items)]
-    return sub.pivot_table(index=user_name, columns=item_name, values=rating_name).reindex(index=users, columns=items)
 
 # %% ../nbs/00_data.ipynb #8e67c972
 def _first_bad(df, mask):
@@ -430,6 +415,22 @@ def read_csv_ratings(
         raise ValueError(f"the first row of {f.name} looks like data, not a header (columns {[str(c) for c in df.columns]}): "
                          f"pass header=None (and names=['user','item','rating',...] to name the columns; fastcf train: --no-header)")
     return df
+
+# %% ../nbs/00_data.ipynb #ea1c9d2d
+def crosstab(
+    ratings:pd.DataFrame, # Ratings frame
+    n_users:int=15, # Number of most active users (rows)
+    n_items:int=15, # Number of most rated items (columns)
+    user_name:str='user', item_name:str='item', rating_name:str='rating',
+)->pd.DataFrame:
+    "Table of the `n_users` most active users by the `n_items` most rated items (NaN where not rated)"
+    cols,have = (user_name,item_name,rating_name),list(_check_frame(ratings).columns)
+    missing = [c for c in cols if c not in have]
+    if missing: raise KeyError(f"column(s) {missing} not found; the frame has columns {have}{': load_movielens() adds the titles' if 'title' in missing else _names_hint(cols, have)}")
+    users = ratings[user_name].value_counts().index[:n_users]
+    items = ratings[item_name].value_counts().index[:n_items]
+    sub = ratings[ratings[user_name].isin(users) & ratings[item_name].isin(items)]
+    return sub.pivot_table(index=user_name, columns=item_name, values=rating_name).reindex(index=users, columns=items)
 
 # %% ../nbs/00_data.ipynb #eca033cf
 def _group_rank_from_end(users, keys):
