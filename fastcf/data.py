@@ -328,11 +328,12 @@ def check_ratings(
         if col is not None: check_ids(df[col].values, col)
     r = df[rating_name]
     if not pd.api.types.is_numeric_dtype(r):  # (booleans are numbers here: ratings of 1 and 0, as fastai reads them)
-        bad = pd.to_numeric(r, errors='coerce').isna()
-        if not bad.any(): bad = pd.Series(True, index=r.index)  # (numbers written as text)
+        bad = pd.to_numeric(r, errors='coerce').isna(); text = not bad.any()
+        if text: bad = pd.Series(True, index=r.index)  # (numbers written as text)
         i = _first_bad(df, bad)
         comma = isinstance(r[i], str) and re.fullmatch(r'\s*-?\d+,\d+\s*', r[i])  # (a decimal comma, as some locales write 3.5)
-        tip = "; that is a decimal comma: write the file with decimal points (or read it with pd.read_csv(..., decimal=','))" if comma else ''
+        tip = ("; that is a decimal comma: write the file with decimal points (or read it with pd.read_csv(..., decimal=','))" if comma else
+               f": every value is a number written as text: convert them, df[{rating_name!r}] = pd.to_numeric(df[{rating_name!r}])" if text else '')
         raise ValueError(f"rating column {rating_name!r} must be numeric, but has value {_py(r[i])!r} at row {i!r} (dtype {r.dtype}){tip}")
     inf = ~np.isfinite(r.values.astype(np.float64))
     if inf.any(): raise ValueError(f"rating column {rating_name!r} has {int(inf.sum())} infinite value(s), first at row {_py(df.index[inf.argmax()])!r}")
