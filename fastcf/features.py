@@ -46,6 +46,10 @@ def movielens_features(
 # %% ../nbs/18_features.ipynb #f44bd0b9
 def _text(s): return s.dtype==object or pd.api.types.is_string_dtype(s.dtype)
 def _cat_like(s): return _text(s) or isinstance(s.dtype, pd.CategoricalDtype) or s.dtype==bool
+def _listy(v): return isinstance(v, (list, tuple, set, frozenset, np.ndarray))
+def _lists(df:pd.DataFrame)->list:
+    "The columns of `df` that hold lists (a film's genres as ['Comedy', 'Drama'], say)"
+    return [c for c in df.columns if df[c].dtype==object and df[c].map(_listy).any()]
 
 def _id_like(df:pd.DataFrame, names:list=None)->list:
     "The columns of `df` (its categorical ones, or `names`) with a different value for nearly every row: ids or titles, which tell a new user or item nothing"
@@ -118,6 +122,11 @@ class FeatureTable:
         for n,cols in (('cat_names',cat_names),('cont_names',cont_names)):
             bad = [c for c in (cols or []) if c not in df.columns]
             if bad: raise KeyError(f"{n} {bad} are not columns of the {which} features; it has {list(df.columns)}{_misspelt(bad, list(df.columns))}")
+        lists = [c for c in _lists(df) if c in [*(cat_names or df.columns), *(cont_names or [])]]
+        if lists:
+            c = lists[0]; i = df[c].map(_listy).values.argmax()
+            raise ValueError(f"{which} feature {c!r} holds lists ({_py(df[c].iloc[i])!r} for {which} {_py(df.index[i])!r}): "
+                             f"make it a 0/1 column per value, df, split = multi_hot(df), and pass that df")
         if cat_names is None: cat_names = [c for c in df.columns if _cat_like(df[c]) and c not in (cont_names or [])]
         if cont_names is None: cont_names = [c for c in df.columns if c not in cat_names and pd.api.types.is_numeric_dtype(df[c])]
         other = [c for c in df.columns if c not in [*cat_names, *cont_names]]
@@ -247,13 +256,15 @@ class FeatureTable:
 
 # %% ../nbs/18_features.ipynb #52324d69
 def multi_hot(df:pd.DataFrame, sep:str='|')->tuple:
-    "`(df, split)`: `df` with each text column of `sep`-separated values (genres such as 'Comedy|Drama') made a 0/1 column per value, and `{column: its values}`"
-    split,ids = {},_id_like(_check_frame(df, 'features'))
-    for c in [c for c in df.columns if _text(df[c]) and c not in ids]:
+    "`(df, split)`: `df` with each column of lists or of `sep`-separated text (genres such as 'Comedy|Drama') made a 0/1 column per value, and `{column: its values}`"
+    df,lists = _check_frame(df, 'features').copy(),_lists(df)
+    for c in lists: df[c] = df[c].map(lambda v: sep.join(map(str, v)) or None if _listy(v) else v)  # (a list: its values, joined as text; none: missing)
+    split,ids = {},_id_like(df)
+    for c in [c for c in df.columns if _text(df[c]) and (c in lists or c not in ids)]:
         s = df[c].dropna().astype(str)
-        if not s.str.contains(sep, regex=False).any(): continue
+        if not s.str.contains(sep, regex=False).any() and c not in lists: continue
         flags = df[c].astype('string').str.get_dummies(sep=sep).astype(np.int8)
-        if len(flags.columns) > s.nunique(): continue  # (more values than combinations: not a list of values)
+        if len(flags.columns) > s.nunique() and c not in lists: continue  # (text: more values than combinations, not a list of values)
         flags = flags.rename(columns=lambda v: f'{c}={v}' if v in df.columns else v)
         df,split[c] = pd.concat([df.drop(columns=c), flags], axis=1),list(flags.columns)
     return df,split
