@@ -122,11 +122,7 @@ class FeatureTable:
         for n,cols in (('cat_names',cat_names),('cont_names',cont_names)):
             bad = [c for c in (cols or []) if c not in df.columns]
             if bad: raise KeyError(f"{n} {bad} are not columns of the {which} features; it has {list(df.columns)}{_misspelt(bad, list(df.columns))}")
-        lists = [c for c in _lists(df) if c in [*(cat_names or df.columns), *(cont_names or [])]]
-        if lists:
-            c = lists[0]; i = df[c].map(_listy).values.argmax()
-            raise ValueError(f"{which} feature {c!r} holds lists ({_py(df[c].iloc[i])!r} for {which} {_py(df.index[i])!r}): "
-                             f"make it a 0/1 column per value, df, split = multi_hot(df), and pass that df")
+        FeatureTable._check_lists(df, [*(cat_names or df.columns), *(cont_names or [])], which)
         if cat_names is None: cat_names = [c for c in df.columns if _cat_like(df[c]) and c not in (cont_names or [])]
         if cont_names is None: cont_names = [c for c in df.columns if c not in cat_names and pd.api.types.is_numeric_dtype(df[c])]
         other = [c for c in df.columns if c not in [*cat_names, *cont_names]]
@@ -134,6 +130,15 @@ class FeatureTable:
                                                f"turn it into one (a date into its year, say), drop it, or name the columns to use in cat_names and cont_names")
         if not cat_names and not cont_names: raise ValueError(f"the {which} features have no columns to use: give at least one feature column")
         return list(cat_names),list(cont_names)
+
+    @staticmethod
+    def _check_lists(df, cols, which, new=''):
+        "A clear error for a feature of `df` among `cols` that holds lists (pandas: unhashable type 'list'): training's are made a flag per value by `multi_hot`"
+        lists = [c for c in _lists(df) if c in cols]
+        if not lists: return
+        c = lists[0]; i = df[c].map(_listy).values.argmax()
+        fix = 'give one value per feature' if new else 'make it a 0/1 column per value, df, split = multi_hot(df), and pass that df'
+        raise ValueError(f"{new}{which} feature {c!r} holds lists ({_py(df[c].iloc[i])!r} for {which} {_py(df.index[i])!r}): {fix}")
 
     @staticmethod
     def _check_conts(rows, cont_names, which, new=''):
@@ -237,6 +242,7 @@ class FeatureTable:
         missing = [c for c in cats+conts if c not in df.columns]
         if missing: raise KeyError(f"new {self.which} features need column(s) {missing}; the frame has {list(df.columns)}: add them, or fill them in with `df,filled = learn.model.feature_table({self.which!r}).complete(df)` (flags 0, categories unknown, numbers the training mean)")
         if not len(df): raise ValueError(f"the new {self.which} features have no rows: give one row per new {self.which}")
+        self._check_lists(df, cats+conts, self.which, new='new ')
         df = self._typed(df)
         self._check_conts(df, conts, self.which, new='new ')
         filled = getattr(getattr(self.to.procs, 'fill_missing', None), 'na_dict', {})  # (FillMissing fills only what training lacked)
