@@ -179,7 +179,7 @@ class TerminateOnInterruptCallback(Callback):
 def check_k(k, n_items:int):
     "An error naming `k` unless it is a count of at most the `n_items` items of the catalogue"
     check_count('k', k)
-    if k > n_items: raise ValueError(f"k={k} is more than the {n_items} items of the catalogue: lower k")
+    if k > n_items: raise ValueError(f"k={k} is more than the {n_items} items of the catalogue: pass k={n_items} or less (the k of NDCG@k and the other ranking metrics)")
 
 def rank_metrics(scores:Tensor, relevant:Tensor, k:int=10)->dict:
     "Sums over rows of precision@k, recall@k, NDCG@k, hit rate@k and MAP@k for `scores` [n, items] and boolean `relevant` [n, items]"
