@@ -12,11 +12,11 @@ from fastai.tabular.all import *
 from fastai.collab import CollabDataLoaders
 
 # %% auto #0
-__all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'load_movielens', 'MixedIdsError', 'check_ids', 'check_arg',
-           'check_fraction', 'check_count', 'check_finite', 'check_nonneg', 'check_threshold', 'BatchSizeError',
-           'check_positive', 'check_bool', 'check_choice', 'check_used', 'check_ratings', 'read_csv_ratings',
-           'crosstab', 'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter', 'LeaveKOutSplitter', 'StratifiedSplitter',
-           'read_ratings', 'synthetic_ratings']
+__all__ = ['URL_ML_LATEST_SMALL', 'ML_URLS', 'RATING_COLS', 'STAR_SPANS', 'load_movielens', 'MixedIdsError', 'check_ids',
+           'check_arg', 'check_fraction', 'check_count', 'check_finite', 'check_nonneg', 'check_threshold',
+           'BatchSizeError', 'check_positive', 'check_bool', 'check_choice', 'check_used', 'check_ratings',
+           'read_csv_ratings', 'crosstab', 'star_scale', 'FastRandomSplitter', 'TimeSplitter', 'LastNSplitter',
+           'LeaveKOutSplitter', 'StratifiedSplitter', 'read_ratings', 'synthetic_ratings']
 
 # %% ../nbs/00_data.ipynb #06a7e924
 URL_ML_LATEST_SMALL = 'https://files.grouplens.org/datasets/movielens/ml-latest-small.zip'
@@ -432,6 +432,15 @@ def crosstab(
     items = ratings[item_name].value_counts().index[:n_items]
     sub = ratings[ratings[user_name].isin(users) & ratings[item_name].isin(items)]
     return sub.pivot_table(index=user_name, columns=item_name, values=rating_name).reindex(index=users, columns=items)
+
+# %% ../nbs/00_data.ipynb #96ac312e
+STAR_SPANS = (4., 4.5)  # spans of the star ratings fastcf's recipes were tuned on: 1 to 5 (ML-100k), 0.5 to 5 (ml-latest-small)
+
+def star_scale(lo:float, hi:float)->float:
+    "How much larger a squared error is on ratings from `lo` to `hi` than on star ratings: 1 for spans in `STAR_SPANS`, else the square of the span over the nearer one"
+    span = float(hi) - float(lo)
+    if not span > 0: return 1.  # (every rating the same: no scale to speak of)
+    return (span/min(max(span, STAR_SPANS[0]), STAR_SPANS[1]))**2
 
 # %% ../nbs/00_data.ipynb #eca033cf
 def _group_rank_from_end(users, keys):

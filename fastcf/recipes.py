@@ -13,7 +13,7 @@ from .learner import *
 from .collab import *
 from .collab import _lo_hi, _DENSE
 from .loaders import _built_already
-from .data import _check_kwargs
+from .data import _check_kwargs, check_positive, check_nonneg
 from .callbacks import L2Reg
 from .optim import LazyAdam
 
@@ -23,14 +23,14 @@ __all__ = ['FAST_RECIPE', 'SPARSE_ABOVE', 'AUTOREC_RECIPE', 'ACCURATE_RECIPE', '
 
 # %% ../nbs/13_recipes.ipynb #18ec1bc9
 FAST_RECIPE = dict(model='svdpp', bs=3072, val_bs=8192, n_factors=30, l2=0.07, bias_l2=0., item_prior=5., implicit_l2=4.5e-4, y_margin=0.125,
-                   sqr_mom=0.9, epochs=8, lr=2e-2, moms=(0.5,0.1,0.5))
+                   sqr_mom=0.9, eps=1e-5, epochs=8, lr=2e-2, moms=(0.5,0.1,0.5))  # (penalties and eps for stars: `fast_learner` scales them to other ratings)
 SPARSE_ABOVE = 4_000_000  # user and item table weights above which `fast_learner` uses sparse gradients (`bench/steps.py --only sparse`)
 
 # %% ../nbs/13_recipes.ipynb #1f91262b
 def margin_y_range(r, margin:float=FAST_RECIPE['y_margin']):
     "The range of ratings `r` widened by `margin` times its width at each end"
     lo,hi = _lo_hi(r)
-    w = margin*max(hi-lo, 1.)
+    w = margin*((hi-lo) or 1.)  # (one rating value: a width of 1)
     return (lo-w, hi+w)
 
 def _with_bs(dls:DataLoaders, bs:int, val_bs:int=None):
@@ -58,6 +58,7 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
                  implicit_l2:float=FAST_RECIPE['implicit_l2'], # L2 penalty of the whole implicit table (`SVDpp`)
                  y_range:tuple=None, # Default: `margin_y_range` of the ratings
                  sqr_mom:float=FAST_RECIPE['sqr_mom'], # `LazyAdam`'s decay of the squared gradients' average
+                 scale:float=None, # How much larger a squared error is on these ratings than on stars, by which the penalties (and `LazyAdam`'s eps) grow; default: `CollabView.rating_scale`
                  model:str=FAST_RECIPE['model'], # A `collab_learner` model that takes `sparse`: 'svdpp', 'dot_bias', 'dot', ...
                  sparse:bool=None, # Sparse embedding gradients (default: when the user and item tables hold over `SPARSE_ABOVE` weights)
                  val_bs:int=None, # Validation batch size (default: `bs`, at least the recipe's `val_bs`; loaders passed in: their own)
@@ -68,9 +69,12 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
     dls = _recipe_dls(ratings, bs, val_bs, kwargs)
     y_range = ifnone(y_range, margin_y_range(collab_view(dls).rating_range()))
     sparse = ifnone(sparse, model not in _DENSE and sum(len(dls.classes[n]) for n in dls.cat_names)*n_factors > SPARSE_ABOVE)  # (fastbook's raw parameters and EmbeddingNN: dense)
-    l2reg = L2Reg(l2, 'used', bias_wd=bias_l2, other_wd=implicit_l2, item_prior=item_prior)
+    for n,v in (('l2',l2),('bias_l2',bias_l2),('item_prior',item_prior),('implicit_l2',implicit_l2)): check_nonneg(n, v, 'penalty')  # (named as given, before scaling)
+    if scale is not None: check_positive('scale', scale)
+    s = collab_view(dls).rating_scale() if scale is None else scale  # (ratings from 1 to 10: 4; from 0 to 1: 1/16)
+    l2reg = L2Reg(l2*s, 'used', bias_wd=bias_l2*s, other_wd=implicit_l2*s, item_prior=item_prior*s)
     learn = collab_learner(dls, n_factors=n_factors, y_range=y_range, model=model, sparse=sparse,
-                           opt_func=partial(LazyAdam, sqr_mom=sqr_mom), cbs=L(l2reg)+L(cbs))
+                           opt_func=partial(LazyAdam, sqr_mom=sqr_mom, eps=FAST_RECIPE['eps']*s), cbs=L(l2reg)+L(cbs))
     learn.recipe = FAST_RECIPE
     return learn
 

@@ -11,7 +11,7 @@ from .loaders import *
 from .loaders import _twin_hint, _one_id, _id_list
 from .large import RowRange, _chunked_csr, _chunked_counts
 from .implicit import ImplicitDataLoaders
-from .data import check_choice, check_arg, _count
+from .data import check_choice, check_arg, _count, star_scale
 
 # %% auto #0
 __all__ = ['CollabView', 'collab_view']
@@ -101,6 +101,12 @@ class CollabView:
         if not len(ds): raise ValueError("these loaders hold no training ratings, so their range is unknown (fastai's `export` drops the data; fastcf's loaders keep the range)")
         r = self.ratings(0)
         return r.min().item(),r.max().item()
+    def rating_scale(self, n:int=100_000, levels:int=2048)->float:
+        "`star_scale` of the training ratings' range when the first `n` take a few values (stars or points: at most `levels`, and a quarter of them), else 1: a continuous rating's range says little of its scale"
+        ds = self.dls.train.dataset
+        y = ds.read(ds.start, min(ds.stop, ds.start+n))[1] if isinstance(ds, RowRange) else self.ratings(0)[:n]  # (chunked: its first rows, not its files)
+        if len(torch.unique(y)) > min(levels, len(y)/4): return 1.
+        return star_scale(*self.rating_range())
 
 # %% ../nbs/03_view.ipynb #2a1a56d7
 @patch
