@@ -54,7 +54,7 @@ def _make_model(model, view, n_factors, emb_szs, layers, config, y_range, sparse
     if model=='dot':      return DotProduct(nu, ni, n_factors, y_range=y_range, sparse=sparse)
     if model=='dot_bias': return DotProductBias(nu, ni, n_factors, y_range=y_range, sparse=sparse)
     if model=='svdpp':    return SVDpp(nu, ni, n_factors, rated=view.train_rated(), y_range=y_range, sparse=sparse)
-    if model=='autorec':  return ItemAutoRec(nu, ni, n_factors, rated=view.item_ratings(), y_range=y_range, sparse=sparse)
+    if model=='autorec':  return ItemAutoRec(nu, ni, n_factors, rated=view.item_ratings(), y_range=y_range, sparse=sparse, unit=math.sqrt(view.rating_scale()))
     if model=='params':   return DotProductBiasParams(nu, ni, n_factors, y_range=y_range)
     if model=='nn':       return _nn_model(view.dls, n_factors, emb_szs, layers, config, y_range)
     if model=='liked':    return DotProductBias(nu, ni, n_factors, y_range=None, sparse=sparse)

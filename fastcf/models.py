@@ -8,7 +8,7 @@ Docs: https://fastcf.github.io/fastcf/models.html.md"""
 from __future__ import annotations
 import warnings
 from fastai.tabular.all import *
-from .data import check_choice
+from .data import check_choice, check_positive
 from .registry import *
 
 # %% auto #0
@@ -215,15 +215,17 @@ class ItemAutoRec(CollabModel):
     "I-AutoRec as a rating model: item `i`'s code is `sigmoid(W r_i + b)` of its training ratings `r_i`; user `u` decodes it"
     def __init__(self, n_users, n_items, n_hidden=500,
                  rated:tuple=None, # CSR `(indptr, users, ratings)` of the training ratings of each item code
-                 y_range=None, sparse=False):
+                 y_range=None, sparse=False,
+                 unit:float=1.): # The size of a star in these ratings: it encodes ratings and predicts them in stars, times `unit` (`collab_learner`: the square root of `CollabView.rating_scale`)
         z = torch.zeros(0)
         indptr,users,r = rated if rated is not None else (torch.zeros(n_items+1, dtype=torch.long), z.long(), z)
-        indptr,users,r = tensor(indptr).long(),tensor(users).long(),tensor(r).float()
+        check_positive('unit', unit)
+        indptr,users,r = tensor(indptr).long(),tensor(users).long(),tensor(r).float()/unit
         _check_csr(indptr, users, n_items, n_users, 'items', 'user')
         if len(users)!=len(r): raise ValueError(f"rated has {len(users)} users but {len(r)} ratings")
         self.encoder,self.encoder_bias = _emb(n_users, n_hidden),nn.Parameter(torch.zeros(n_hidden))
         self.decoder,self.decoder_bias = _emb(n_users, n_hidden, sparse),_emb(n_users, 1, sparse)
-        self.y_range = y_range
+        self.y_range,self.unit = y_range,float(unit)
         _register_sparse(self, _AUTOREC_R, indptr, users, r, (n_items, n_users))
 
     scores_all_items = True  # (given a column of user codes, `forward` scores every item: one product with every code)
@@ -234,11 +236,12 @@ class ItemAutoRec(CollabModel):
         return torch.sigmoid(Wr + self.encoder_bias)
 
     def forward(self, x):
-        if _users_column(x): u = x[:,0]; return _squash(self.decoder(u) @ self.item_codes().t() + self.decoder_bias(u), self.y_range)
+        unit = getattr(self, 'unit', 1.)  # (a model exported before fastcf kept it: stars)
+        if _users_column(x): u = x[:,0]; return _squash(unit*(self.decoder(u) @ self.item_codes().t() + self.decoder_bias(u)), self.y_range)
         check_batch(x)
         u,i = x[:,0],x[:,1]
         h = self.item_codes()[i] if self.training else self.item_codes(i)  # (training: the whole table in one sparse product, with its fast backward; else the batch's items only)
-        return _squash((h*self.decoder(u)).sum(1) + self.decoder_bias(u)[:,0], self.y_range)
+        return _squash(unit*((h*self.decoder(u)).sum(1) + self.decoder_bias(u)[:,0]), self.y_range)
 
 register_collab(ItemAutoRec, user_factors='decoder', user_bias='decoder_bias', tables=('encoder',), biases=('encoder_bias',),
                 item_vectors=lambda m: m.item_codes())

@@ -102,6 +102,9 @@ def autorec_learner(dls:DataLoaders, n_hidden:int=AUTOREC_RECIPE['n_hidden'],
                     cbs=None, **kwargs):
     "A `CollabLearner` with an `ItemAutoRec` on `dls` (re-batched to `bs`) and the autoencoder recipe (`fit_fast` uses its epochs and lr)"
     _check_kwargs(kwargs, autorec_learner, dls)
-    learn = collab_learner(_with_bs(dls, bs), n_factors=n_hidden, model='autorec', opt_func=LazyAdam, cbs=L(L2Reg(ifnone(l2, autorec_l2(dls)), 'all'))+L(cbs), **kwargs)
+    if l2 is not None: check_nonneg('l2', l2, 'penalty')
+    s = collab_view(dls).rating_scale()  # (the autoencoder reads stars, `collab_learner` divides its input so; its penalty and eps grow as the squared error does)
+    learn = collab_learner(_with_bs(dls, bs), n_factors=n_hidden, model='autorec', opt_func=partial(LazyAdam, eps=FAST_RECIPE['eps']*s),
+                           cbs=L(L2Reg(ifnone(l2, autorec_l2(dls))*s, 'all'))+L(cbs), **kwargs)
     learn.recipe = AUTOREC_RECIPE
     return learn
