@@ -379,7 +379,7 @@ def train(a):
     stop = TerminateOnInterruptCallback(signals=(signal.SIGINT, signal.SIGTERM))  # (SIGTERM: `kill`, `timeout`, a job scheduler's notice)
     learn = _fit_any_size(a, df, cols, feats, stop)
     if a.recipe in ('fast','accurate') and (s := collab_view(learn).rating_scale()) != 1:  # (what fast_learner did to its penalties, said)
-        print("(ratings from {:g} to {:g}: the fast recipe's penalties, tuned on stars, were scaled by {:.3g} as a squared error is on them)".format(*collab_view(learn).rating_range(), s))
+        print("(ratings from {:g} to {:g}: the {} recipe's penalties, tuned on stars, were scaled by {:.3g} as a squared error is on them)".format(*collab_view(learn).rating_range(), a.recipe, s))
     if a.recipe!='rank' and not a.npy and stop.interrupted is None: _check_fit(learn)  # (a model stopped early is not a model gone wrong)
     by = None if stop.interrupted is None else {'SIGINT': 'Ctrl-C'}.get(stop.interrupted['signal'], stop.interrupted['signal'])
     if by: print(f"\n(stopped by {by} in {stop.where()}: the model is saved as trained so far)")

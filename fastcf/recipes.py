@@ -33,6 +33,10 @@ def margin_y_range(r, margin:float=FAST_RECIPE['y_margin']):
     w = margin*((hi-lo) or 1.)  # (one rating value: a width of 1)
     return (lo-w, hi+w)
 
+def _scaled_adam(s:float, **kwargs):
+    "`LazyAdam` whose eps grows with the rating scale `s` (`CollabView.rating_scale`), as the gradients of a squared error do"
+    return partial(LazyAdam, eps=FAST_RECIPE['eps']*s, **kwargs)
+
 def _with_bs(dls:DataLoaders, bs:int, val_bs:int=None):
     "`dls` whose training loader takes batches of `bs` (and the validation loader `val_bs`, if given): the same datasets"
     if (bs is None or dls.train.bs==bs) and (val_bs is None or dls.valid.bs==val_bs): return dls
@@ -74,7 +78,7 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
     s = collab_view(dls).rating_scale() if scale is None else scale  # (ratings from 1 to 10: 4; from 0 to 1: 1/16)
     l2reg = L2Reg(l2*s, 'used', bias_wd=bias_l2*s, other_wd=implicit_l2*s, item_prior=item_prior*s)
     learn = collab_learner(dls, n_factors=n_factors, y_range=y_range, model=model, sparse=sparse,
-                           opt_func=partial(LazyAdam, sqr_mom=sqr_mom, eps=FAST_RECIPE['eps']*s), cbs=L(l2reg)+L(cbs))
+                           opt_func=_scaled_adam(s, sqr_mom=sqr_mom), cbs=L(l2reg)+L(cbs))
     learn.recipe = FAST_RECIPE
     return learn
 
@@ -104,7 +108,7 @@ def autorec_learner(dls:DataLoaders, n_hidden:int=AUTOREC_RECIPE['n_hidden'],
     _check_kwargs(kwargs, autorec_learner, dls)
     if l2 is not None: check_nonneg('l2', l2, 'penalty')
     s = collab_view(dls).rating_scale()  # (the autoencoder reads stars, `collab_learner` divides its input so; its penalty and eps grow as the squared error does)
-    learn = collab_learner(_with_bs(dls, bs), n_factors=n_hidden, model='autorec', opt_func=partial(LazyAdam, eps=FAST_RECIPE['eps']*s),
+    learn = collab_learner(_with_bs(dls, bs), n_factors=n_hidden, model='autorec', opt_func=_scaled_adam(s),
                            cbs=L(L2Reg(ifnone(l2, autorec_l2(dls))*s, 'all'))+L(cbs), **kwargs)
     learn.recipe = AUTOREC_RECIPE
     return learn

@@ -165,11 +165,11 @@ def test_train_scale(tmp_path, fastai_home):
     "Ratings out of 10 or of 1: training says how the fast recipe scaled its penalties, tuned on stars, and the saved model predicts on their scale"
     from fastcf.all import synthetic_ratings, load_collab_learner, collab_view
     df, _ = synthetic_ratings(200, 100, 5000, seed=0, discrete=True)
-    for k, lo, hi, s in ((2, 2, 10, '3.16'), (0.25, 0.25, 1.25, '0.0625')):
+    for k, lo, hi, s, recipe in ((2, 2, 10, '3.16', 'fast'), (0.25, 0.25, 1.25, '0.0625', 'accurate')):
         df.assign(rating=df.rating*k).to_csv(tmp_path/'r.csv', index=False)
-        r = run('train', '--csv', str(tmp_path/'r.csv'), '--epochs', '1', '--bs', '256', '--out', str(tmp_path/'o'))
+        r = run('train', '--csv', str(tmp_path/'r.csv'), '--recipe', recipe, '--epochs', '1', '--bs', '256', '--out', str(tmp_path/'o'))
         assert r.returncode == 0, r.stderr[-2000:]
-        assert f"(ratings from {lo:g} to {hi:g}: the fast recipe's penalties, tuned on stars, were scaled by {s} as a squared error is on them)" in r.stdout, r.stdout
+        assert f"(ratings from {lo:g} to {hi:g}: the {recipe} recipe's penalties, tuned on stars, were scaled by {s} as a squared error is on them)" in r.stdout, r.stdout
         assert collab_view(load_collab_learner(tmp_path/'o'/'learner.pkl')).rating_range() == (lo, hi)
 
 def test_train_npy(tmp_path):
