@@ -12,7 +12,7 @@ from .view import *
 from .registry import *
 from .models import MSELossPlain
 from .learner import CollabLearner, collab_splitter
-from .inference import _flat
+from .inference import _flat, _rating_scale
 
 # %% auto #0
 __all__ = ['Blend', 'blend_learner']
@@ -63,4 +63,6 @@ def blend_learner(learners:list, # Trained learners on the same users, items and
         if not torch.equal(collab_view(l).codes(1), collab_view(dls).codes(1)):
             raise ValueError(f"learner {k} has another validation set than learner 0: train them on the same dls")
     kwargs = merge(dict(metrics=[rmse, mae], splitter=collab_splitter), kwargs)
-    return CollabLearner(dls, Blend([l.model for l in learners], weights), loss_func=MSELossPlain(), **kwargs)
+    learn = CollabLearner(dls, Blend([l.model for l in learners], weights), loss_func=MSELossPlain(), **kwargs)
+    _rating_scale(learn)  # (kept on the learner, as collab_learner's: a fold-in after `export` pulls as hard)
+    return learn

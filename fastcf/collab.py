@@ -17,6 +17,7 @@ from .registry import _give_classes
 from .models import *
 from .optim import *
 from .learner import *
+from .inference import _rating_scale
 
 # %% auto #0
 __all__ = ['default_y_range', 'collab_learner']
@@ -127,4 +128,6 @@ def collab_learner(dls, n_factors:int=50, use_nn:bool=False, emb_szs:dict=None, 
     _give_classes(model, dls.classes)  # (a model built or given: `model.bias(ids)` and `model.weight(ids)` look raw ids up)
     param_roles(model)  # (a model's register_collab naming a path it does not have: the error now, not at fit)
     kwargs = merge(dict(metrics=metrics, splitter=collab_splitter), dict(opt_func=LazyAdam) if sparse else {}, kwargs)
-    return CollabLearner(dls, model, loss_func=ifnone(loss_func, MSELossPlain()), **kwargs)
+    learn = CollabLearner(dls, model, loss_func=ifnone(loss_func, MSELossPlain()), **kwargs)
+    _rating_scale(learn)  # (read from the ratings now and kept on the learner, so that a fold-in after `export` pulls as hard)
+    return learn

@@ -158,6 +158,12 @@ def _rated(learn):
     if r is None or len(r[0])!=view.n_users+1: r = learn._collab_rated = view.rated()
     return r
 
+def _rating_scale(learn)->float:
+    "How much larger a squared error is on the learner's ratings than on stars (`CollabView.rating_scale`), kept on the learner so that fastai's own `export` keeps it too"
+    s = learn.__dict__.get('_collab_scale')
+    if s is None: s = learn._collab_scale = collab_view(learn).rating_scale()
+    return s
+
 # %% ../nbs/09_inference.ipynb #68fe11e5
 def _boost(learn, scores, boost):
     "`scores` `[n, n_items]` plus `boost`, a Series of per-item shifts by raw item id (items it lacks: 0; ids the model lacks: left out)"
@@ -239,7 +245,7 @@ def _check_new_ratings(learn, ratings):
                                    f"{f' ({int(bad.sum())} such ratings)' if bad.sum() > 1 else ''}: give ratings on the scale the model learned")
 
 def fold_in(learn, ratings, steps:int=300, lr:float=0.05,
-            wd:float=1., # Pull towards the average user: the ratings' noise variance, in a Gaussian prior over the trained users' rows
+            wd:float=1., # Pull towards the average user: the ratings' noise variance in stars (times the learner's `CollabView.rating_scale` on other ratings), in a Gaussian prior over the trained users' rows
            ):
     "A copy of `learn.model` whose user code 0 is a new user fitted to `ratings` (item, rating) with items frozen (in a blend, each member on its own)"
     rname,ratings = collab_view(learn).rating_name,_as_ratings(learn, ratings)
@@ -253,7 +259,7 @@ def fold_in(learn, ratings, steps:int=300, lr:float=0.05,
     dev = model_device(learn.model)
     x,y = torch.stack([torch.zeros_like(items), items], 1).to(dev),tensor(np.array(ratings[rname].values, dtype=np.float32)).to(dev)  # (a copy: pandas' own arrays are read-only)
     _check_columns(learn, m, x)
-    for mod in members(m) or [m]: _fold_user(mod, learn.loss_func, x, y, steps, lr, wd)
+    for mod in members(m) or [m]: _fold_user(mod, learn.loss_func, x, y, steps, lr, wd*_rating_scale(learn))
     return m
 
 # %% ../nbs/09_inference.ipynb #9a8537ec

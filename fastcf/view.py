@@ -102,7 +102,8 @@ class CollabView:
         r = self.ratings(0)
         return r.min().item(),r.max().item()
     def rating_scale(self, n:int=100_000, levels:int=2048)->float:
-        "`star_scale` of the training ratings' range when the first `n` take a few values (stars or points: at most `levels`, and a quarter of them), else 1: a continuous rating's range says little of its scale"
+        "`star_scale` of the training ratings' range when the first `n` take a few values (stars or points: at most `levels`, and a quarter of them), else 1: a continuous rating's range says little of its scale (loaders that keep no ratings, exported: 1)"
+        if not self.has_data: return 1.  # (a learner keeps its own: `fold_in` reads that)
         ds = self.dls.train.dataset
         y = ds.read(ds.start, min(ds.stop, ds.start+n))[1] if isinstance(ds, RowRange) else self.ratings(0)[:n]  # (chunked: its first rows, not its files)
         if len(torch.unique(y)) > min(levels, len(y)/4): return 1.
