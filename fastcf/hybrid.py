@@ -262,6 +262,7 @@ def _fold_row(start:Tensor, scores, items:Tensor, ratings:Tensor, steps:int, lr:
 @patch
 def fold_in_features(self:HybridMF, df:pd.DataFrame, items:Tensor, ratings:Tensor=None, steps:int=100, lr:float=0.05,
                      wd:float=None, # Pull towards her feature-based start (default: 3 for ratings, 0.03 for a ranking model's softmax)
+                     scale:float=1., # The rating scale (`CollabView.rating_scale`) a rating fold-in's pull grows with: `recommend` passes the learner's
                     )->Tensor:
     "Every item's score for a new user with features `df` (one row) who rated item codes `items` (`ratings`; none for a ranking model)"
     _check_fold_in(self, self.user_feats is not None, df, ratings)
@@ -269,11 +270,12 @@ def fold_in_features(self:HybridMF, df:pd.DataFrame, items:Tensor, ratings:Tenso
     V,vb = _all(self, 'item')
     def scores(ids, codes=None): u = ids + fu; return self.score((u[:,:-1], u[:,-1]), (V, vb) if codes is None else (V[codes], vb[codes]))[0]
     start = torch.cat([self.user_factors.weight[:1], self.user_bias.weight[:1]], 1).detach()
-    return _fold_row(start, scores, items.to(V.device).long(), ratings, steps, lr, ifnone(wd, 0.03 if ratings is None else 3.))
+    return _fold_row(start, scores, items.to(V.device).long(), ratings, steps, lr, ifnone(wd, 0.03) if ratings is None else ifnone(wd, 3.)*scale)
 
 @patch
 def fold_in_features(self:HybridTabular, df:pd.DataFrame, items:Tensor, ratings:Tensor, steps:int=100, lr:float=0.05,
                      wd:float=10., # Pull towards her feature-based start (what `bench/coldstart.py` picks on ML-100k)
+                     scale:float=1., # The rating scale (`CollabView.rating_scale`) the pull grows with: `recommend` passes the learner's
                     )->Tensor:
     "Every item's rating for a new user with features `df` (one row) who rated item codes `items` `ratings`: her id embedding fitted from the unseen id's"
     _check_fold_in(self, self.tables['user'] is not None, df, ratings)
@@ -283,7 +285,7 @@ def fold_in_features(self:HybridTabular, df:pd.DataFrame, items:Tensor, ratings:
     x = torch.stack([torch.zeros_like(every), every], 1)  # (the unseen user 0 with every item: her row, features and id, swapped in below)
     feats = {'user_cats': torch.cat([cats, self.user_cats[1:]]), 'user_conts': torch.cat([conts, self.user_conts[1:]])}
     def scores(ids, codes=None): return functional_call(self, {**feats, 'tab.embeds.0.weight': torch.cat([ids, E[1:]])}, (x if codes is None else x[codes],))
-    return _fold_row(E[:1], scores, items.to(E.device).long(), ratings, steps, lr, wd)
+    return _fold_row(E[:1], scores, items.to(E.device).long(), ratings, steps, lr, wd*scale)
 
 # %% ../nbs/22_hybrid.ipynb #28e36db2
 def _members_with(blend, method:str, why:str)->list:

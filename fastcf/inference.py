@@ -298,7 +298,9 @@ def _feature_user_scores(learn, features, ratings=None, **fold_kw):
     else:
         _check_new_ratings(learn, ratings)
         r = torch.tensor(np.asarray(ratings[view.rating_name].values, dtype=np.float32))
-    return m.fold_in_features(features, items, r, **_fold_kw(m.fold_in_features, fold_kw, f'{type(m).__name__}.fold_in_features')).detach().cpu().view(1, -1)
+    kw = dict(_fold_kw(m.fold_in_features, fold_kw, f'{type(m).__name__}.fold_in_features'))
+    if r is not None: kw.setdefault('scale', _rating_scale(learn))  # (her ratings' noise grows with their scale, and so does the pull)
+    return m.fold_in_features(features, items, r, **kw).detach().cpu().view(1, -1)
 
 @patch
 def new_item_scores(self:Learner, items:pd.DataFrame, users:list=None)->pd.DataFrame:
