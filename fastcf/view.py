@@ -104,10 +104,11 @@ class CollabView:
     def rating_scale(self, n:int=100_000, levels:int=2048)->float:
         "`star_scale` of the training ratings' range when the first `n` take a few values (stars or points: at most `levels`, and a quarter of them), else 1: a continuous rating's range says little of its scale (loaders that keep no ratings, exported: 1)"
         if not self.has_data: return 1.  # (a learner keeps its own: `fold_in` reads that)
-        ds = self.dls.train.dataset
-        y = ds.read(ds.start, min(ds.stop, ds.start+n))[1] if isinstance(ds, RowRange) else self.ratings(0)[:n]  # (chunked: its first rows, not its files)
-        if len(torch.unique(y)) > min(levels, len(y)/4): return 1.
-        return star_scale(*self.rating_range())
+        def read():
+            ds = self.dls.train.dataset
+            y = ds.read(ds.start, min(ds.stop, ds.start+n))[1] if isinstance(ds, RowRange) else self.ratings(0)[:n]  # (chunked: its first rows, not its files)
+            return 1. if len(torch.unique(y)) > min(levels, len(y)/4) else star_scale(*self.rating_range())
+        return self._held(('rating_scale', n, levels), read)  # (read once: a recipe, its model and collab_learner each ask)
 
 # %% ../nbs/03_view.ipynb #2a1a56d7
 @patch
