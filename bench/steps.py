@@ -9,11 +9,15 @@
 - sparse: ms per training step of the fast recipe with the dot product with biases at bs 1,024 and with `SVDpp` at its
   bs 3,072, on 50,000 users x 20,000 items, 100,000 x 40,000, 160,000 x 60,000 and 320,000 x 120,000 (30 factors,
   500,000 planted ratings), dense against sparse gradients: where `SPARSE_ABOVE` should sit (13_recipes)
+- rows: ms per training step of the fast recipe's `SVDpp` (its default sparsity) summing only its batch's users' implicit
+  rows against every user's, on the four planted sizes above and on ml-latest-small's 610 users copied 10, 30 and 120
+  times (users as MovieLens's: 165 ratings on average, the user of a random rating 604), timed over 300 steps after 20;
+  and which of the two `SVDpp._few` picks (05_models)
 - ease: seconds and memory of `ease_weights` at 10,000 items (20_ranking)
 - heap: resident memory over one epoch of `ChunkedCollabDataLoaders` on 20M planted ratings (bs 32,768, sparse),
   with `release_heap` after each chunk and without (02_large); each in a child process
 
-    python bench/steps.py [--only implicit svdpp fused sparse ease heap] [--threads 2]
+    python bench/steps.py [--only implicit svdpp fused sparse rows ease heap] [--threads 2]
 """
 import argparse, os, resource, subprocess, sys, tempfile, time
 from fastcf.all import *
@@ -98,6 +102,34 @@ def sparse():
             print(f"{model} ({(n_u+n_i)*30/1e6:.1f}M table weights: {n_u:,} users x {n_i:,} items, 30 factors), bs {bs:,}, ms a training step: "
                   + ', '.join(f"{k} {v:.2f}" for k,v in res.items()), flush=True)
 
+class StepsTimer(Callback):
+    "Mean wall time of training steps `skip+1` to `skip+n`, then the fit stops"
+    order = -100
+    def __init__(self, n=300, skip=20): store_attr()
+    def before_fit(self): self.k = 0
+    def after_batch(self):
+        if not self.training: return
+        self.k += 1
+        if self.k==self.skip: self.t = time.perf_counter()
+        if self.k==self.skip+self.n: self.ms = 1000*(time.perf_counter()-self.t)/self.n; raise CancelFitException
+
+def rows():
+    ml = load_movielens(kind='ml-latest-small', titles=False)[['user','item','rating']]
+    cases = [(f"{n_u:,} users x {n_i:,} items, 500,000 planted ratings", lambda n_u=n_u, n_i=n_i: synthetic_ratings(n_u, n_i, 500_000, seed=0)[0]) for n_u,n_i in SPARSE_SIZES]
+    cases += [(f"ml-latest-small's users copied {k} times ({610*k:,} users, {len(ml)*k:,} ratings)",
+               lambda k=k: pd.concat([ml.assign(user=ml.user + 1000*j) for j in range(k)], ignore_index=True)) for k in (10, 30, 120)]
+    for name,make in cases:
+        df,res = make(),{}
+        for ratio,path in ((0, "its batch's users' rows"), (float('inf'), "every user's")):
+            set_seed(0)
+            learn = fast_learner(df, seed=42, cbs=StepsTimer())
+            picks = learn.model._few(FAST_RECIPE['bs'])
+            learn.model.few_ratio = ratio
+            with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(8, 1e-2)
+            res[path] = learn.steps_timer.ms
+        print(f"SVDpp on {name}, sparse={learn.model.user_factors.sparse}, ms a training step: " + ', '.join(f"{k} {v:.2f}" for k,v in res.items())
+              + f"; SVDpp picks {list(res)[0 if picks else 1]}", flush=True)
+
 def rss_gb():
     with open('/proc/self/statm') as f: return int(f.read().split()[1])*os.sysconf('SC_PAGE_SIZE')/1024**3
 
@@ -134,7 +166,7 @@ def heap():
         for trim in (True, False):
             subprocess.run([sys.executable, __file__, '--heap-child', d, '--trim', str(int(trim))], check=True)
 
-PARTS = dict(implicit=implicit, svdpp=svdpp, fused=fused, sparse=sparse, ease=ease, heap=heap)
+PARTS = dict(implicit=implicit, svdpp=svdpp, fused=fused, sparse=sparse, rows=rows, ease=ease, heap=heap)
 
 if __name__=='__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -170,6 +170,11 @@ class _SVDppScores(torch.autograd.Function):
 
 _SVDPP_N = ('indptr','items','w','t_indptr','t_rows','t_w')
 
+def _drawn_len(indptr:Tensor)->float:
+    "The expected length of the row of a random entry of a CSR matrix with row pointers `indptr`: `sum n^2 / sum n` over its rows' lengths `n`"
+    n = (indptr[1:]-indptr[:-1]).double()
+    return float((n**2).sum()/n.sum().clamp(min=1))
+
 class SVDpp(CollabModel):
     "`DotProductBias` whose user vector adds the normalized sum of the implicit factors of the items the user rated (Koren's SVD++)"
     def __init__(self, n_users, n_items, n_factors=50,
@@ -185,12 +190,19 @@ class SVDpp(CollabModel):
         counts = indptr[1:] - indptr[:-1]
         w = counts.float().clamp(min=1).rsqrt().repeat_interleave(counts)  # |N(u)|^-1/2 for each of u's items
         _register_sparse(self, _SVDPP_N, indptr, items, w, (n_users, n_items))
+        self._drawn = _drawn_len(indptr)  # (`_few`'s, kept: every training step asks)
 
     def implicit_sums(self):
         "`[n_users, n_factors]`: each user's normalized sum of the implicit factors of the items they rated"
         return _sparse_product(self, _SVDPP_N, self.implicit.weight)
 
     scores_all_items = True  # (given a column of user codes, `forward` scores every item)
+    few_ratio = 16  # A training step sums only its batch's users' implicit rows when they hold this many times fewer items than every user's rows, else every user's in one sparse product
+
+    def _few(self, bs:int)->bool:
+        "Whether a training batch of `bs` ratings sums only its own users' implicit rows: `few_ratio` times the items they rated, as expected, under the whole table's"
+        if getattr(self, '_drawn', None) is None: self._drawn = _drawn_len(self.indptr)  # (a model exported before fastcf kept it)
+        return self.few_ratio*bs*self._drawn < len(self.items)
 
     def forward(self, x):
         col = _users_column(x)
@@ -198,7 +210,7 @@ class SVDpp(CollabModel):
         u = x[:,0]
         if self.training and not col:  # (training: the gradients written by hand)
             tabs,Y = (self.user_factors, self.item_factors, self.user_bias, self.item_bias),self.implicit.weight
-            few = 4*len(u) < len(self.user_factors.weight)  # (a batch short beside the users: its users' implicit sums alone, through autograd)
+            few = self._few(len(u))  # (a batch whose users rated few items beside all users: its users' implicit sums alone, through autograd)
             Zu = _rows_product(self, _SVDPP_N, u, Y) if few else None
             return _SVDppScores.apply(u, x[:,1], *[e.weight for e in tabs], None if few else Y, Zu, *_sparse_pair(self, _SVDPP_N),
                                       None if self.y_range is None else tuple(self.y_range), tuple(e.sparse for e in tabs))
