@@ -13,11 +13,11 @@ from .view import *
 from .inference import _score_codes
 from .models import _row_grads
 from .loaders import csr_of, csr_mask
-from .data import check_count, check_arg, check_threshold, check_nonneg, check_choice, _misspelt
+from .data import check_count, check_arg, check_threshold, check_nonneg, check_choice, _misspelt, _write_then_rename
 
 # %% auto #0
-__all__ = ['L2Reg', 'EmbeddingStats', 'TerminateOnInterruptCallback', 'check_k', 'rank_metrics', 'evaluate_ranking',
-           'RankingMetric', 'ranking_metrics']
+__all__ = ['L2Reg', 'EmbeddingStats', 'TerminateOnInterruptCallback', 'CheckpointCallback', 'read_checkpoint', 'check_k',
+           'rank_metrics', 'evaluate_ranking', 'RankingMetric', 'ranking_metrics']
 
 # %% ../nbs/11_callbacks.ipynb #aeabd652
 _COLS = {'user_factors':0, 'user_bias':0, 'item_factors':1, 'item_bias':1}  # the batch column that indexes each table
@@ -174,6 +174,50 @@ class TerminateOnInterruptCallback(Callback):
         if self.interrupted is None: return 'not interrupted'
         i = self.interrupted
         return f"epoch {i['epoch']+1} of {i['n_epoch']}, {'training' if i['training'] else 'validation'} batch {i['iter']+1} of {i['n_iter']}"
+
+# %% ../nbs/11_callbacks.ipynb #046a5fdd
+def _checkpoint_file(learn, fname)->Path:
+    "The checkpoint file `fname`: a `Path` is the file itself, a name is a '.pth' file in the learner's `model_dir` (as fastai's `save`)"
+    return fname if isinstance(fname, Path) else learn.path/learn.model_dir/f'{fname}.pth'
+
+def _plain(o):
+    "`o` with fastai's `L`s as lists and numpy's scalars as Python's, so that torch loads it without unpickling code (`weights_only`)"
+    if isinstance(o, dict): return {k: _plain(v) for k,v in o.items()}
+    if isinstance(o, (list, tuple, L)): return type(o)(map(_plain, o)) if isinstance(o, tuple) else [_plain(v) for v in o]
+    return o.item() if isinstance(o, np.generic) else o
+
+class CheckpointCallback(Callback):
+    "After each epoch, save the model, the optimizer's state and the epoch to one file, written then renamed: a fit killed at any moment resumes from its last whole epoch (`Learner.load_checkpoint`)"
+    order = 65  # (after the recorder and fastai's trackers have seen the epoch)
+    def __init__(self, fname:str|Path='checkpoint', # A name in the learner's `model_dir` (as fastai's `save`), or a `Path` to the file
+                 meta:dict=None): # Anything else to keep with it, e.g. the run's settings (`read_checkpoint` gives it back)
+        store_attr()
+    def before_epoch(self): self.whole = True
+    def after_cancel_epoch(self): self.whole = False  # (skipped by `start_epoch`, or cut short: nothing new to keep)
+    def after_epoch(self):
+        if not self.whole: return
+        state = dict(model=get_model(self.model).state_dict(), opt=_plain(self.opt.state_dict()), epoch=self.epoch, n_epoch=self.n_epoch, meta=_plain(self.meta))
+        f = _checkpoint_file(self.learn, self.fname); f.parent.mkdir(parents=True, exist_ok=True)
+        _write_then_rename(f, lambda tmp: torch.save(state, tmp))
+
+def read_checkpoint(file:Path, device=None)->dict:
+    "What `CheckpointCallback` saved in `file` (its tensors on `device`, default the CPU): `model`, `opt`, `epoch` (the last whole one, from 0), `n_epoch` and `meta`, or a clear error"
+    if not Path(file).exists(): raise FileNotFoundError(f"no checkpoint at {file}: CheckpointCallback writes one after each epoch of a fit")
+    try: st = torch.load(file, map_location=ifnone(device, 'cpu'), weights_only=True)
+    except Exception as e: raise ValueError(f"{file} is not a checkpoint that CheckpointCallback wrote ({type(e).__name__}: {str(e)[:200]})") from None
+    if not isinstance(st, dict) or not {'model','opt','epoch'} <= set(st): raise ValueError(f"{file} is not a checkpoint that CheckpointCallback wrote (it holds no model, opt and epoch)")
+    return st
+
+@patch
+def load_checkpoint(self:Learner, fname:str|Path='checkpoint')->int:
+    "Load the model and optimizer state that `CheckpointCallback(fname)` saved; returns the epoch to resume from, for `fit`'s or `fit_one_cycle`'s `start_epoch` (with the same epochs)"
+    f = _checkpoint_file(self, fname)
+    st = read_checkpoint(f, getattr(self.dls, 'device', None))  # (the optimizer's state where its parameters are)
+    try: get_model(self.model).load_state_dict(st['model'])
+    except RuntimeError as e: raise ValueError(f"the checkpoint at {f} is of another model than this learner's: build the learner as the fit that saved it was ({str(e).splitlines()[-1].strip()[:200]})") from None
+    if self.opt is None: self.create_opt()
+    self.opt.load_state_dict({k: L(v) for k,v in st['opt'].items()})
+    return st['epoch']+1
 
 # %% ../nbs/11_callbacks.ipynb #a679a0cb
 def check_k(k, n_items:int):

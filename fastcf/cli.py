@@ -24,7 +24,7 @@ from .features import movielens_features, multi_hot, _id_like
 from .hybrid import hybrid_learner
 from .implicit import ImplicitDataLoaders
 from .ranking import fast_ranker, ranking_learner, RankError
-from .callbacks import TerminateOnInterruptCallback
+from .callbacks import TerminateOnInterruptCallback, CheckpointCallback, read_checkpoint
 
 # %% auto #0
 __all__ = ['RECIPES', 'train', 'recommend', 'similar', 'run_cli', 'main']
@@ -49,7 +49,7 @@ def _parser():
     p.add_argument('--version', action='version', version=_version())
     sub = p.add_subparsers(dest='command', required=True, metavar='{train,recommend,similar}')
     t = sub.add_parser('train', help='train a model and save it with a bias table and a PCA plot', formatter_class=_Help,
-        description="Train a collab model. Without --csv it reads MovieLens through fastai's untar_data (downloaded once). Ctrl-C stops training and saves the model as trained so far.")
+        description="Train a collab model. Without --csv it reads MovieLens through fastai's untar_data (downloaded once). Ctrl-C stops training and saves the model as trained so far; a run stopped or killed goes on from its last whole epoch with --resume.")
     d = t.add_argument_group('data')
     d.add_argument('--csv', help='ratings CSV file, or a Parquet file (read by its column names) (default: MovieLens)')
     d.add_argument('--no-header', action='store_true', help="the CSV's first row is data: columns are user, item, rating in that order")
@@ -81,6 +81,7 @@ def _parser():
     m.add_argument('--valid-pct', type=float, default=0.2, help='share of ratings held out for validation')
     m.add_argument('--seed', type=int, default=42, help='random seed of the split and the training')
     t.add_argument('--out', default='runs', help='output folder')
+    t.add_argument('--resume', action='store_true', help="go on with the run in --out that was stopped or killed, from its last whole epoch: training keeps a checkpoint there after each epoch (removed when the run finishes); give the run's own options")
     r = sub.add_parser('recommend', help='top-N items for a user from a trained learner', formatter_class=_Help)
     r.add_argument('--user', required=True, help='user id, as in the training data')
     r.add_argument('--n', type=int, default=10, help='number of items')
@@ -148,6 +149,8 @@ def _check_train_args(a):
     if a.wd is not None and a.recipe in ('fast','accurate'): raise ValueError(f"--wd is for the fastbook, hybrid and rank recipes: the {a.recipe} recipe penalizes its factors per rating (L2Reg), with no weight decay")
     if a.n_factors is not None and a.model=='hybrid_tabular': raise ValueError("--n-factors sizes hybrid_mf's vectors: --model hybrid_tabular sizes its embeddings itself, so drop --n-factors")
     if a.npy: _check_npy_args(a)
+    if a.resume and _ease(a): raise ValueError("--resume goes on with a run's epochs: the rank recipe's EASE is solved in closed form, with none (--model rank_mf trains in epochs)")
+    if a.resume and a.recipe=='accurate': raise ValueError("--resume goes on with one fit's epochs: the accurate recipe trains two, SVD++ then the autoencoder (the fast recipe is its first)")
     a.sep = codecs.decode(a.sep, 'unicode_escape')  # so that --sep '\\t' is a tab
 
 def _check_npy_args(a):
@@ -246,8 +249,10 @@ def _load_features(a, cols):
     return users,items
 
 # %% ../nbs/15_cli.ipynb #f89e2155
-def _fit(a, df, cols, feats=None, stop=None):
-    "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames; `stop`: a `TerminateOnInterruptCallback` for each fit)"
+def _fit(a, df, cols, feats=None, stop=None, saver=None, resume=None):
+    "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames; `stop`: a `TerminateOnInterruptCallback` for each fit; `saver`: a `CheckpointCallback`; `resume`: the checkpoint to start from)"
+    cbs = [cb for cb in (stop, saver) if cb is not None]
+    start = lambda learn: 0 if resume is None else learn.load_checkpoint(resume)
     u,i,r = cols[:3]
     kw = dict(valid_pct=a.valid_pct, seed=a.seed, user_name=u, item_name=i, rating_name=r)
     over = {k:v for k,v in dict(bs=a.bs, n_factors=a.n_factors).items() if v is not None}
@@ -263,13 +268,13 @@ def _fit(a, df, cols, feats=None, stop=None):
                 yr = {} if model in ('classes','liked') else dict(y_range=default_y_range(collab_view(dls).rating_range()))
                 learn = collab_learner(dls, n_factors=nf, model=model, **yr)
         wd = rec['wd'][model] if isinstance(rec['wd'], dict) else rec['wd']
-        learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, wd), cbs=stop)
+        learn.fit_one_cycle(a.epochs or rec['epochs'], a.lr or rec['lr'], wd=ifnone(a.wd, wd), cbs=cbs, start_epoch=start(learn))
         return learn
     if isinstance(df, NpyRatings):  # (--npy: loaders a chunk at a time, the split the folder's last rows)
         bs = over.get('bs', FAST_RECIPE['bs'])
         df,kw = ChunkedCollabDataLoaders.from_folder(df.path, valid_pct=a.valid_pct, bs=bs, val_bs=max(bs, FAST_RECIPE['val_bs'])),{}
     learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw, **(ACCURATE_RECIPE if a.recipe=='accurate' else {}))
-    learn.fit_fast(a.epochs, a.lr, cbs=stop)
+    learn.fit_fast(a.epochs, a.lr, cbs=cbs, start_epoch=start(learn))
     if a.recipe=='fast' or (stop and stop.interrupted): return learn
     ae = autorec_learner(learn.dls, bs=over.get('bs', AUTOREC_RECIPE['bs']))  # (--bs batches both members)
     ae.fit_fast(a.epochs, a.lr, cbs=stop)
@@ -343,9 +348,9 @@ def _small_bs(n:int)->int:
     "The largest power of two that cuts `n` training rows into at least 8 batches (at least 1)"
     return 2**max(0, (n//8).bit_length()-1)
 
-def _fit_any_size(a, df, cols, feats=None, stop=None):
+def _fit_any_size(a, df, cols, feats=None, stop=None, saver=None, resume=None):
     "`_fit`; when the recipe's own batch size or low-pass rank (neither given) is too big for the data, again, seeded the same, with `_small_bs` or no filter, saying so"
-    try: return _fit(a, df, cols, feats, stop)
+    try: return _fit(a, df, cols, feats, stop, saver, resume)
     except BatchSizeError as e:
         if a.bs is not None: raise
         a.bs = _small_bs(e.n)
@@ -355,7 +360,7 @@ def _fit_any_size(a, df, cols, feats=None, stop=None):
         a.rank = 0
         print(f"(the recipe's low-pass filter, of rank {e.rank}, needs more than the {e.n} user or item codes these interactions have: training without it, as --rank 0 does)")
     set_seed(a.seed)  # (as `train` seeds the first try: the same as running with the flag)
-    return _fit(a, df, cols, feats, stop)
+    return _fit(a, df, cols, feats, stop, saver, resume)
 
 def _out_folder(path)->Path:
     "The `--out` folder, made if need be, or a clear error (a file in the way, no permission)"
@@ -375,9 +380,15 @@ def train(a):
     n,nu,ni = (df.n,df.meta['n_users'],df.meta['n_items']) if a.npy else (len(df),df[cols[0]].nunique(),df[cols[1]].nunique())
     print(f"Training the {a.recipe} recipe on {n:,} {'rows' if a.recipe=='rank' else 'ratings'} ({nu:,} users, {ni:,} items){' a chunk at a time from '+str(a.npy) if a.npy else ''}")
     out = _out_folder(a.out)  # (before training: a bad --out fails first)
+    ckpt,settings = out/'checkpoint.pth',_settings(a, df)
+    if a.resume:
+        st = _check_resume(a, ckpt, settings)
+        print(f"(resuming the run in {out} from epoch {st['epoch']+2} of {st['n_epoch']}, its last whole epoch's checkpoint loaded)")
+    elif ckpt.exists(): print(f"(a run in {out} did not finish: this one starts afresh and replaces its checkpoint after its first epoch; to go on with that run instead, stop this one and add --resume)")
+    saver = None if _ease(a) or a.recipe=='accurate' else CheckpointCallback(ckpt, meta=settings)
     set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
     stop = TerminateOnInterruptCallback(signals=(signal.SIGINT, signal.SIGTERM))  # (SIGTERM: `kill`, `timeout`, a job scheduler's notice)
-    learn = _fit_any_size(a, df, cols, feats, stop)
+    learn = _fit_any_size(a, df, cols, feats, stop, saver, ckpt if a.resume else None)
     if a.recipe in ('fast','accurate') and (s := collab_view(learn).rating_scale()) != 1:  # (what fast_learner did to its penalties, said)
         print("(ratings from {:g} to {:g}: the {} recipe's penalties, tuned on stars, were scaled by {:.3g} as a squared error is on them)".format(*collab_view(learn).rating_range(), a.recipe, s))
     if a.recipe!='rank' and not a.npy and stop.interrupted is None: _check_fit(learn)  # (a model stopped early is not a model gone wrong)
@@ -386,6 +397,7 @@ def train(a):
     learn.item_labels = None if labels is None else labels.to_dict()
     learn.path = out
     learn.export('learner.pkl')
+    if not by: ckpt.unlink(missing_ok=True)  # (the run finished: nothing to resume)
     for f in _INSIGHT: (out/f).unlink(missing_ok=True)  # (an earlier run's tables and plot: this learner's are written next, or none)
     if a.recipe=='rank': _show_ranking(learn)
     ms = members(learn.model)
@@ -393,9 +405,30 @@ def train(a):
     _insight(out, _interp(learn), feats, biases=a.recipe!='rank')  # (the rank recipe's models learn no biases; EASE's item vectors are its rows of weights)
     print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl", *_INSIGHT) if (out/f).exists())}')
     if by:
-        print(f"fastcf train: stopped by {by} in {stop.where()}: saved {out/'learner.pkl'} as trained so far", file=sys.stderr)
+        print(f"fastcf train: stopped by {by} in {stop.where()}: saved {out/'learner.pkl'} as trained so far"
+              + ("; the same command with --resume goes on from the last whole epoch" if ckpt.exists() else ''), file=sys.stderr)
         sys.exit(128 + signal.Signals[stop.interrupted['signal']])  # (130 for Ctrl-C, 143 for SIGTERM: as the shell reports a process ended by it)
     return learn
+
+# %% ../nbs/15_cli.ipynb #de781db4
+_READING = ('csv','sep','encoding','no_header','user_col','item_col','rating_col','data','kind')  # (--npy without --csv trains from the folder as written: these don't matter)
+
+def _settings(a, df)->dict:
+    "What a run must share with the run whose checkpoint it resumes: its options but --resume and --out, and the size of its data"
+    s = {k: v for k,v in vars(a).items() if k not in ('resume','out','command')}
+    if a.npy: return {**{k: v for k,v in s.items() if k not in _READING}, 'rows': df.n}  # (the folder's ratings, however they were written)
+    return {**s, 'rows': len(df)}
+
+def _check_resume(a, file:Path, settings:dict)->dict:
+    "The checkpoint `file` that `--resume` goes on from, or a clear error: none there, or one of a run with other settings (named)"
+    try: st = read_checkpoint(file)
+    except FileNotFoundError: raise FileNotFoundError(f"--resume: there is no checkpoint in {file.parent} (training writes one after each epoch, and removes it when the run finishes): train without --resume") from None
+    old = st.get('meta') or {}
+    diff = [k for k in sorted(set(old) | set(settings)) if old.get(k)!=settings.get(k)]
+    name = lambda k: "the number of ratings" if k=='rows' else f"--{k.replace('_','-')}"
+    if diff: raise ValueError(f"--resume: the run in {file.parent} had other settings: " + ', '.join(f"{name(k)} {old.get(k)!r} (now {settings.get(k)!r})" for k in diff)
+                              + ": give that run's options, or train afresh without --resume")
+    return st
 
 # %% ../nbs/15_cli.ipynb #7bd8c4c0
 def _vocab_id(view, s:str, which='user'):

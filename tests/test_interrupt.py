@@ -6,6 +6,7 @@ from fastcf.all import *
 import fastcf.cli as cli
 from fastcf.cli import run_cli
 from fastcf.learner import load_collab_learner
+from fastcf.callbacks import read_checkpoint
 for _n in [n for n in globals() if n.startswith('test')]: del globals()[_n]  # fastcore's test_eq & co. from the star imports are not tests
 
 @pytest.fixture(autouse=True)
@@ -82,6 +83,7 @@ def test_cli_train_saves_what_it_trained(sig, by, code, tmp_path, fastai_home):
     assert 'Traceback' not in err
     m = re.search(rf'fastcf train: stopped by {by} in epoch (\d+) of 50, (training|validation) batch \d+ of \d+: saved (.*learner\.pkl) as trained so far', err)
     assert m and 2 <= int(m[1]) < 50 and m[3] == str(tmp_path/'learner.pkl'), err[-3000:]
+    assert 'the same command with --resume goes on from the last whole epoch' in err and (tmp_path/'checkpoint.pth').exists()  # (an epoch was whole before it)
     assert f'(stopped by {by} in epoch' in out and {'learner.pkl', 'biases.csv', 'pca.png'} <= {f.name for f in tmp_path.iterdir()}
     learn = load_collab_learner(tmp_path/'learner.pkl')
     res = learn.recommend(1, n=5)
@@ -97,3 +99,46 @@ def test_cli_ctrl_c_outside_training(capsys, tmp_path, fastai_home, monkeypatch)
     monkeypatch.setattr(cli, '_load', ctrl_c)
     with pytest.raises(SystemExit) as e: run_cli(['recommend', '--user', '1'])
     assert e.value.code == 130 and capsys.readouterr().err == 'fastcf recommend: interrupted\n'
+
+def _killed_run(out, epochs):
+    "`fastcf train --recipe fastbook` killed (SIGKILL: no handler runs) once its second epoch's row is printed; the epoch its checkpoint holds"
+    p = subprocess.Popen(['fastcf', 'train', '--recipe', 'fastbook', '--epochs', str(epochs), '--out', str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, env=dict(os.environ, MPLBACKEND='Agg', PYTHONUNBUFFERED='1'))
+    try:
+        for line in p.stdout:
+            if re.search(r'(^|\s)1\s+\d+\.\d{6}\s+\d+\.\d{6}', line): break
+        p.kill(); p.wait(timeout=60)
+    finally: p.kill()
+    return read_checkpoint(out/'checkpoint.pth')['epoch']
+
+def _train(*args):
+    return subprocess.run(['fastcf', 'train', '--recipe', 'fastbook', *args], capture_output=True, text=True, env=dict(os.environ, MPLBACKEND='Agg'), timeout=600)
+
+def test_cli_resumes_a_killed_run(tmp_path, fastai_home):
+    "`fastcf train` killed outright (no signal handler runs) loses at most an epoch: the same command with --resume goes on from the checkpoint, with the run's own options only"
+    done = _killed_run(tmp_path, 6)
+    assert done in (0, 1, 2) and not (tmp_path/'learner.pkl').exists() and not list(tmp_path.glob('.*partial*'))
+    r = _train('--epochs', '7', '--out', str(tmp_path), '--resume')  # (another run's options: refused, the checkpoint kept)
+    assert r.returncode == 2 and 'Traceback' not in r.stderr
+    assert r.stderr.strip() == f"fastcf train: error: --resume: the run in {tmp_path} had other settings: --epochs 6 (now 7): give that run's options, or train afresh without --resume"
+    r = _train('--epochs', '6', '--out', str(tmp_path), '--resume')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert f"(resuming the run in {tmp_path} from epoch {done+2} of 6, its last whole epoch's checkpoint loaded)" in r.stdout
+    assert not (tmp_path/'checkpoint.pth').exists()  # (the run finished: nothing left to resume)
+    last = re.search(r'(^|\s)5\s+(\d+\.\d{6})\s+(\d+\.\d{6})', r.stdout)  # (the last epoch's row: trained losses, not a fresh model's)
+    assert last and float(last[3]) < 0.9, r.stdout[-3000:]
+    assert len(load_collab_learner(tmp_path/'learner.pkl').recommend(1, n=5)) == 5
+    r = _train('--epochs', '6', '--out', str(tmp_path), '--resume')
+    assert r.returncode == 2 and 'there is no checkpoint in' in r.stderr and 'train without --resume' in r.stderr
+
+def test_cli_a_fresh_run_says_it_replaces_a_checkpoint(tmp_path, fastai_home):
+    _killed_run(tmp_path, 6)
+    r = _train('--epochs', '1', '--out', str(tmp_path))
+    assert r.returncode == 0 and f"(a run in {tmp_path} did not finish: this one starts afresh and replaces its checkpoint" in r.stdout
+    assert not (tmp_path/'checkpoint.pth').exists()
+
+@pytest.mark.parametrize('args,msg', [(['--recipe', 'rank'], "the rank recipe's EASE is solved in closed form"),
+                                      (['--recipe', 'accurate'], "the accurate recipe trains two")], ids=['ease', 'accurate'])
+def test_cli_resume_needs_one_fit(args, msg, capsys, tmp_path, fastai_home):
+    with pytest.raises(SystemExit) as e: run_cli(['train', *args, '--resume', '--out', str(tmp_path)])
+    assert e.value.code == 2 and msg in capsys.readouterr().err
