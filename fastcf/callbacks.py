@@ -195,7 +195,7 @@ class CheckpointCallback(Callback):
     def before_epoch(self): self.whole = True
     def after_cancel_epoch(self): self.whole = False  # (skipped by `start_epoch`, or cut short: nothing new to keep)
     def after_epoch(self):
-        if not self.whole: return
+        if not self.whole or rank_distrib(): return  # (one process of several writes it, as fastai's `save`)
         state = dict(model=get_model(self.model).state_dict(), opt=_plain(self.opt.state_dict()), epoch=self.epoch, n_epoch=self.n_epoch, meta=_plain(self.meta))
         f = _checkpoint_file(self.learn, self.fname); f.parent.mkdir(parents=True, exist_ok=True)
         _write_then_rename(f, lambda tmp: torch.save(state, tmp))
