@@ -382,7 +382,7 @@ def train(a):
     out = _out_folder(a.out)  # (before training: a bad --out fails first)
     ckpt,settings = out/'checkpoint.pth',_settings(a, df)
     if a.resume:
-        st = _check_resume(a, ckpt, settings)
+        st = _check_resume(ckpt, settings)
         print(f"(resuming the run in {out} from epoch {st['epoch']+2} of {st['n_epoch']}, its last whole epoch's checkpoint loaded)")
     elif ckpt.exists(): print(f"(a run in {out} did not finish: this one starts afresh and replaces its checkpoint after its first epoch; to go on with that run instead, stop this one and add --resume)")
     saver = None if _ease(a) or a.recipe=='accurate' else CheckpointCallback(ckpt, meta=settings)
@@ -419,7 +419,7 @@ def _settings(a, df)->dict:
     if a.npy: return {**{k: v for k,v in s.items() if k not in _READING}, 'rows': df.n}  # (the folder's ratings, however they were written)
     return {**s, 'rows': len(df)}
 
-def _check_resume(a, file:Path, settings:dict)->dict:
+def _check_resume(file:Path, settings:dict)->dict:
     "The checkpoint `file` that `--resume` goes on from, or a clear error: none there, or one of a run with other settings (named)"
     try: st = read_checkpoint(file)
     except FileNotFoundError: raise FileNotFoundError(f"--resume: there is no checkpoint in {file.parent} (training writes one after each epoch, and removes it when the run finishes): train without --resume") from None
