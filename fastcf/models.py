@@ -130,7 +130,7 @@ def _sparse_product(m, names, Y):
     return _ImplicitSum.apply(Y, *_sparse_pair(m, names))
 
 class _RowsSum(torch.autograd.Function):
-    "`S @ Y` for a small CSR `S` given as `(indptr, cols, vals)`, with `Y`'s gradient added up entry by entry (`index_add_`: on CPU several times faster than `embedding_bag`'s backward)"
+    "`S @ Y` for a small CSR `S` given as `(indptr, cols, vals)`, with `Y`'s gradient added up entry by entry (`index_add_`: on CPU faster than `embedding_bag`'s backward for a batch's users, about 2.6 times on 115,000 entries, forward and backward)"
     @staticmethod
     def forward(ctx, Y, indptr, cols, vals):
         ctx.save_for_backward(indptr, cols, vals); ctx.shape = Y.shape
