@@ -380,7 +380,7 @@ def train(a):
     n,nu,ni = (df.n,df.meta['n_users'],df.meta['n_items']) if a.npy else (len(df),df[cols[0]].nunique(),df[cols[1]].nunique())
     print(f"Training the {a.recipe} recipe on {n:,} {'rows' if a.recipe=='rank' else 'ratings'} ({nu:,} users, {ni:,} items){' a chunk at a time from '+str(a.npy) if a.npy else ''}")
     out = _out_folder(a.out)  # (before training: a bad --out fails first)
-    ckpt,settings = out/'checkpoint.pth',_settings(a, df)
+    ckpt,settings = out/'checkpoint.pth',_settings(a, n)  # (n: the ratings counted above, from the frame or the folder)
     if a.resume:
         st = _check_resume(ckpt, settings)
         print(f"(resuming the run in {out} from epoch {st['epoch']+2} of {st['n_epoch']}, its last whole epoch's checkpoint loaded)")
@@ -413,11 +413,10 @@ def train(a):
 # %% ../nbs/15_cli.ipynb #de781db4
 _READING = ('csv','sep','encoding','no_header','user_col','item_col','rating_col','data','kind')  # (--npy without --csv trains from the folder as written: these don't matter)
 
-def _settings(a, df)->dict:
-    "What a run must share with the run whose checkpoint it resumes: its options but --resume and --out, and the size of its data"
-    s = {k: v for k,v in vars(a).items() if k not in ('resume','out','command')}
-    if a.npy: return {**{k: v for k,v in s.items() if k not in _READING}, 'rows': df.n}  # (the folder's ratings, however they were written)
-    return {**s, 'rows': len(df)}
+def _settings(a, n:int)->dict:
+    "What a run must share with the run whose checkpoint it resumes: its options but --resume and --out, and its `n` ratings"
+    s = {k: v for k,v in vars(a).items() if k not in ('resume','out','command') and not (a.npy and k in _READING)}  # (--npy: the folder's ratings, however they were written)
+    return {**s, 'rows': n}
 
 def _check_resume(file:Path, settings:dict)->dict:
     "The checkpoint `file` that `--resume` goes on from, or a clear error: none there, or one of a run with other settings (named)"
