@@ -186,6 +186,21 @@ def _plain(o):
     if isinstance(o, (list, tuple, L)): return type(o)(map(_plain, o)) if isinstance(o, tuple) else [_plain(v) for v in o]
     return o.item() if isinstance(o, np.generic) else o
 
+def _rng_state(learn)->dict:
+    "The random states the rest of a fit draws from: the training loader's (its shuffles, its negatives), torch's (dropout) and, with a GPU, CUDA's"
+    res = dict(torch=torch.get_rng_state())
+    rng = getattr(learn.dls.train, 'rng', None)
+    if isinstance(rng, random.Random): res['train'] = rng.getstate()
+    if torch.cuda.is_available(): res['cuda'] = torch.cuda.get_rng_state_all()
+    return res
+
+def _set_rng_state(learn, st:dict):
+    "Put back the random states `_rng_state` kept, those this process has (a checkpoint written on a GPU resumes on a CPU)"
+    torch.set_rng_state(st['torch'].cpu())
+    if 'train' in st and isinstance(getattr(learn.dls.train, 'rng', None), random.Random):
+        learn.dls.train.rng.setstate(tuple(tuple(v) if isinstance(v, list) else v for v in st['train']))
+    if 'cuda' in st and torch.cuda.is_available() and len(st['cuda'])==torch.cuda.device_count(): torch.cuda.set_rng_state_all([s.cpu() for s in st['cuda']])
+
 class CheckpointCallback(Callback):
     "After each epoch, save the model, the optimizer's state and the epoch to one file, written then renamed: a fit killed at any moment resumes from its last whole epoch (`Learner.load_checkpoint`)"
     order = 65  # (after the recorder and fastai's trackers have seen the epoch)
@@ -196,7 +211,7 @@ class CheckpointCallback(Callback):
     def after_cancel_epoch(self): self.whole = False  # (skipped by `start_epoch`, or cut short: nothing new to keep)
     def after_epoch(self):
         if not self.whole or rank_distrib(): return  # (one process of several writes it, as fastai's `save`)
-        state = dict(model=get_model(self.model).state_dict(), opt=_plain(self.opt.state_dict()), epoch=self.epoch, n_epoch=self.n_epoch, meta=_plain(self.meta))
+        state = dict(model=get_model(self.model).state_dict(), opt=_plain(self.opt.state_dict()), epoch=self.epoch, n_epoch=self.n_epoch, meta=_plain(self.meta), rng=_plain(_rng_state(self.learn)))
         f = _checkpoint_file(self.learn, self.fname); f.parent.mkdir(parents=True, exist_ok=True)
         _write_then_rename(f, lambda tmp: torch.save(state, tmp))
 
@@ -217,6 +232,7 @@ def load_checkpoint(self:Learner, fname:str|Path='checkpoint')->int:
     except RuntimeError as e: raise ValueError(f"the checkpoint at {f} is of another model than this learner's: build the learner as the fit that saved it was ({str(e).splitlines()[-1].strip()[:200]})") from None
     if self.opt is None: self.create_opt()
     self.opt.load_state_dict({k: L(v) for k,v in st['opt'].items()})
+    if 'rng' in st: _set_rng_state(self, st['rng'])  # (the rest of the fit draws what the killed one would have; older checkpoints kept none: drawn afresh)
     return st['epoch']+1
 
 # %% ../nbs/11_callbacks.ipynb #a679a0cb

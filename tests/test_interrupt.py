@@ -125,8 +125,11 @@ def test_cli_resumes_a_killed_run(tmp_path, fastai_home):
     assert r.returncode == 0, r.stderr[-3000:]
     assert f"(resuming the run in {tmp_path} from epoch {done+2} of 6, its last whole epoch's checkpoint loaded)" in r.stdout
     assert not (tmp_path/'checkpoint.pth').exists()  # (the run finished: nothing left to resume)
-    last = re.search(r'(^|\s)5\s+(\d+\.\d{6})\s+(\d+\.\d{6})', r.stdout)  # (the last epoch's row: trained losses, not a fresh model's)
-    assert last and float(last[3]) < 0.9, r.stdout[-3000:]
+    rows = lambda out: re.findall(r'(?m)^\s*(\d)\s+(\d+\.\d{6})\s+(\d+\.\d{6})', out)  # (each epoch's row: epoch, training and validation loss)
+    whole = _train('--epochs', '6', '--out', str(tmp_path/'whole'))  # (the same run, never killed)
+    assert whole.returncode == 0 and len(rows(whole.stdout)) == 6, whole.stderr[-3000:]
+    assert rows(r.stdout) == rows(whole.stdout)[done+1:], r.stdout[-3000:]  # (the resumed epochs draw the same shuffles as the whole run's: the same losses)
+    assert float(rows(r.stdout)[-1][2]) < 0.9
     assert len(load_collab_learner(tmp_path/'learner.pkl').recommend(1, n=5)) == 5
     r = _train('--epochs', '6', '--out', str(tmp_path), '--resume')
     assert r.returncode == 2 and 'there is no checkpoint in' in r.stderr and 'train without --resume' in r.stderr
