@@ -186,11 +186,11 @@ def _plain(o):
     if isinstance(o, (list, tuple, L)): return type(o)(map(_plain, o)) if isinstance(o, tuple) else [_plain(v) for v in o]
     return o.item() if isinstance(o, np.generic) else o
 
-def _rng_state(learn)->dict:
-    "The random states the rest of a fit draws from: the training loader's (its shuffles, its negatives), torch's (dropout) and, with a GPU, CUDA's"
+def _rng_state(learn, train=None)->dict:
+    "The random states the rest of a fit draws from: the training loader's (its shuffles, its negatives; `train` if given), torch's (dropout) and, with a GPU, CUDA's"
     res = dict(torch=torch.get_rng_state())
     rng = getattr(learn.dls.train, 'rng', None)
-    if isinstance(rng, random.Random): res['train'] = rng.getstate()
+    if isinstance(rng, random.Random): res['train'] = ifnone(train, rng.getstate())
     if torch.cuda.is_available(): res['cuda'] = torch.cuda.get_rng_state_all()
     return res
 
@@ -202,21 +202,57 @@ def _set_rng_state(learn, st:dict):
     if 'cuda' in st and torch.cuda.is_available() and len(st['cuda'])==torch.cuda.device_count(): torch.cuda.set_rng_state_all([s.cpu() for s in st['cuda']])
 
 class CheckpointCallback(Callback):
-    "After each epoch, save the model, the optimizer's state and the epoch to one file, written then renamed: a fit killed at any moment resumes from its last whole epoch (`Learner.load_checkpoint`)"
+    "After each epoch (and within one, if asked), save the model, the optimizer's state, where the fit is and its random states to one file, written then renamed: a fit killed at any moment resumes from there (`Learner.load_checkpoint`)"
     order = 65  # (after the recorder and fastai's trackers have seen the epoch)
     def __init__(self, fname:str|Path='checkpoint', # A name in the learner's `model_dir` (as fastai's `save`), or a `Path` to the file
-                 meta:dict=None): # Anything else to keep with it, e.g. the run's settings (`read_checkpoint` gives it back)
+                 meta:dict=None, # Anything else to keep with it, e.g. the run's settings (`read_checkpoint` gives it back)
+                 batches:int=None, # Also save within an epoch, every `batches` training batches
+                 minutes:float=None): # Also save within an epoch, after a batch that ends `minutes` or more after the last save
+        if batches is not None: check_count('batches', batches)
+        if minutes is not None: check_nonneg('minutes', minutes)
         store_attr()
+    def before_fit(self): self.saved,self.phase = time.monotonic(),None
     def before_epoch(self): self.whole = True
     def after_cancel_epoch(self): self.whole = False  # (skipped by `start_epoch`, or cut short: nothing new to keep)
+    def before_train(self): self.phase,self.done,self.cut,self.start = 'train',0,False,_rng_state(self.learn).get('train')  # (the loader's state as the epoch begins: its shuffle)
+    def after_cancel_batch(self): self.cut = True  # (a batch skipped when resuming within an epoch: not trained)
+    def after_batch(self):
+        cut,self.cut = self.cut,False
+        if not self.training or cut: return
+        self.done = self.iter+1
+        due = (self.batches and self.done%self.batches==0) or (self.minutes is not None and time.monotonic()-self.saved >= 60*self.minutes)
+        if due and self.done < self.n_iter: self._save(self.epoch-1, self.done)  # (the epoch's last batch: `after_epoch`'s)
+    def after_train(self): self.phase = 'trained'
     def after_epoch(self):
-        if not self.whole or rank_distrib(): return  # (one process of several writes it, as fastai's `save`)
-        state = dict(model=get_model(self.model).state_dict(), opt=_plain(self.opt.state_dict()), epoch=self.epoch, n_epoch=self.n_epoch, meta=_plain(self.meta), rng=_plain(_rng_state(self.learn)))
+        if self.whole: self._save(self.epoch)
+        self.phase = None
+    def after_cancel_fit(self):  # (stopped cleanly, by Ctrl-C or a tracker: kept where it stopped)
+        if self.phase=='trained' or (self.phase=='train' and self.done==self.n_iter): self._save(self.epoch)
+        elif self.phase=='train' and self.done: self._save(self.epoch-1, self.done)
+
+    def _save(self, epoch:int, batch:int=0):
+        "Save the fit after its whole epoch `epoch`, and `batch` training batches of the next"
+        self.saved = time.monotonic()
+        if rank_distrib(): return  # (one process of several writes it, as fastai's `save`)
+        rng = _rng_state(self.learn, self.start if batch else None)  # (within an epoch: the loader as it began, to draw its shuffle again)
+        state = dict(model=get_model(self.model).state_dict(), opt=_plain(self.opt.state_dict()), epoch=epoch, n_epoch=self.n_epoch, meta=_plain(self.meta),
+                     rng=_plain(rng), batch=batch, n_iter=self.n_iter)
         f = _checkpoint_file(self.learn, self.fname); f.parent.mkdir(parents=True, exist_ok=True)
         _write_then_rename(f, lambda tmp: torch.save(state, tmp))
 
+class _SkipBatches(Callback):
+    "Skip the first `n` training batches of epoch `at`: drawn, so the loader's draws and the schedule go on as they did, but not trained; gone after the fit"
+    order = -5  # (before any callback uses a batch)
+    def __init__(self, at:int, n:int): store_attr()
+    def _skipped(self)->bool: return self.training and self.learn.epoch==self.at and self.iter < self.n
+    def before_batch(self):
+        if self._skipped(): raise CancelBatchException()
+    def after_cancel_batch(self):
+        if self._skipped(): self.learn.yb = ()  # (fastai's recorder counts no batch without targets)
+    def after_fit(self): self.learn.remove_cb(self)
+
 def read_checkpoint(file:Path, device=None)->dict:
-    "What `CheckpointCallback` saved in `file` (its tensors on `device`, default the CPU): `model`, `opt`, `epoch` (the last whole one, from 0), `n_epoch` and `meta`, or a clear error"
+    "What `CheckpointCallback` saved in `file` (its tensors on `device`, default the CPU): `model`, `opt`, `epoch` (the last whole one, from 0; -1: none), `batch` (the next one's batches trained), `n_epoch`, `meta`..., or a clear error"
     if not Path(file).exists(): raise FileNotFoundError(f"no checkpoint at {file}: CheckpointCallback writes one after each epoch of a fit")
     try: st = torch.load(file, map_location=ifnone(device, 'cpu'), weights_only=True)
     except Exception as e: raise ValueError(f"{file} is not a checkpoint that CheckpointCallback wrote ({type(e).__name__}: {str(e)[:200]})") from None
@@ -225,7 +261,7 @@ def read_checkpoint(file:Path, device=None)->dict:
 
 @patch
 def load_checkpoint(self:Learner, fname:str|Path='checkpoint')->int:
-    "Load the model and optimizer state that `CheckpointCallback(fname)` saved; returns the epoch to resume from, for `fit`'s or `fit_one_cycle`'s `start_epoch` (with the same epochs)"
+    "Load the model, optimizer and random states that `CheckpointCallback(fname)` saved; returns the epoch to resume from, for `fit`'s or `fit_one_cycle`'s `start_epoch` (with the same epochs), whose batches trained already the fit skips"
     f = _checkpoint_file(self, fname)
     st = read_checkpoint(f, getattr(self.dls, 'device', None))  # (the optimizer's state where its parameters are)
     try: get_model(self.model).load_state_dict(st['model'])
@@ -233,6 +269,10 @@ def load_checkpoint(self:Learner, fname:str|Path='checkpoint')->int:
     if self.opt is None: self.create_opt()
     self.opt.load_state_dict({k: L(v) for k,v in st['opt'].items()})
     if 'rng' in st: _set_rng_state(self, st['rng'])  # (the rest of the fit draws what the killed one would have; older checkpoints kept none: drawn afresh)
+    self.remove_cbs(self.cbs.filter(lambda c: isinstance(c, _SkipBatches)))
+    if st.get('batch'):  # (saved within an epoch: that epoch again, its first batches drawn but not trained)
+        if st['n_iter']!=len(self.dls.train): raise ValueError(f"the checkpoint at {f} was saved in an epoch of {st['n_iter']} training batches, this learner's has {len(self.dls.train)}: build the loaders as the fit that saved it did (the same data and batch size)")
+        self.add_cb(_SkipBatches(st['epoch']+1, st['batch']))
     return st['epoch']+1
 
 # %% ../nbs/11_callbacks.ipynb #a679a0cb

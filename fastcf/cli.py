@@ -49,7 +49,7 @@ def _parser():
     p.add_argument('--version', action='version', version=_version())
     sub = p.add_subparsers(dest='command', required=True, metavar='{train,recommend,similar}')
     t = sub.add_parser('train', help='train a model and save it with a bias table and a PCA plot', formatter_class=_Help,
-        description="Train a collab model. Without --csv it reads MovieLens through fastai's untar_data (downloaded once). Ctrl-C stops training and saves the model as trained so far; a run stopped or killed goes on from its last whole epoch with --resume.")
+        description="Train a collab model. Without --csv it reads MovieLens through fastai's untar_data (downloaded once). Ctrl-C stops training and saves the model as trained so far; a run stopped or killed goes on from its last checkpoint with --resume.")
     d = t.add_argument_group('data')
     d.add_argument('--csv', help='ratings CSV file, or a Parquet file (read by its column names) (default: MovieLens)')
     d.add_argument('--no-header', action='store_true', help="the CSV's first row is data: columns are user, item, rating in that order")
@@ -81,7 +81,8 @@ def _parser():
     m.add_argument('--valid-pct', type=float, default=0.2, help='share of ratings held out for validation')
     m.add_argument('--seed', type=int, default=42, help='random seed of the split and the training')
     t.add_argument('--out', default='runs', help='output folder')
-    t.add_argument('--resume', action='store_true', help="go on with the run in --out that was stopped or killed, from its last whole epoch: training keeps a checkpoint there after each epoch (removed when the run finishes); give the run's own options")
+    t.add_argument('--resume', action='store_true', help="go on with the run in --out that was stopped or killed, from its last checkpoint: training keeps one there after each epoch, every --checkpoint-minutes within one and where it is stopped (removed when the run finishes); give the run's own options")
+    t.add_argument('--checkpoint-minutes', type=float, default=10., help='how often training saves its checkpoint within an epoch, in minutes (0: after every batch)')
     r = sub.add_parser('recommend', help='top-N items for a user from a trained learner', formatter_class=_Help)
     r.add_argument('--user', required=True, help='user id, as in the training data')
     r.add_argument('--n', type=int, default=10, help='number of items')
@@ -128,6 +129,7 @@ def _check_train_args(a):
         v = getattr(a, n)
         if v is not None: check_count(f"--{n.replace('_','-')}", v)
     if a.lr is not None: check_positive('--lr', a.lr)
+    check_nonneg('--checkpoint-minutes', a.checkpoint_minutes)
     if a.wd is not None: check_nonneg('--wd', a.wd)
     check_arg(0 < a.valid_pct < 1, '--valid-pct', a.valid_pct, 'needs a number between 0 and 1 (exclusive): the share of ratings to validate on')
     rec = RECIPES[a.recipe]
@@ -383,9 +385,10 @@ def train(a):
     ckpt,settings = out/'checkpoint.pth',_settings(a, n)  # (n: the ratings counted above, from the frame or the folder)
     if a.resume:
         st = _check_resume(ckpt, settings)
-        print(f"(resuming the run in {out} from epoch {st['epoch']+2} of {st['n_epoch']}, its last whole epoch's checkpoint loaded)")
-    elif ckpt.exists(): print(f"(a run in {out} did not finish: this one starts afresh and replaces its checkpoint after its first epoch; to go on with that run instead, stop this one and add --resume)")
-    saver = None if _ease(a) or a.recipe=='accurate' else CheckpointCallback(ckpt, meta=settings)
+        at = f"batch {st['batch']+1} of {st['n_iter']} in " if st.get('batch') else ''
+        print(f"(resuming the run in {out} from {at}epoch {st['epoch']+2} of {st['n_epoch']}, where its checkpoint was saved)")
+    elif ckpt.exists(): print(f"(a run in {out} did not finish: this one starts afresh and replaces its checkpoint when it saves its own; to go on with that run instead, stop this one and add --resume)")
+    saver = None if _ease(a) or a.recipe=='accurate' else CheckpointCallback(ckpt, meta=settings, minutes=a.checkpoint_minutes)
     set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
     stop = TerminateOnInterruptCallback(signals=(signal.SIGINT, signal.SIGTERM))  # (SIGTERM: `kill`, `timeout`, a job scheduler's notice)
     learn = _fit_any_size(a, df, cols, feats, stop, saver, ckpt if a.resume else None)
@@ -406,7 +409,7 @@ def train(a):
     print(f'\nSaved {", ".join(str(out/f) for f in ("learner.pkl", *_INSIGHT) if (out/f).exists())}')
     if by:
         print(f"fastcf train: stopped by {by} in {stop.where()}: saved {out/'learner.pkl'} as trained so far"
-              + ("; the same command with --resume goes on from the last whole epoch" if ckpt.exists() else ''), file=sys.stderr)
+              + ("; the same command with --resume goes on from there" if ckpt.exists() else ''), file=sys.stderr)
         sys.exit(128 + signal.Signals[stop.interrupted['signal']])  # (130 for Ctrl-C, 143 for SIGTERM: as the shell reports a process ended by it)
     return learn
 
@@ -415,13 +418,13 @@ _READING = ('csv','sep','encoding','no_header','user_col','item_col','rating_col
 
 def _settings(a, n:int)->dict:
     "What a run must share with the run whose checkpoint it resumes: its options but --resume and --out, and its `n` ratings"
-    s = {k: v for k,v in vars(a).items() if k not in ('resume','out','command') and not (a.npy and k in _READING)}  # (--npy: the folder's ratings, however they were written)
+    s = {k: v for k,v in vars(a).items() if k not in ('resume','out','command','checkpoint_minutes') and not (a.npy and k in _READING)}  # (--npy: the folder's ratings, however they were written)
     return {**s, 'rows': n}
 
 def _check_resume(file:Path, settings:dict)->dict:
     "The checkpoint `file` that `--resume` goes on from, or a clear error: none there, or one of a run with other settings (named)"
     try: st = read_checkpoint(file)
-    except FileNotFoundError: raise FileNotFoundError(f"--resume: there is no checkpoint in {file.parent} (training writes one after each epoch, and removes it when the run finishes): train without --resume") from None
+    except FileNotFoundError: raise FileNotFoundError(f"--resume: there is no checkpoint in {file.parent} (training writes one after each epoch and within one, and removes it when the run finishes): train without --resume") from None
     old = st.get('meta') or {}
     diff = [k for k in sorted(set(old) | set(settings)) if old.get(k)!=settings.get(k)]
     name = lambda k: "the number of ratings" if k=='rows' else f"--{k.replace('_','-')}"

@@ -358,6 +358,7 @@ CLI_CASES = [
     ('lr 0',              ['train', '--lr', '0'],                   '--lr=0.0: needs a finite number above 0'),
     ('lr nan',            ['train', '--lr', 'nan'],                 '--lr=nan'),
     ('wd negative',       ['train', '--wd', '-1'],                  '--wd=-1.0'),
+    ('checkpoint minutes', ['train', '--checkpoint-minutes', '-1'], '--checkpoint-minutes=-1.0: needs a finite number of at least 0'),
     ('n-factors 0',       ['train', '--n-factors', '0'],            '--n-factors=0'),
     ('unknown recipe',    ['train', '--recipe', 'quick'],           "invalid choice: 'quick'"),
     ('model not in fast', ['train', '--model', 'nn'],               '--model nn is not a fast recipe model', '--recipe fastbook'),

@@ -81,9 +81,11 @@ def test_cli_train_saves_what_it_trained(sig, by, code, tmp_path, fastai_home):
     finally: p.kill()
     assert p.returncode == code, err[-3000:]
     assert 'Traceback' not in err
-    m = re.search(rf'fastcf train: stopped by {by} in epoch (\d+) of 50, (training|validation) batch \d+ of \d+: saved (.*learner\.pkl) as trained so far', err)
-    assert m and 2 <= int(m[1]) < 50 and m[3] == str(tmp_path/'learner.pkl'), err[-3000:]
-    assert 'the same command with --resume goes on from the last whole epoch' in err and (tmp_path/'checkpoint.pth').exists()  # (an epoch was whole before it)
+    m = re.search(rf'fastcf train: stopped by {by} in epoch (\d+) of 50, (training|validation) batch (\d+) of (\d+): saved (.*learner\.pkl) as trained so far', err)
+    assert m and 2 <= int(m[1]) < 50 and m[5] == str(tmp_path/'learner.pkl'), err[-3000:]
+    assert 'the same command with --resume goes on from there' in err
+    st,(e,b,n) = read_checkpoint(tmp_path/'checkpoint.pth'),map(int, (m[1], m[3], m[4]))  # (saved where it stopped)
+    assert (st['epoch'], st['batch']) == ((e-2, b) if m[2]=='training' and b < n else (e-1, 0)), (st['epoch'], st['batch'], m[0])
     assert f'(stopped by {by} in epoch' in out and {'learner.pkl', 'biases.csv', 'pca.png'} <= {f.name for f in tmp_path.iterdir()}
     learn = load_collab_learner(tmp_path/'learner.pkl')
     res = learn.recommend(1, n=5)
@@ -101,34 +103,38 @@ def test_cli_ctrl_c_outside_training(capsys, tmp_path, fastai_home, monkeypatch)
     assert e.value.code == 130 and capsys.readouterr().err == 'fastcf recommend: interrupted\n'
 
 def _killed_run(out, epochs):
-    "`fastcf train --recipe fastbook` killed (SIGKILL: no handler runs) once its second epoch's row is printed; the epoch its checkpoint holds"
-    p = subprocess.Popen(['fastcf', 'train', '--recipe', 'fastbook', '--epochs', str(epochs), '--out', str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    "`fastcf train --recipe fastbook` killed (SIGKILL: no handler runs) once its second epoch's row is printed, saving its checkpoint after every batch; what its checkpoint holds"
+    p = subprocess.Popen(['fastcf', 'train', '--recipe', 'fastbook', '--epochs', str(epochs), '--out', str(out), '--checkpoint-minutes', '0'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True, env=dict(os.environ, MPLBACKEND='Agg', PYTHONUNBUFFERED='1'))
     try:
         for line in p.stdout:
             if re.search(r'(^|\s)1\s+\d+\.\d{6}\s+\d+\.\d{6}', line): break
         p.kill(); p.wait(timeout=60)
     finally: p.kill()
-    return read_checkpoint(out/'checkpoint.pth')['epoch']
+    return read_checkpoint(out/'checkpoint.pth')
 
 def _train(*args):
     return subprocess.run(['fastcf', 'train', '--recipe', 'fastbook', *args], capture_output=True, text=True, env=dict(os.environ, MPLBACKEND='Agg'), timeout=600)
 
 def test_cli_resumes_a_killed_run(tmp_path, fastai_home):
-    "`fastcf train` killed outright (no signal handler runs) loses at most an epoch: the same command with --resume goes on from the checkpoint, with the run's own options only"
-    done = _killed_run(tmp_path, 6)
+    "`fastcf train` killed outright (no signal handler runs) loses at most the batches since its checkpoint: the same command with --resume goes on from it, with the run's own options only, and ends as the run would have"
+    st = _killed_run(tmp_path, 6)
+    done,batch = st['epoch'],st['batch']
     assert done in (0, 1, 2) and not (tmp_path/'learner.pkl').exists() and not list(tmp_path.glob('.*partial*'))
     r = _train('--epochs', '7', '--out', str(tmp_path), '--resume')  # (another run's options: refused, the checkpoint kept)
     assert r.returncode == 2 and 'Traceback' not in r.stderr
     assert r.stderr.strip() == f"fastcf train: error: --resume: the run in {tmp_path} had other settings: --epochs 6 (now 7): give that run's options, or train afresh without --resume"
     r = _train('--epochs', '6', '--out', str(tmp_path), '--resume')
     assert r.returncode == 0, r.stderr[-3000:]
-    assert f"(resuming the run in {tmp_path} from epoch {done+2} of 6, its last whole epoch's checkpoint loaded)" in r.stdout
+    at = f"batch {batch+1} of {st['n_iter']} in " if batch else ''
+    assert f"(resuming the run in {tmp_path} from {at}epoch {done+2} of 6, where its checkpoint was saved)" in r.stdout
     assert not (tmp_path/'checkpoint.pth').exists()  # (the run finished: nothing left to resume)
     rows = lambda out: re.findall(r'(?m)^\s*(\d)\s+(\d+\.\d{6})\s+(\d+\.\d{6})', out)  # (each epoch's row: epoch, training and validation loss)
     whole = _train('--epochs', '6', '--out', str(tmp_path/'whole'))  # (the same run, never killed)
     assert whole.returncode == 0 and len(rows(whole.stdout)) == 6, whole.stderr[-3000:]
-    assert rows(r.stdout) == rows(whole.stdout)[done+1:], r.stdout[-3000:]  # (the resumed epochs draw the same shuffles as the whole run's: the same losses)
+    got,want = rows(r.stdout),rows(whole.stdout)[done+1:]  # (the resumed epochs draw the same shuffles as the whole run's: the same losses)
+    if batch: got,want = [(g[0], g[2]) for g in got[:1]] + got[1:],[(w[0], w[2]) for w in want[:1]] + want[1:]  # (an epoch resumed within: its training loss is of the batches after the checkpoint)
+    assert got == want, r.stdout[-3000:]
     assert float(rows(r.stdout)[-1][2]) < 0.9
     assert len(load_collab_learner(tmp_path/'learner.pkl').recommend(1, n=5)) == 5
     r = _train('--epochs', '6', '--out', str(tmp_path), '--resume')
