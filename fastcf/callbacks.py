@@ -186,19 +186,25 @@ def _plain(o):
     if isinstance(o, (list, tuple, L)): return type(o)(map(_plain, o)) if isinstance(o, tuple) else [_plain(v) for v in o]
     return o.item() if isinstance(o, np.generic) else o
 
-def _rng_state(learn, train=None)->dict:
-    "The random states the rest of a fit draws from: the training loader's (its shuffles, its negatives; `train` if given), torch's (dropout) and, with a GPU, CUDA's"
-    res = dict(torch=torch.get_rng_state())
+def _tuples(o):
+    "`o` with its lists as tuples, as Python's random states are"
+    return tuple(map(_tuples, o)) if isinstance(o, (list, tuple)) else o
+
+def _rng_state(learn)->dict:
+    "The random states the rest of a fit may draw from: the training loader's (its shuffles, its negatives), Python's, numpy's (fastai's `TabWeightedDL` shuffles with it), torch's (dropout; torch's `DataLoader` draws a seed) and, with a GPU, CUDA's"
+    kind,keys,*rest = np.random.get_state()
+    res = dict(python=random.getstate(), numpy=[kind, keys.tolist(), *[v.item() if isinstance(v, np.generic) else v for v in rest]], torch=torch.get_rng_state())
     rng = getattr(learn.dls.train, 'rng', None)
-    if isinstance(rng, random.Random): res['train'] = ifnone(train, rng.getstate())
+    if isinstance(rng, random.Random): res['train'] = rng.getstate()
     if torch.cuda.is_available(): res['cuda'] = torch.cuda.get_rng_state_all()
     return res
 
 def _set_rng_state(learn, st:dict):
-    "Put back the random states `_rng_state` kept, those this process has (a checkpoint written on a GPU resumes on a CPU)"
-    torch.set_rng_state(st['torch'].cpu())
-    if 'train' in st and isinstance(getattr(learn.dls.train, 'rng', None), random.Random):
-        learn.dls.train.rng.setstate(tuple(tuple(v) if isinstance(v, list) else v for v in st['train']))
+    "Put back the random states `_rng_state` kept (or some of them), those this process has (a checkpoint written on a GPU resumes on a CPU)"
+    if 'python' in st: random.setstate(_tuples(st['python']))
+    if 'numpy' in st: kind,keys,*rest = st['numpy']; np.random.set_state((kind, np.array(keys, dtype=np.uint32), *rest))
+    if 'torch' in st: torch.set_rng_state(st['torch'].cpu())
+    if 'train' in st and isinstance(getattr(learn.dls.train, 'rng', None), random.Random): learn.dls.train.rng.setstate(_tuples(st['train']))
     if 'cuda' in st and torch.cuda.is_available() and len(st['cuda'])==torch.cuda.device_count(): torch.cuda.set_rng_state_all([s.cpu() for s in st['cuda']])
 
 class CheckpointCallback(Callback):
@@ -214,7 +220,7 @@ class CheckpointCallback(Callback):
     def before_fit(self): self.saved,self.phase = time.monotonic(),None
     def before_epoch(self): self.whole = True
     def after_cancel_epoch(self): self.whole = False  # (skipped by `start_epoch`, or cut short: nothing new to keep)
-    def before_train(self): self.phase,self.done,self.cut,self.start = 'train',0,False,_rng_state(self.learn).get('train')  # (the loader's state as the epoch begins: its shuffle)
+    def before_train(self): self.phase,self.done,self.cut,self.start = 'train',0,False,_rng_state(self.learn)  # (the states as the epoch begins, from which its loader draws its shuffle)
     def after_cancel_batch(self): self.cut = True  # (a batch skipped when resuming within an epoch: not trained)
     def after_batch(self):
         cut,self.cut = self.cut,False
@@ -234,19 +240,20 @@ class CheckpointCallback(Callback):
         "Save the fit after its whole epoch `epoch`, and `batch` training batches of the next"
         self.saved = time.monotonic()
         if rank_distrib(): return  # (one process of several writes it, as fastai's `save`)
-        rng = _rng_state(self.learn, self.start if batch else None)  # (within an epoch: the loader as it began, to draw its shuffle again)
+        now = _rng_state(self.learn)  # (within an epoch: `rng` as the epoch began, to draw its shuffle again, and torch's now in `rng_batch`, for the next batch)
         state = dict(model=get_model(self.model).state_dict(), opt=_plain(self.opt.state_dict()), epoch=epoch, n_epoch=self.n_epoch, meta=_plain(self.meta),
-                     rng=_plain(rng), batch=batch, n_iter=self.n_iter)
+                     rng=_plain(self.start if batch else now), rng_batch={k: v for k,v in now.items() if k in ('torch','cuda')} if batch else None, batch=batch, n_iter=self.n_iter)
         f = _checkpoint_file(self.learn, self.fname); f.parent.mkdir(parents=True, exist_ok=True)
         _write_then_rename(f, lambda tmp: torch.save(state, tmp))
 
 class _SkipBatches(Callback):
-    "Skip the first `n` training batches of epoch `at`: drawn, so the loader's draws and the schedule go on as they did, but not trained; gone after the fit"
+    "Skip the first `n` training batches of epoch `at`: drawn, so the loader's draws and the schedule go on as they did, but not trained; then torch's random states `rng`; gone after the fit"
     order = -5  # (before any callback uses a batch)
-    def __init__(self, at:int, n:int): store_attr()
+    def __init__(self, at:int, n:int, rng:dict=None): store_attr()
     def _skipped(self)->bool: return self.training and self.learn.epoch==self.at and self.iter < self.n
     def before_batch(self):
         if self._skipped(): raise CancelBatchException()
+        if self.rng and self.training and self.learn.epoch==self.at and self.iter==self.n: _set_rng_state(self.learn, self.rng)  # (as at the checkpoint: a torch DataLoader, fastai's, drew from them as the epoch began)
     def after_cancel_batch(self):
         if self._skipped(): self.learn.yb = ()  # (fastai's recorder counts no batch without targets)
     def after_fit(self): self.learn.remove_cb(self)
@@ -272,7 +279,7 @@ def load_checkpoint(self:Learner, fname:str|Path='checkpoint')->int:
     self.remove_cbs(self.cbs.filter(lambda c: isinstance(c, _SkipBatches)))
     if st.get('batch'):  # (saved within an epoch: that epoch again, its first batches drawn but not trained)
         if st['n_iter']!=len(self.dls.train): raise ValueError(f"the checkpoint at {f} was saved in an epoch of {st['n_iter']} training batches, this learner's has {len(self.dls.train)}: build the loaders as the fit that saved it did (the same data and batch size)")
-        self.add_cb(_SkipBatches(st['epoch']+1, st['batch']))
+        self.add_cb(_SkipBatches(st['epoch']+1, st['batch'], st.get('rng_batch')))
     return st['epoch']+1
 
 # %% ../nbs/11_callbacks.ipynb #a679a0cb
