@@ -190,11 +190,20 @@ def _tuples(o):
     "`o` with its lists as tuples, as Python's random states are"
     return tuple(map(_tuples, o)) if isinstance(o, (list, tuple)) else o
 
+def _train_dl(learn)->DataLoader:
+    "The learner's training loader, unwrapped from fastai's `DistributedDL` (whose shuffles it draws) during a fit under `distrib_ctx`"
+    dl = learn.dls.train
+    return dl.dl if isinstance(getattr(dl, 'dl', None), DataLoader) else dl
+
+def _rank_batches(n:int)->int:
+    "How many of an epoch's `n` training batches each process trains (fastai's `DistributedDL` pads them to a multiple of the processes)"
+    return -(-n//max(num_distrib(), 1))
+
 def _rng_state(learn)->dict:
     "The random states the rest of a fit may draw from: the training loader's (its shuffles, its negatives), Python's, numpy's (fastai's `TabWeightedDL` shuffles with it), torch's (dropout; torch's `DataLoader` draws a seed) and, with a GPU, CUDA's"
     kind,keys,*rest = np.random.get_state()
     res = dict(python=random.getstate(), numpy=[kind, keys.tolist(), *[v.item() if isinstance(v, np.generic) else v for v in rest]], torch=torch.get_rng_state())
-    rng = getattr(learn.dls.train, 'rng', None)
+    rng = getattr(_train_dl(learn), 'rng', None)
     if isinstance(rng, random.Random): res['train'] = rng.getstate()
     if torch.cuda.is_available(): res['cuda'] = torch.cuda.get_rng_state_all()
     return res
@@ -204,7 +213,7 @@ def _set_rng_state(learn, st:dict):
     if 'python' in st: random.setstate(_tuples(st['python']))
     if 'numpy' in st: kind,keys,*rest = st['numpy']; np.random.set_state((kind, np.array(keys, dtype=np.uint32), *rest))
     if 'torch' in st: torch.set_rng_state(st['torch'].cpu())
-    if 'train' in st and isinstance(getattr(learn.dls.train, 'rng', None), random.Random): learn.dls.train.rng.setstate(_tuples(st['train']))
+    if 'train' in st and isinstance(getattr(_train_dl(learn), 'rng', None), random.Random): _train_dl(learn).rng.setstate(_tuples(st['train']))
     if 'cuda' in st and torch.cuda.is_available() and len(st['cuda'])==torch.cuda.device_count(): torch.cuda.set_rng_state_all([s.cpu() for s in st['cuda']])
 
 class CheckpointCallback(Callback):
@@ -278,7 +287,8 @@ def load_checkpoint(self:Learner, fname:str|Path='checkpoint')->int:
     if 'rng' in st: _set_rng_state(self, st['rng'])  # (the rest of the fit draws what the killed one would have; older checkpoints kept none: drawn afresh)
     self.remove_cbs(self.cbs.filter(lambda c: isinstance(c, _SkipBatches)))
     if st.get('batch'):  # (saved within an epoch: that epoch again, its first batches drawn but not trained)
-        if st['n_iter']!=len(self.dls.train): raise ValueError(f"the checkpoint at {f} was saved in an epoch of {st['n_iter']} training batches, this learner's has {len(self.dls.train)}: build the loaders as the fit that saved it did (the same data and batch size)")
+        n = _rank_batches(len(_train_dl(self)))  # (a process's batches, as the checkpoint counts them)
+        if st['n_iter']!=n: raise ValueError(f"the checkpoint at {f} was saved in an epoch of {st['n_iter']} training batches, this learner's has {n}: build the loaders as the fit that saved it did (the same data and batch size, in as many processes)")
         self.add_cb(_SkipBatches(st['epoch']+1, st['batch'], st.get('rng_batch')))
     return st['epoch']+1
 

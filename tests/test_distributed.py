@@ -1,7 +1,7 @@
-"Two CPU processes (torchrun, gloo) train the fast recipe on ML-100k to the same valid MSE as one process"
+"Two CPU processes (torchrun, gloo) train the fast recipe on ML-100k to the same valid MSE as one process, and resume a killed run to the same as a whole one"
 import json, os, subprocess, sys
 from pathlib import Path
-import pytest
+import pytest, torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,3 +17,44 @@ def test_two_processes_match_one(tmp_path, fastai_home):
     assert (one['world'], two['world']) == (1, 2)
     assert abs(one['mse'] - two['mse']) < 0.01, (one, two)
     assert two['mse'] < 0.83
+
+RESUME = '''
+import sys, json
+from fastcf.all import *
+from fastcf.distributed import *
+mode,out = sys.argv[1],Path(sys.argv[2])
+out.mkdir(parents=True, exist_ok=True)
+torch.set_num_threads(1)
+class Dies(Callback):
+    "The process dies (an error no callback sees) as the tenth training batch of the third epoch begins"
+    order = -20
+    def before_batch(self):
+        if self.training and (self.epoch, self.iter)==(2, 9): raise RuntimeError('killed')
+set_seed(42)
+learn = fast_learner(load_movielens(titles=False)[['user','item','rating']], seed=42, bs=FAST_RECIPE['bs']//int(os.environ['WORLD_SIZE']), path=out)
+with learn.distrib_ctx():
+    if mode=='whole': learn.fit_fast(4)
+    elif mode=='dies':
+        try: learn.fit_fast(4, cbs=[CheckpointCallback(batches=4), Dies()])
+        except RuntimeError as e: print(e)  # (what it saved is on disk; the processes end as they would)
+    else: learn.fit_fast(4, start_epoch=learn.load_checkpoint())
+mse = float(learn.validate()[0])  # (on every process: fastai's validation gathers from each)
+if int(os.environ['RANK'])==0: (out/f'{mode}.json').write_text(json.dumps(dict(mse=mse)))
+teardown_distributed()
+'''
+
+def test_two_processes_resume_within_an_epoch(tmp_path, fastai_home):
+    "Two processes killed within an epoch, after a checkpoint 8 batches into it, resume to the uninterrupted run's weights: the same valid MSE"
+    (tmp_path/'resume.py').write_text(RESUME)
+    env = dict(os.environ, MPLBACKEND='Agg', PYTHONFAULTHANDLER='1')
+    run = lambda mode, out: subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', str(tmp_path/'resume.py'), mode, str(out)],
+                                           capture_output=True, text=True, env=env, timeout=300)
+    r = run('whole', tmp_path/'whole')
+    assert r.returncode == 0, r.stderr[-3000:]
+    r = run('dies', tmp_path/'run')
+    assert r.returncode == 0 and 'killed' in r.stdout, r.stderr[-3000:]
+    st = torch.load(tmp_path/'run/models/checkpoint.pth', weights_only=True)
+    assert (st['epoch'], st['batch'], st['n_iter']) == (1, 8, 26)  # (each process's batches: 52 in one process)
+    r = run('resume', tmp_path/'run')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert json.loads((tmp_path/'run/resume.json').read_text()) == json.loads((tmp_path/'whole/whole.json').read_text())
