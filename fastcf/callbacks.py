@@ -269,7 +269,7 @@ class _SkipBatches(Callback):
 
 def read_checkpoint(file:Path, device=None)->dict:
     "What `CheckpointCallback` saved in `file` (its tensors on `device`, default the CPU): `model`, `opt`, `epoch` (the last whole one, from 0; -1: none), `batch` (the next one's batches trained), `n_epoch`, `meta`..., or a clear error"
-    if not Path(file).exists(): raise FileNotFoundError(f"no checkpoint at {file}: CheckpointCallback writes one after each epoch of a fit")
+    if not Path(file).exists(): raise FileNotFoundError(f"no checkpoint at {file}: CheckpointCallback writes one after each epoch of a fit (and within one, if asked)")
     try: st = torch.load(file, map_location=ifnone(device, 'cpu'), weights_only=True)
     except Exception as e: raise ValueError(f"{file} is not a checkpoint that CheckpointCallback wrote ({type(e).__name__}: {str(e)[:200]})") from None
     if not isinstance(st, dict) or not {'model','opt','epoch'} <= set(st): raise ValueError(f"{file} is not a checkpoint that CheckpointCallback wrote (it holds no model, opt and epoch)")
@@ -280,16 +280,15 @@ def load_checkpoint(self:Learner, fname:str|Path='checkpoint')->int:
     "Load the model, optimizer and random states that `CheckpointCallback(fname)` saved; returns the epoch to resume from, for `fit`'s or `fit_one_cycle`'s `start_epoch` (with the same epochs), whose batches trained already the fit skips"
     f = _checkpoint_file(self, fname)
     st = read_checkpoint(f, getattr(self.dls, 'device', None))  # (the optimizer's state where its parameters are)
+    n = _rank_batches(len(_train_dl(self)))  # (a process's batches, as the checkpoint counts them)
+    if st.get('batch') and st['n_iter']!=n: raise ValueError(f"the checkpoint at {f} was saved in an epoch of {st['n_iter']} training batches, this learner's has {n}: build the loaders as the fit that saved it did (the same data and batch size, in as many processes)")
     try: get_model(self.model).load_state_dict(st['model'])
     except RuntimeError as e: raise ValueError(f"the checkpoint at {f} is of another model than this learner's: build the learner as the fit that saved it was ({str(e).splitlines()[-1].strip()[:200]})") from None
     if self.opt is None: self.create_opt()
     self.opt.load_state_dict({k: L(v) for k,v in st['opt'].items()})
     if 'rng' in st: _set_rng_state(self, st['rng'])  # (the rest of the fit draws what the killed one would have; older checkpoints kept none: drawn afresh)
     self.remove_cbs(self.cbs.filter(lambda c: isinstance(c, _SkipBatches)))
-    if st.get('batch'):  # (saved within an epoch: that epoch again, its first batches drawn but not trained)
-        n = _rank_batches(len(_train_dl(self)))  # (a process's batches, as the checkpoint counts them)
-        if st['n_iter']!=n: raise ValueError(f"the checkpoint at {f} was saved in an epoch of {st['n_iter']} training batches, this learner's has {n}: build the loaders as the fit that saved it did (the same data and batch size, in as many processes)")
-        self.add_cb(_SkipBatches(st['epoch']+1, st['batch'], st.get('rng_batch')))
+    if st.get('batch'): self.add_cb(_SkipBatches(st['epoch']+1, st['batch'], st.get('rng_batch')))  # (saved within an epoch: that epoch again, its first batches drawn but not trained)
     return st['epoch']+1
 
 # %% ../nbs/11_callbacks.ipynb #a679a0cb
