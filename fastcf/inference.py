@@ -158,8 +158,9 @@ def _rated(learn):
     if r is None or len(r[0])!=view.n_users+1: r = learn._collab_rated = view.rated()
     return r
 
-def _rating_scale(learn)->float:
-    "How much larger a squared error is on the learner's ratings than on stars (`CollabView.rating_scale`), kept on the learner so that fastai's own `export` keeps it too"
+def _rating_scale(learn, scale:float=None)->float:
+    "How much larger a squared error is on the learner's ratings than on stars (`CollabView.rating_scale`, or `scale` when given), kept on the learner so that fastai's own `export` keeps it too"
+    if scale is not None: learn._collab_scale = scale  # (a recipe's penalties scaled by hand: its fold-ins pull as hard)
     s = learn.__dict__.get('_collab_scale')
     if s is None: s = learn._collab_scale = collab_view(learn).rating_scale()
     return s

@@ -16,6 +16,7 @@ from .loaders import _built_already
 from .data import _check_kwargs, check_positive, check_nonneg
 from .callbacks import L2Reg
 from .optim import LazyAdam
+from .inference import _rating_scale
 
 # %% auto #0
 __all__ = ['FAST_RECIPE', 'SPARSE_ABOVE', 'AUTOREC_RECIPE', 'ACCURATE_RECIPE', 'margin_y_range', 'fast_learner', 'autorec_l2',
@@ -62,7 +63,7 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
                  implicit_l2:float=FAST_RECIPE['implicit_l2'], # L2 penalty of the whole implicit table (`SVDpp`)
                  y_range:tuple=None, # Default: `margin_y_range` of the ratings
                  sqr_mom:float=FAST_RECIPE['sqr_mom'], # `LazyAdam`'s decay of the squared gradients' average
-                 scale:float=None, # How much larger a squared error is on these ratings than on stars, by which the penalties (and `LazyAdam`'s eps) grow; default: `CollabView.rating_scale`
+                 scale:float=None, # How much larger a squared error is on these ratings than on stars, by which the penalties (and `LazyAdam`'s eps, and a fold-in's pull) grow; default: `CollabView.rating_scale`
                  model:str=FAST_RECIPE['model'], # A `collab_learner` model that takes `sparse`: 'svdpp', 'dot_bias', 'dot', ...
                  sparse:bool=None, # Sparse embedding gradients (default: when the user and item tables hold over `SPARSE_ABOVE` weights)
                  val_bs:int=None, # Validation batch size (default: `bs`, at least the recipe's `val_bs`; loaders passed in: their own)
@@ -79,6 +80,7 @@ def fast_learner(ratings:pd.DataFrame|DataLoaders, # A frame of ratings, or the 
     l2reg = L2Reg(l2*s, 'used', bias_wd=bias_l2*s, other_wd=implicit_l2*s, item_prior=item_prior*s)
     learn = collab_learner(dls, n_factors=n_factors, y_range=y_range, model=model, sparse=sparse,
                            opt_func=_scaled_adam(s, sqr_mom=sqr_mom), cbs=L(l2reg)+L(cbs))
+    _rating_scale(learn, s)  # (a fold-in's pull grows as the penalties did, `scale=` given or not)
     learn.recipe = FAST_RECIPE
     return learn
 
