@@ -260,6 +260,11 @@ class _SkipBatches(Callback):
     order = -5  # (before any callback uses a batch)
     def __init__(self, at:int, n:int, rng:dict=None): store_attr()
     def _skipped(self)->bool: return self.training and self.learn.epoch==self.at and self.iter < self.n
+    def before_train(self):
+        if self.learn.epoch==self.at: return
+        warn(f"the checkpoint loaded was saved {self.n} batches into epoch {self.at+1}, but this fit trains epoch {self.learn.epoch+1} first, so it skips none: "
+             f"to go on from the checkpoint, fit with start_epoch={self.at} (what load_checkpoint returned)")
+        self.learn.remove_cb(self)
     def before_batch(self):
         if self._skipped(): raise CancelBatchException()
         if self.rng and self.training and self.learn.epoch==self.at and self.iter==self.n: _set_rng_state(self.learn, self.rng)  # (as at the checkpoint: a torch DataLoader, fastai's, drew from them as the epoch began)
