@@ -417,7 +417,7 @@ def train(a):
 _READING = ('csv','sep','encoding','no_header','user_col','item_col','rating_col','data','kind')  # (--npy without --csv trains from the folder as written: these don't matter)
 
 def _settings(a, n:int)->dict:
-    "What a run must share with the run whose checkpoint it resumes: its options but --resume and --out, and its `n` ratings"
+    "What a run must share with the run whose checkpoint it resumes: its options but --resume, --out and --checkpoint-minutes, and its `n` ratings"
     s = {k: v for k,v in vars(a).items() if k not in ('resume','out','command','checkpoint_minutes') and not (a.npy and k in _READING)}  # (--npy: the folder's ratings, however they were written)
     return {**s, 'rows': n}
 
