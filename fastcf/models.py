@@ -139,7 +139,7 @@ class _RowsSum(torch.autograd.Function):
     def backward(ctx, dZ):
         indptr,cols,vals = ctx.saved_tensors
         row = torch.arange(len(indptr)-1, device=dZ.device).repeat_interleave(indptr[1:]-indptr[:-1])  # (the row of each entry)
-        return dZ.new_zeros(ctx.shape).index_add_(0, cols.long(), dZ[row]*vals[:,None]), None, None, None
+        return _row_grads(cols.long(), dZ[row]*vals[:,None], ctx.shape, False), None, None, None
 
 def _rows_product(m, names, rows:Tensor, Y:Tensor)->Tensor:
     "`(N @ Y)[rows]` for the sparse `N` stored in `m` by `_register_sparse`, from those rows of `N` alone (each once)"
