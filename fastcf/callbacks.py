@@ -256,21 +256,22 @@ class CheckpointCallback(Callback):
         _write_then_rename(f, lambda tmp: torch.save(state, tmp))
 
 class _SkipBatches(Callback):
-    "Skip the first `n` training batches of epoch `at`: drawn, so the loader's draws and the schedule go on as they did, but not trained; then torch's random states `rng`; gone after the fit"
+    "Skip the first `n` training batches of epoch `at`, the first the fit trains: drawn, so the loader's draws and the schedule go on as they did, but not trained; then torch's random states `rng`; gone once that epoch is trained"
     order = -5  # (before any callback uses a batch)
     def __init__(self, at:int, n:int, rng:dict=None): store_attr()
-    def _skipped(self)->bool: return self.training and self.learn.epoch==self.at and self.iter < self.n
-    def before_train(self):
+    def _skipped(self)->bool: return self.training and self.iter < self.n
+    def before_train(self):  # (the first epoch this fit trains: `SkipToEpoch` cancels those before `start_epoch`)
         if self.learn.epoch==self.at: return
         warn(f"the checkpoint loaded was saved {self.n} batches into epoch {self.at+1}, but this fit trains epoch {self.learn.epoch+1} first, so it skips none: "
              f"to go on from the checkpoint, fit with start_epoch={self.at} (what load_checkpoint returned)")
         self.learn.remove_cb(self)
     def before_batch(self):
         if self._skipped(): raise CancelBatchException()
-        if self.rng and self.training and self.learn.epoch==self.at and self.iter==self.n: _set_rng_state(self.learn, self.rng)  # (as at the checkpoint: a torch DataLoader, fastai's, drew from them as the epoch began)
+        if self.rng and self.training and self.iter==self.n: _set_rng_state(self.learn, self.rng)  # (as at the checkpoint: a torch DataLoader, fastai's, drew from them as the epoch began)
     def after_cancel_batch(self):
         if self._skipped(): self.learn.yb = ()  # (fastai's recorder counts no batch without targets)
-    def after_fit(self): self.learn.remove_cb(self)
+    def after_train(self): self.learn.remove_cb(self)  # (its batches skipped: the epochs after it are trained whole)
+    def after_fit(self): self.learn.remove_cb(self)  # (a fit that ended before it was trained)
 
 def read_checkpoint(file:Path, device=None)->dict:
     "What `CheckpointCallback` saved in `file` (its tensors on `device`, default the CPU): `model`, `opt`, `epoch` (the last whole one, from 0; -1: none), `batch` (the next one's batches trained), `n_epoch`, `meta`..., or a clear error"

@@ -152,7 +152,6 @@ def _check_train_args(a):
     if a.n_factors is not None and a.model=='hybrid_tabular': raise ValueError("--n-factors sizes hybrid_mf's vectors: --model hybrid_tabular sizes its embeddings itself, so drop --n-factors")
     if a.npy: _check_npy_args(a)
     if a.resume and _ease(a): raise ValueError("--resume goes on with a run's epochs: the rank recipe's EASE is solved in closed form, with none (--model rank_mf trains in epochs)")
-    if a.resume and a.recipe=='accurate': raise ValueError("--resume goes on with one fit's epochs: the accurate recipe trains two, SVD++ then the autoencoder (the fast recipe is its first)")
     a.sep = codecs.decode(a.sep, 'unicode_escape')  # so that --sep '\\t' is a tab
 
 def _check_npy_args(a):
@@ -251,6 +250,12 @@ def _load_features(a, cols):
     return users,items
 
 # %% ../nbs/15_cli.ipynb #f89e2155
+_SVDPP = 'trained_svdpp'  # (the accurate recipe's checkpoint of its autoencoder keeps there the SVD++ it trained first)
+
+def _trained_svdpp(st:dict)->dict:
+    "The weights of the accurate recipe's SVD++ that checkpoint `st` keeps when it is of the recipe's autoencoder, else `None`"
+    return (st.get('meta') or {}).get(_SVDPP)
+
 def _fit(a, df, cols, feats=None, stop=None, saver=None, resume=None):
     "The trained learner of `a.recipe` (`feats`: the hybrid's `(users, items)` frames; `stop`: a `TerminateOnInterruptCallback` for each fit; `saver`: a `CheckpointCallback`; `resume`: the checkpoint to start from)"
     cbs = [cb for cb in (stop, saver) if cb is not None]
@@ -276,10 +281,13 @@ def _fit(a, df, cols, feats=None, stop=None, saver=None, resume=None):
         bs = over.get('bs', FAST_RECIPE['bs'])
         df,kw = ChunkedCollabDataLoaders.from_folder(df.path, valid_pct=a.valid_pct, bs=bs, val_bs=max(bs, FAST_RECIPE['val_bs'])),{}
     learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw, **(ACCURATE_RECIPE if a.recipe=='accurate' else {}))
-    learn.fit_fast(a.epochs, a.lr, cbs=cbs, start_epoch=start(learn))
+    first = None if resume is None else _trained_svdpp(read_checkpoint(resume))
+    if first is None: learn.fit_fast(a.epochs, a.lr, cbs=cbs, start_epoch=start(learn))
+    else: get_model(learn.model).load_state_dict(first)  # (the checkpoint is of the accurate recipe's autoencoder: its SVD++ was trained)
     if a.recipe=='fast' or (stop and stop.interrupted): return learn
     ae = autorec_learner(learn.dls, bs=over.get('bs', AUTOREC_RECIPE['bs']))  # (--bs batches both members)
-    ae.fit_fast(a.epochs, a.lr, cbs=stop)
+    ae_saver = None if saver is None else CheckpointCallback(saver.fname, meta={**saver.meta, _SVDPP: get_model(learn.model).state_dict()}, minutes=saver.minutes)
+    ae.fit_fast(a.epochs, a.lr, cbs=[cb for cb in (stop, ae_saver) if cb is not None], start_epoch=0 if first is None else ae.load_checkpoint(resume))
     if stop and stop.interrupted:
         print("\n(the accurate recipe's autoencoder was stopped: its SVD++, trained to the end, is saved alone)")
         return learn
@@ -385,10 +393,9 @@ def train(a):
     ckpt,settings = out/'checkpoint.pth',_settings(a, n)  # (n: the ratings counted above, from the frame or the folder)
     if a.resume:
         st = _check_resume(ckpt, settings)
-        at = f"batch {st['batch']+1} of {st['n_iter']} in " if st.get('batch') else ''
-        print(f"(resuming the run in {out} from {at}epoch {st['epoch']+2} of {st['n_epoch']}, where its checkpoint was saved)")
+        print(f"(resuming the run in {out} from {_resume_point(st, a.recipe=='accurate')}, where its checkpoint was saved)")
     elif ckpt.exists(): print(f"(a run in {out} did not finish: this one starts afresh and replaces its checkpoint when it saves its own; to go on with that run instead, stop this one and add --resume)")
-    saver = None if _ease(a) or a.recipe=='accurate' else CheckpointCallback(ckpt, meta=settings, minutes=a.checkpoint_minutes)
+    saver = None if _ease(a) else CheckpointCallback(ckpt, meta=settings, minutes=a.checkpoint_minutes)
     set_seed(a.seed)  # before the loaders and the model: the split is seeded, and so are the initial weights and the shuffles
     stop = TerminateOnInterruptCallback(signals=(signal.SIGINT, signal.SIGTERM))  # (SIGTERM: `kill`, `timeout`, a job scheduler's notice)
     learn = _fit_any_size(a, df, cols, feats, stop, saver, ckpt if a.resume else None)
@@ -421,11 +428,18 @@ def _settings(a, n:int)->dict:
     s = {k: v for k,v in vars(a).items() if k not in ('resume','out','command','checkpoint_minutes') and not (a.npy and k in _READING)}  # (--npy: the folder's ratings, however they were written)
     return {**s, 'rows': n}
 
+def _resume_point(st:dict, accurate:bool)->str:
+    "Where checkpoint `st` resumes a run, in words: 'batch 3 of 78 in epoch 2 of 6' (`accurate`: the accurate recipe's, of which of its two models)"
+    ae,whole = _trained_svdpp(st) is not None,not st.get('batch')
+    if whole and st['epoch']+1==st['n_epoch']: return "the start of its autoencoder (its SVD++ trained)" if accurate and not ae else "the end of its last epoch"
+    at = '' if whole else f"batch {st['batch']+1} of {st['n_iter']} in "
+    return f"{at}epoch {st['epoch']+2} of {st['n_epoch']}" + ((" of its autoencoder (its SVD++ trained)" if ae else " of its SVD++") if accurate else '')
+
 def _check_resume(file:Path, settings:dict)->dict:
     "The checkpoint `file` that `--resume` goes on from, or a clear error: none there, or one of a run with other settings (named)"
     try: st = read_checkpoint(file)
     except FileNotFoundError: raise FileNotFoundError(f"--resume: there is no checkpoint in {file.parent} (training writes one after each epoch and within one, and removes it when the run finishes): train without --resume") from None
-    old = st.get('meta') or {}
+    old = {k: v for k,v in (st.get('meta') or {}).items() if k!=_SVDPP}  # (the run's settings)
     diff = [k for k in sorted(set(old) | set(settings)) if old.get(k)!=settings.get(k)]
     name = lambda k: "the number of ratings" if k=='rows' else f"--{k.replace('_','-')}"
     if diff: raise ValueError(f"--resume: the run in {file.parent} had other settings: " + ', '.join(f"{name(k)} {old.get(k)!r} (now {settings.get(k)!r})" for k in diff)
