@@ -286,8 +286,7 @@ def load_checkpoint(self:Learner, fname:str|Path='checkpoint')->int:
     "Load the model, optimizer and random states that `CheckpointCallback(fname)` saved; returns the epoch to resume from, for `fit`'s or `fit_one_cycle`'s `start_epoch` (with the same epochs), whose batches trained already the fit skips"
     f = _checkpoint_file(self, fname)
     st = read_checkpoint(f, getattr(self.dls, 'device', None))  # (the optimizer's state where its parameters are)
-    n = _rank_batches(len(_train_dl(self)))  # (a process's batches, as the checkpoint counts them)
-    if st.get('batch') and st['n_iter']!=n: raise ValueError(f"the checkpoint at {f} was saved in an epoch of {st['n_iter']} training batches, this learner's has {n}: build the loaders as the fit that saved it did (the same data and batch size, in as many processes)")
+    if st.get('batch') and st['n_iter']!=(n := _rank_batches(len(_train_dl(self)))): raise ValueError(f"the checkpoint at {f} was saved in an epoch of {st['n_iter']} training batches, this learner's has {n}: build the loaders as the fit that saved it did (the same data and batch size, in as many processes)")
     try: get_model(self.model).load_state_dict(st['model'])
     except RuntimeError as e: raise ValueError(f"the checkpoint at {f} is of another model than this learner's: build the learner as the fit that saved it was ({str(e).splitlines()[-1].strip()[:200]})") from None
     if self.opt is None: self.create_opt()
