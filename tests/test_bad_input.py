@@ -304,7 +304,7 @@ def test_large_every_row_trains(npy):
 def test_collab_learner_on_chunked_loaders(npy):
     "collab_learner reads chunked loaders through the same view as the others (it failed on them before)"
     dls = ChunkedCollabDataLoaders.from_folder(npy[0], valid_pct=0.1, bs=400, chunk_rows=1000)
-    l = collab_learner(dls, n_factors=4, y_range=(-1, 8), model='svdpp')
+    l = collab_learner(dls, n_factors=4, y_range=default_y_range(collab_view(dls).rating_range()), model='svdpp')
     with l.no_bar(), l.no_logging(): l.fit_one_cycle(1, 1e-2)
     assert l.validate()[0] < 2 and len(l.recommend(3, n=5)) == 5
 
