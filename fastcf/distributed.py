@@ -25,18 +25,32 @@ class CollabDistributedDL(DistributedDL):
         return t.cpu().tolist()
 
 class CollabDistributedTrainer(DistributedTrainer):
-    "fastai's `DistributedTrainer` with `CollabDistributedDL` loaders"
+    "fastai's `DistributedTrainer` with `CollabDistributedDL` loaders, leaving the model's empty parameters out of its fit"
+    def before_fit(self):
+        self.empty = [p for p in self.model.parameters() if p.numel()==0 and p.requires_grad]  # (fastai's EmbeddingNN: the BatchNorm of its no continuous inputs, which no step uses: DDP would wait for their gradients)
+        for p in self.empty: p.requires_grad_(False)
+        super().before_fit()
     def _wrap_dl(self, dl):
         return dl if isinstance(dl, DistributedDL) else CollabDistributedDL(dl, device=next(self.learn.model.parameters()).device)
     def after_fit(self):
         super().after_fit()
+        for p in self.empty: p.requires_grad_(True)
         self.accelerator.free_memory()  # drop accelerate's hold on the DDP wrapper: its gloo threads must not outlive the process group
+
+def _has_batchnorm(model)->bool:
+    "Whether `model` has BatchNorm layers (fastai's `EmbeddingNN` has, between its layers)"
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
 
 @patch
 @delegates(DistributedTrainer.__init__)
 def to_distributed(self:CollabLearner, sync_bn=True, **kwargs):
-    "fastai's `Learner.to_distributed` with `CollabDistributedTrainer`, on CPU processes (gloo) when there is no GPU"
-    if not torch.cuda.is_available(): kwargs.setdefault('cpu', True)
+    "fastai's `Learner.to_distributed` with `CollabDistributedTrainer`, on CPU processes (gloo) when there is no GPU, where BatchNorm layers stay per process (`SyncBatchNorm` needs GPUs)"
+    if not torch.cuda.is_available():
+        kwargs.setdefault('cpu', True)
+        if sync_bn and _has_batchnorm(self.model) and not rank_distrib():
+            warn("sync_bn=True (distrib_ctx's default): SyncBatchNorm needs GPUs, so on these CPU processes the model's BatchNorm layers each normalize their own process's batches "
+                 "(DistributedDataParallel gives every process rank 0's running statistics at each step); pass sync_bn=False to distrib_ctx to say so")
+        sync_bn = False
     self.add_cb(CollabDistributedTrainer(sync_bn, **kwargs))
     if rank_distrib(): self.remove_cb(ProgressCallback)
     return self

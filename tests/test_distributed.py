@@ -58,3 +58,34 @@ def test_two_processes_resume_within_an_epoch(tmp_path, fastai_home):
     r = run('resume', tmp_path/'run')
     assert r.returncode == 0, r.stderr[-3000:]
     assert json.loads((tmp_path/'run/resume.json').read_text()) == json.loads((tmp_path/'whole/whole.json').read_text())
+
+NN = '''
+import sys, json
+from fastcf.all import *
+from fastcf.distributed import *
+torch.set_num_threads(1)
+world = int(os.environ.get('WORLD_SIZE', 1))
+set_seed(0)
+ratings,_ = synthetic_ratings(300, 200, 20_000, seed=0)
+dls = CollabDataLoaders.from_df(ratings, bs=256//world, seed=0)  # (fastai's own loaders)
+learn = collab_learner(dls, use_nn=True, layers=[32], y_range=default_y_range(collab_view(dls).rating_range()))  # (fastai's EmbeddingNN: BatchNorm, and an empty one)
+with learn.no_bar(), learn.distrib_ctx(): learn.fit_one_cycle(8, 1e-2)
+with learn.no_bar(): mse = float(learn.validate()[0])
+empty = [p.requires_grad for p in learn.model.parameters() if p.numel()==0]
+if int(os.environ.get('RANK', 0))==0: Path(sys.argv[1]).write_text(json.dumps(dict(mse=mse, var=float(ratings.rating.var()), empty=empty, world=world)))
+teardown_distributed()
+'''
+
+def test_fastai_embedding_nn_in_two_processes(tmp_path, fastai_home):
+    "fastai's `EmbeddingNN` (`use_nn=True`, fastai's own loaders) trains in two CPU processes: its BatchNorm layers per process (said once: SyncBatchNorm needs GPUs), its empty BatchNorm of no continuous inputs left out of the fit (DDP waited for its gradients) and put back"
+    (tmp_path/'nn.py').write_text(NN)
+    env = dict(os.environ, MPLBACKEND='Agg', PYTHONFAULTHANDLER='1')
+    res = {}
+    for name,cmd in (('one', [sys.executable]), ('two', [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2'])):
+        r = subprocess.run([*cmd, str(tmp_path/'nn.py'), str(tmp_path/f'{name}.json')], capture_output=True, text=True, env=env, timeout=600)
+        assert r.returncode == 0, r.stderr[-3000:]
+        res[name] = json.loads((tmp_path/f'{name}.json').read_text()),r.stderr.count('UserWarning: sync_bn=True')
+    (one,warned1),(two,warned2) = res['one'],res['two']
+    assert (one['world'], two['world'], warned1, warned2) == (1, 2, 0, 1)  # (one process: no DDP, nothing to say; two: said by rank 0 only)
+    assert two['mse'] < 0.6*two['var'] and abs(one['mse'] - two['mse']) < 0.1*one['var'], (one, two)  # (it learnt: well under the ratings' variance, as one process does)
+    assert two['empty'] == [True, True]  # (the empty parameters as they were)
