@@ -281,7 +281,7 @@ def _fit(a, df, cols, feats=None, stop=None, saver=None, resume=None):
         bs = over.get('bs', FAST_RECIPE['bs'])
         df,kw = ChunkedCollabDataLoaders.from_folder(df.path, valid_pct=a.valid_pct, bs=bs, val_bs=max(bs, FAST_RECIPE['val_bs'])),{}
     learn = fast_learner(df, model=a.model or 'svdpp', **over, **kw, **(ACCURATE_RECIPE if a.recipe=='accurate' else {}))
-    first = None if resume is None else _trained_svdpp(read_checkpoint(resume))
+    first = _trained_svdpp(read_checkpoint(resume)) if resume is not None and a.recipe=='accurate' else None  # (the fast recipe's checkpoint is its one model's: not read for this)
     if first is None: learn.fit_fast(a.epochs, a.lr, cbs=cbs, start_epoch=start(learn))
     else: get_model(learn.model).load_state_dict(first)  # (the checkpoint is of the accurate recipe's autoencoder: its SVD++ was trained)
     if a.recipe=='fast' or (stop and stop.interrupted): return learn
