@@ -202,7 +202,7 @@ def _rank_batches(n:int)->int:
 def _rng_state(learn)->dict:
     "The random states the rest of a fit may draw from: the training loader's (its shuffles, its negatives), Python's, numpy's (fastai's `TabWeightedDL` shuffles with it), torch's (dropout; torch's `DataLoader` draws a seed) and, with a GPU, CUDA's"
     kind,keys,*rest = np.random.get_state()
-    res = dict(python=random.getstate(), numpy=[kind, keys.tolist(), *[v.item() if isinstance(v, np.generic) else v for v in rest]], torch=torch.get_rng_state())
+    res = dict(python=random.getstate(), numpy=[kind, keys.tolist(), *rest], torch=torch.get_rng_state())  # (numpy's scalars made Python's by `_plain` as it is saved)
     rng = getattr(_train_dl(learn), 'rng', None)
     if isinstance(rng, random.Random): res['train'] = rng.getstate()
     if torch.cuda.is_available(): res['cuda'] = torch.cuda.get_rng_state_all()
