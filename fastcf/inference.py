@@ -17,7 +17,7 @@ from .view import *
 from .registry import *
 
 # %% auto #0
-__all__ = ['fold_in', 'Trending']
+__all__ = ['fold_in', 'Trending', 'Cohort']
 
 # %% ../nbs/09_inference.ipynb #d7385723
 def _flat(s): return s.reshape(len(s)) if s.ndim>1 and s.shape[1:].numel()==1 else s
@@ -394,3 +394,65 @@ class Trending:
         check_finite('weight', weight, ' (0: no boost)')
         c,p = self.counts(at),self.all/self.all.sum()
         return weight*np.log((c + self.prior*p)/(c.sum() + self.prior)/p)
+
+# %% ../nbs/09_inference.ipynb #75dfb1f5
+class Cohort:
+    "What the users who joined shortly before a time chose, those who share a new user's features counting more"
+    def __init__(self, df:pd.DataFrame, # Interactions: a user, an item and a time column
+                 users:pd.DataFrame=None, # User features indexed by user id (or with it in `user_name`), for `match`
+                 days:float=30, # Users who joined this many days before the time asked about count 1/e as much as those who joined just before
+                 match:dict=None, # `{column, or tuple of columns: a}`: users with a new user's value(s) there count `1 + a` times as much
+                 user_name:str='user', item_name:str='item', time_name:str='timestamp',
+                 unit:str='s'): # Unit of numeric times (MovieLens: seconds since 1970)
+        import scipy.sparse as sp
+        check_positive('days', days)
+        for c in (user_name, item_name, time_name): _check_col(df, c, 'interactions')
+        self.joined = _read_times(df[time_name], unit).groupby(df[user_name].values).min()  # (each user's first interaction)
+        self.items = df[item_name].value_counts().sort_index().index
+        X = sp.csr_matrix((np.ones(len(df)), (self.joined.index.get_indexer(df[user_name]), self.items.get_indexer(df[item_name]))), shape=(len(self.joined), len(self.items)))
+        X.data[:] = 1.  # (a pair given twice counts once)
+        self.X = sp.diags(1/np.sqrt(np.diff(X.indptr))) @ X  # (each user's items weigh 1/sqrt(her count): heavy raters do not drown the cohort)
+        self.pop = np.asarray(self.X.sum(0)).ravel()/self.X.sum()
+        self.match = {(k,) if isinstance(k, str) else tuple(k): a for k,a in (match or {}).items()}
+        for k,a in self.match.items(): check_nonneg(f"match[{k[0] if len(k)==1 else k}]", a, 'weight')
+        self.values = _match_values(users, self.match, self.joined.index, user_name)
+        store_attr('days,unit')
+
+    def _at(self, at):
+        try: return _read_times(at, self.unit).to_datetime64()
+        except (ValueError, TypeError) as e: raise ValueError(f"at={at!r} is not a time: give a number in {self.unit!r} since 1970, or a date") from e
+
+    def weights(self, at, features=None)->pd.Series:
+        "Each user's weight for a new user who joins at `at` with `features` (one row): `exp(-days earlier / days)` (0 from `at` on), times `1 + a` for each match"
+        dt = (self._at(at) - self.joined.values)/np.timedelta64(86400, 's')
+        w = np.where(dt > 0, np.exp(-np.maximum(dt, 0)/self.days), 0.)
+        if self.match:
+            if features is None: raise ValueError(f"this Cohort matches users on {[k[0] if len(k)==1 else list(k) for k in self.match]}: pass the new user's features=")
+            f = _one_row(features, "a new user's features").iloc[0]
+            missing = [c for c in self.values if c not in f.index]
+            if missing: raise KeyError(f"the new user's features lack {missing}, which this Cohort matches on: give them (a missing value matches no one)")
+            for k,a in self.match.items(): w = w*(1 + a*np.all([self.values[c]==f[c] for c in k], axis=0))
+        return pd.Series(w, index=self.joined.index)
+
+    def boost(self, at, features=None, weight:float=1.)->pd.Series:
+        "`weight` times the log of each item's share of the weighted users' choices (items none of them chose: by popularity, far below): a `boost` for `recommend`"
+        check_finite('weight', weight, ' (0: no boost)')
+        w = self.weights(at, features).values
+        if not w.any():
+            warnings.warn(f"no user joined before at={pd.Timestamp(self._at(at))} (the first joined at {self.joined.min()}), so the cohort is empty and every item's boost is 0: numbers are read as {self.unit!r} since 1970")
+            return pd.Series(0., index=self.items)
+        k = self.X.T @ w
+        return pd.Series(weight*np.log(k/k.sum() + 1e-6*self.pop), index=self.items)
+
+def _match_values(users, match, ids, user_name):
+    "`{column: values}` of `users`' `match` columns for user `ids`, with errors naming what is missing"
+    cols = list(dict.fromkeys(c for k in match for c in k))
+    if not cols: return {}
+    if users is None: raise ValueError(f"match on {cols} needs the users' features: pass users=, a frame indexed by user id")
+    if user_name in users.columns: users = users.set_index(user_name)
+    missing = [c for c in cols if c not in users.columns]
+    if missing: raise KeyError(f"match column(s) {missing} are not in users (its columns: {list(users.columns)})")
+    unknown = ids[~ids.isin(users.index)]
+    if len(unknown): raise KeyError(f"{len(unknown)} user(s) of the interactions have no row in users, e.g. {_py(unknown[0])!r}: give every user a row (a missing value matches no one)")
+    return {c: users[c].reindex(ids).values for c in cols}
+
