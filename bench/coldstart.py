@@ -6,8 +6,13 @@
     demographics alone: every rating of the user is scored, every item ranked) and with 5 revealed ratings per user
     (seeded: the other ratings are scored, and the 5 revealed items are not ranked). One cold row also knows when
     each new user signed up (the time of her first rating) and boosts what training users rated in the days before.
+    Two more know who else joined shortly before her: `Cohort`, the choices of the users who joined in the weeks before
+    her sign-up, those of her age band and gender or occupation counting more.
     The softmax HybridMF ranks cold users with one model, and folds the 5 in with another (ids kept in training, so
     that her id part has trained directions to move in), each with its settings picked on the validation users.
+    The cold rows' settings (models, windows and weights) are picked on five folds (`FOLDS`) of the training users (every
+    training user held out once, all of them validation users), as their candidates differ by less than one split of
+    151 users can tell apart; the other rows' on one split of 20% of the training users.
 (3) Warm start (80/20 random split, and u1.base -> u1.test): RMSE of the fast recipe (`fast_learner`), a HybridMF with
     both sides' features trained on the same loaders, and its `blend_learner` with SVD++ trained as the accurate recipe's
     (`ACCURATE_RECIPE`: without the fast recipe's `item_prior`, as blends gain more from SVD++ without it).
@@ -32,7 +37,10 @@ K = 10
 def hold_out(df, col, frac, seed):
     "Rows of `df` whose `col` is outside / inside a seeded `frac` of its distinct values, and those values"
     ids = np.sort(df[col].unique())
-    held = np.random.RandomState(seed).permutation(ids)[:round(frac*len(ids))]
+    return split_on(df, col, np.random.RandomState(seed).permutation(ids)[:round(frac*len(ids))])
+
+def split_on(df, col, held):
+    "Rows of `df` whose `col` is not / is in `held`, and those values"
     m = df[col].isin(held).values
     return df[~m].reset_index(drop=True),df[m].reset_index(drop=True),np.sort(held)
 
@@ -222,27 +230,38 @@ def group_popularity(train, users_f, users, items):
 
 def with_trend(split, scores, items, days, weight):
     "`scores` `[new users, items]` plus each new user's `weight` x `Trending(days)` lift at her sign-up"
-    return scores + np.stack([split.lift(u, days, weight).reindex(items, fill_value=0).values for u in split.cold])
+    return scores + weight*split.lifts(items, days)
 
 class UserSplit:
-    "Users held out of `df` (seeded), each with 5 revealed ratings; their unseen categories given as missing ('#na#')"
-    def __init__(self, df, users_f, seed):
-        self.train,held,self.cold = hold_out(df, 'user', 0.2, seed)
+    "Users held out of `df` (seeded, or `held`), each with 5 revealed ratings; their unseen categories given as missing ('#na#')"
+    def __init__(self, df, users_f, seed, held=None):
+        self.train,held,self.cold = hold_out(df, 'user', 0.2, seed) if held is None else split_on(df, 'user', held)
         self.held = held.sample(frac=1, random_state=seed)  # cold: all their ratings are the test
         known = self.held.item.isin(self.train.item.unique())  # (the 5 revealed are items training has: fold-in can only use those)
         self.revealed = self.held[known].groupby('user').head(5); self.test = self.held.drop(self.revealed.index)  # +5: the rest
         self.joined = held.groupby('user').timestamp.min()  # when each new user signed up: her first rating
-        self.trending = {}  # `Trending` of the training ratings, by window in days
+        self.trending = {}  # each new user's `Trending` lift, by window in days
+        self.cohorts = {}  # each new user's `Cohort.boost`, by setting
+        self.users = users_f.assign(age_band=pd.cut(users_f.age, AGE_BINS).astype(str))  # (for `Cohort`'s matches)
         self.fitted = {}  # hybrids trained on `train`, by (kind, model, setting, seed)
         seen = users_f.loc[self.train.user.unique()]
         self.ufeats = users_f.copy()  # (a held-out user's zip prefix that no training user has is given as missing: '#na#')
         for c in ('gender','occupation','zip_prefix'): self.ufeats.loc[~self.ufeats[c].isin(seen[c]), c] = np.nan
 
     def tested(self, five): return self.test if five else self.held
-    def lift(self, u, days, weight):
-        "`weight` x the lift of what training users rated in the `days` before new user `u` signed up (`Trending.lift`)"
-        if days not in self.trending: self.trending[days] = Trending(self.train, days=days)
-        return self.trending[days].lift(self.joined[u], weight)
+    def lifts(self, items, days):
+        "Each new user's lift of what training users rated in the `days` before she signed up `[new users, items]` (`Trending.lift`)"
+        if days not in self.trending:
+            t = Trending(self.train, days=days)
+            self.trending[days] = np.stack([t.lift(self.joined[u]).reindex(items, fill_value=0).values for u in self.cold])
+        return self.trending[days]
+    def cohort(self, items, days, group, occupation):
+        "Each new user's `Cohort.boost` at her sign-up `[new users, items]`: users who joined `days` before count 1/e, those of her age band x gender `1 + group` times, of her occupation `1 + occupation`"
+        key = (days, group, occupation)
+        if key not in self.cohorts:
+            c = Cohort(self.train, users=self.users, days=days, match={('age_band','gender'): group, 'occupation': occupation})
+            self.cohorts[key] = np.stack([c.boost(self.joined[u], self.users.loc[u]).reindex(items, fill_value=0).values for u in self.cold])
+        return self.cohorts[key]
     def ndcg(self, S, items, five=False):
         return ranking(np.nan_to_num(S, nan=-1e9), self.cold, items, self.tested(five), exclude=self.revealed if five else None)['ndcg']
     def pairs(self, S, items, fill, five=False):
@@ -266,13 +285,42 @@ class UserSplit:
             return r.set_index('item').score.reindex(items).values  # (NaN: items only the held-out users rated)
         return np.stack([scores(u, False) for u in self.cold]),{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds}
 
-def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends, fold_wds):
+FOLDS = 5
+
+def user_folds(df, users_f, seed, k=FOLDS):
+    "`k` `UserSplit`s of `df` whose held-out users are a seeded partition of its users: each user held out once"
+    us = np.random.RandomState(seed).permutation(np.sort(df.user.unique()))
+    return [UserSplit(df, users_f, seed, held=us[j::k]) for j in range(k)]
+
+def folds_ndcg(vf, items, scores):
+    "Cold NDCG@10 of `scores(split)` over the held-out users of every split of `vf` (each user counting once)"
+    return sum(v.ndcg(scores(v), items)*len(v.cold) for v in vf)/sum(len(v.cold) for v in vf)
+
+def boosted(split, S, items, k):
+    "`S` plus the boosts of setting `k`: `(days, weight)` of `Trending`, or `(cohort, weight, trend weight)`: `Cohort` and the 30-day `Trending`"
+    if len(k)==2: return with_trend(split, S, items, *k)
+    (days, group, occupation),w,wt = k
+    return with_trend(split, S + w*split.cohort(items, days, group, occupation), items, 30, wt) if wt else S + w*split.cohort(items, days, group, occupation)
+
+def pick_boosts(vf, items, trends, boosts, scores):
+    "The best of `trends` and the best of `boosts` (when another) added to `scores(split)`, on the folds `vf`"
+    ks = [max(g, key=lambda k: folds_ndcg(vf, items, lambda v: boosted(v, scores(v), items, k))) for g in (trends, boosts)]
+    return ks[:1] if ks[1]==ks[0] else ks
+
+def boost_name(k):
+    if len(k)==2: return f"Trending({k[0]} days) x {k[1]:g}"
+    (days, group, occupation),w,wt = k
+    return (f"Trending(30 days) x {wt:g} + " if wt else '') + f"Cohort({days} days; age band x gender {group:g}, occupation {occupation:g}) x {w:g}"
+
+def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends, fold_wds, cohorts=()):
     items = np.sort(ratings.item.unique())
     sp = UserSplit(ratings, users_f, seed)
     vs = UserSplit(sp.train, users_f, seed+1)  # validation: users held out of the training users, the same way
+    vf = user_folds(sp.train, users_f, seed+1)  # the cold rows' validation: every training user held out once
+    boosts = list(trends) + list(cohorts)  # the cold rows' boosts: Trending alone, or with Cohort
     train,cold,revealed,test = sp.train,sp.cold,sp.revealed,sp.test
     print(f"\n(2) new users: {len(cold)} of {ratings.user.nunique()} users held out, {len(sp.held):,} ratings scored cold; 5 revealed ratings each, the other {len(test):,} scored with them; "
-          f"training {len(train):,} ratings; validation: {len(vs.cold)} users held out of training")
+          f"training {len(train):,} ratings; validation: {len(vs.cold)} users held out of training (cold rows: {len(vf)} folds of its {train.user.nunique()} users)")
     print(f"{'model':<58} {'RMSE':>7} {'NDCG@10':>8} {'RMSE+5':>7} {'NDCG+5':>8}")
     rows = {}
     def row(name, pred=None, scores=None, pred5=None, scores5=None):
@@ -287,11 +335,12 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends, fold_wds
     off = (revealed.rating - ipred(revealed)).groupby(revealed.user).mean()
     row('global mean / popularity', np.full(len(sp.held), g), pop, None, pop)
     row('item mean / item mean + offset of the 5 revealed', ipred(sp.held), None, ipred(test) + off.reindex(test.user).values, None)
-    G,VG = group_popularity(train, users_f, cold, items),group_popularity(vs.train, users_f, vs.cold, items)
+    G = group_popularity(train, users_f, cold, items)
     row('popularity within age band x gender', None, G)
     logp = lambda P: np.log(np.maximum(P, 1e-9))  # (items nobody in training rated: last)
-    d,w = max(trends, key=lambda k: vs.ndcg(with_trend(vs, logp(VG), items, *k), items))  # the same grid as fastcf's trend row, on validation
-    row(f'popularity within age band x gender + Trending({d} days) x {w:g}', None, with_trend(sp, logp(G), items, d, w))
+    VG = {id(v): logp(group_popularity(v.train, users_f, v.cold, items)) for v in vf}
+    for k in pick_boosts(vf, items, trends, boosts, lambda v: VG[id(v)]):  # the same boosts as fastcf's rows, on the same folds
+        row(f'popularity within age band x gender + {boost_name(k)}', None, boosted(sp, logp(G), items, k))
     row('item-kNN on the 5 revealed ratings', None, None, None, knn_scores(train, revealed, cold, items) + 1e-6*pop)
     if LIGHTFM is None:
         U = user_matrix(users_f)
@@ -317,12 +366,15 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends, fold_wds
     mix = lambda w, k: w*rated['mf'][k] + (1-w)*rated['tabular'][k]  # (a Blend's fold-in is its members' weighted: 22_hybrid tests it)
     w = min((0.25, 0.5, 0.75), key=lambda w: rmse_of(mix(w, 0), vs.held))  # the blend's weight, on the validation users cold
     row(f'fastcf blend of the two (weights {w}, {1-w}), +5: each folds in', mix(w, 1), None, mix(w, 2), None)
-    cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: vs.ndcg(vs.hybrid('ranking', c, items, seed)[0], items))
-    V0,_ = vs.hybrid('ranking', cr, items, seed)
-    dw = max(trends, key=lambda k: vs.ndcg(with_trend(vs, V0, items, *k), items))  # the trend's window and weight, on validation
-    S0,_ = sp.hybrid('ranking', cr, items, seed)
+    scored = {}  # each split's cold scores, by setting (trained once: `UserSplit.hybrid`)
+    def cold_model(v, c):
+        if (id(v), str(c)) not in scored: scored[id(v), str(c)] = v.hybrid('ranking', c, items, seed)[0]
+        return scored[id(v), str(c)]
+    cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: folds_ndcg(vf, items, lambda v: cold_model(v, c)))
+    S0 = cold_model(sp, cr)
     row(f'fastcf HybridMF (softmax ranking) {cr}', None, S0)
-    row(f'fastcf HybridMF (softmax) + Trending({dw[0]} days), weight {dw[1]:g}', None, with_trend(sp, S0, items, *dw))
+    for k in pick_boosts(vf, items, trends, boosts, lambda v: cold_model(v, cr)):  # the boosts' windows and weights, on the folds
+        row(f'fastcf HybridMF (softmax) + {boost_name(k)}', None, boosted(sp, S0, items, k))
     five = grid['users +5: fastcf HybridMF (softmax ranking)']  # +5: the model and the fold-in's pull towards her feature-based start, on validation
     val = {(k, wd): vs.ndcg(S, items, five=True) for k,c in enumerate(five) for wd,S in vs.hybrid('ranking', c, items, seed, fold_wds=fold_wds['ranking'])[1].items()}
     k,wd = max(val, key=val.get)
@@ -360,7 +412,7 @@ def best_ours(rows, i, lower): return best(rows, i, lower, True)
 def best_other(rows, i, lower): return best(rows, i, lower, False)
 
 def settings(quick=False):
-    "Each fastcf row's validation grid, EASE's (lambda, drop), Trending's (days, weight) and the fold-in pulls; `quick`: one of each"
+    "Each fastcf row's validation grid, EASE's (lambda, drop), Trending's (days, weight), the fold-in pulls and Cohort's settings; `quick`: one of each"
     grid = {'fastcf HybridMF (MSE)': [dict(wd=w) for w in (1., 3., 10.)],
             'fastcf HybridTabular (MSE)': [dict(wd=w, epochs=e, lr=lr) for w in (0.1, 0.3) for e,lr in ((8, 1e-2), (5, 3e-3))],
             'fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=w) for d in (0.25, 0.5) for w in (0.05, 0.2)],
@@ -368,9 +420,10 @@ def settings(quick=False):
             'users +5: fastcf HybridMF (softmax ranking)': [dict(id_drop=d, wd=1., epochs=20, lr=3e-3) for d in (0., 0.25)]}  # (ids kept: her fold-in fits her id part)
     lams = list(itertools.product((300., 1000., 3000., 5000., 10000.), (0., 0.9, 0.95, 0.98)))  # EASE's (lambda, drop)
     trends = list(itertools.product((30, 60), (0.25, 0.5, 1.)))  # Trending's (days, weight) for the cold users
+    cohorts = list(itertools.product(itertools.product((15, 30, 60), (0., 1., 3.), (0., 1.)), (0.125, 0.25, 0.5), (0., 0.25, 0.5)))  # ((Cohort's days, match weights), weight, 30-day trend's weight)
     fold_wds = {'rating': (0.3, 1., 3., 10.), 'ranking': (0.01, 0.03, 0.1)}  # the hybrids' fold-in pulls towards her feature-based start
-    if quick: grid,lams,trends,fold_wds = {k: v[:1] for k,v in grid.items()},[(5000., 0.), (1000., 0.98)],[(30, 0.5)],{'rating': (3.,), 'ranking': (0.03,)}
-    return grid,lams,trends,fold_wds
+    if quick: grid,lams,trends,fold_wds,cohorts = {k: v[:1] for k,v in grid.items()},[(5000., 0.), (1000., 0.98)],[(30, 0.5)],{'rating': (3.,), 'ranking': (0.03,)},[((30, 1., 1.), 0.25, 0.5)]
+    return grid,lams,trends,fold_wds,cohorts
 
 def users_ndcg(ru, seed=None):
     "Print fastcf's best NDCG@10 against the best other row's for new users cold and with 5 ratings; return `{what: (ours, other)}`"
@@ -403,10 +456,10 @@ if __name__=='__main__':
     LIGHTFM = _lightfm_why_not()  # (None: LightFM works here)
     ratings = load_movielens(titles=False)
     users_f,items_f = movielens_features()
-    grid,lams,trends,fold_wds = sets = settings(a.quick)
+    grid,lams,trends,fold_wds,cohorts = sets = settings(a.quick)
     if a.users_seeds: sys.exit(users_seeds(ratings, users_f, items_f, a.users_seeds, sets))
     ri = items_protocol(ratings, users_f, items_f, a.seed, grid)
-    ru = users_protocol(ratings, users_f, items_f, a.seed, grid, lams, trends, fold_wds)
+    ru = users_protocol(ratings, users_f, items_f, a.seed, *sets)
     users_ndcg(ru)
     warm_protocol(users_f, items_f, a.seed, ri.pop('_mf_cfg'))
     (on,orr),(bn,br) = best_ours({k: (v[0],) for k,v in ri.items()}, 0, True),best_other({k: (v[0],) for k,v in ri.items()}, 0, True)
