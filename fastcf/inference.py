@@ -364,6 +364,11 @@ def recommend(self:Learner, user, n:int=10, exclude_seen:bool=True,
     return res if boost is None else res.assign(reason=res.reason + ' + boost')
 
 # %% ../nbs/09_inference.ipynb #17a510c1
+def _at_time(at, unit:str):
+    "`at`, a number of `unit`s since 1970 or a date, as a numpy datetime, or an error naming it"
+    try: return _read_times(at, unit).to_datetime64()
+    except (ValueError, TypeError) as e: raise ValueError(f"at={at!r} is not a time: give a number in {unit!r} since 1970, or a date") from e
+
 class Trending:
     "Each item's share of the interactions in the `days` before a time, against its share of them all"
     def __init__(self, df:pd.DataFrame, # Interactions: an item and a time column
@@ -380,8 +385,7 @@ class Trending:
 
     def counts(self, at)->pd.Series:
         "Interactions of each item in `[at - days, at)`, by item id (every item, zeros included)"
-        try: at = _read_times(at, self.unit).to_datetime64()
-        except (ValueError, TypeError) as e: raise ValueError(f"at={at!r} is not a time: give a number in {self.unit!r} since 1970, or a date") from e
+        at = _at_time(at, self.unit)
         start = at - np.timedelta64(round(self.days*86400e9), 'ns')
         if len(self.times) and (at <= self.times[0] or start > self.times[-1]):
             warnings.warn(f"at={pd.Timestamp(at)} is outside the interactions' times ({pd.Timestamp(self.times[0])} to {pd.Timestamp(self.times[-1])}), so no interaction falls "
@@ -418,13 +422,9 @@ class Cohort:
         self.values = _match_values(users, self.match, self.joined.index, user_name)
         store_attr('days,unit')
 
-    def _at(self, at):
-        try: return _read_times(at, self.unit).to_datetime64()
-        except (ValueError, TypeError) as e: raise ValueError(f"at={at!r} is not a time: give a number in {self.unit!r} since 1970, or a date") from e
-
     def weights(self, at, features=None)->pd.Series:
         "Each user's weight for a new user who joins at `at` with `features` (one row): `exp(-days earlier / days)` (0 from `at` on), times `1 + a` for each match"
-        dt = (self._at(at) - self.joined.values)/np.timedelta64(86400, 's')
+        dt = (_at_time(at, self.unit) - self.joined.values)/np.timedelta64(86400, 's')
         w = np.where(dt > 0, np.exp(-np.maximum(dt, 0)/self.days), 0.)
         if self.match:
             if features is None: raise ValueError(f"this Cohort matches users on {[k[0] if len(k)==1 else list(k) for k in self.match]}: pass the new user's features=")
@@ -439,7 +439,7 @@ class Cohort:
         check_finite('weight', weight, ' (0: no boost)')
         w = self.weights(at, features).values
         if not w.any():
-            warnings.warn(f"no user joined before at={pd.Timestamp(self._at(at))} (the first joined at {self.joined.min()}), so the cohort is empty and every item's boost is 0: numbers are read as {self.unit!r} since 1970")
+            warnings.warn(f"no user joined before at={pd.Timestamp(_at_time(at, self.unit))} (the first joined at {self.joined.min()}), so the cohort is empty and every item's boost is 0: numbers are read as {self.unit!r} since 1970")
             return pd.Series(0., index=self.items)
         k = self.X.T @ w
         return pd.Series(weight*np.log(k/k.sum() + 1e-6*self.pop), index=self.items)
