@@ -300,7 +300,8 @@ def boosted(split, S, items, k):
     "`S` plus the boosts of setting `k`: `(days, weight)` of `Trending`, or `(cohort, weight, trend weight)`: `Cohort` and the 30-day `Trending`"
     if len(k)==2: return with_trend(split, S, items, *k)
     (days, group, occupation),w,wt = k
-    return with_trend(split, S + w*split.cohort(items, days, group, occupation), items, 30, wt) if wt else S + w*split.cohort(items, days, group, occupation)
+    C = S + w*split.cohort(items, days, group, occupation)
+    return with_trend(split, C, items, 30, wt) if wt else C
 
 def pick_boosts(vf, items, trends, boosts, scores):
     "The best of `trends` and the best of `boosts` (when another) added to `scores(split)`, on the folds `vf`"
