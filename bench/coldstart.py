@@ -243,7 +243,7 @@ class UserSplit:
         self.trending = {}  # each new user's `Trending` lift, by window in days
         self.cohorts = {}  # each new user's `Cohort.boost`, by setting
         self.users = users_f.assign(age_band=pd.cut(users_f.age, AGE_BINS).astype(str))  # (for `Cohort`'s matches)
-        self.fitted = {}  # hybrids trained on `train`, by (kind, model, setting, seed)
+        self.fitted,self.scored = {},{}  # hybrids trained on `train`, and their cold scores, by (kind, model, setting, seed)
         seen = users_f.loc[self.train.user.unique()]
         self.ufeats = users_f.copy()  # (a held-out user's zip prefix that no training user has is given as missing: '#na#')
         for c in ('gender','occupation','zip_prefix'): self.ufeats.loc[~self.ufeats[c].isin(seen[c]), c] = np.nan
@@ -283,7 +283,8 @@ class UserSplit:
         def scores(u, five, **kw):
             r = l.recommend(10**9, n=n_l, features=self.ufeats.loc[[u]], ratings=self.revealed[self.revealed.user==u] if five else None, exclude_seen=False, **kw)
             return r.set_index('item').score.reindex(items).values  # (NaN: items only the held-out users rated)
-        return np.stack([scores(u, False) for u in self.cold]),{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds}
+        if key not in self.scored: self.scored[key] = np.stack([scores(u, False) for u in self.cold])  # (the cold scores, asked for again by each boost tried)
+        return self.scored[key],{wd: np.stack([scores(u, True, wd=wd) for u in self.cold]) for wd in fold_wds}
 
 FOLDS = 5
 
@@ -367,10 +368,7 @@ def users_protocol(ratings, users_f, items_f, seed, grid, lams, trends, fold_wds
     mix = lambda w, k: w*rated['mf'][k] + (1-w)*rated['tabular'][k]  # (a Blend's fold-in is its members' weighted: 22_hybrid tests it)
     w = min((0.25, 0.5, 0.75), key=lambda w: rmse_of(mix(w, 0), vs.held))  # the blend's weight, on the validation users cold
     row(f'fastcf blend of the two (weights {w}, {1-w}), +5: each folds in', mix(w, 1), None, mix(w, 2), None)
-    scored = {}  # each split's cold scores, by setting (trained once: `UserSplit.hybrid`)
-    def cold_model(v, c):
-        if (id(v), str(c)) not in scored: scored[id(v), str(c)] = v.hybrid('ranking', c, items, seed)[0]
-        return scored[id(v), str(c)]
+    cold_model = lambda v, c: v.hybrid('ranking', c, items, seed)[0]
     cr = max(grid['users: fastcf HybridMF (softmax ranking)'], key=lambda c: folds_ndcg(vf, items, lambda v: cold_model(v, c)))
     S0 = cold_model(sp, cr)
     row(f'fastcf HybridMF (softmax ranking) {cr}', None, S0)
